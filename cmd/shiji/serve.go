@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/shiji-market/shiji/data"
+	"github.com/shiji-market/shiji/node"
+	"github.com/shiji-market/shiji/node/app"
+	"github.com/shiji-market/shiji/node/i18n"
+	"github.com/shiji-market/shiji/node/markdown"
+	"github.com/shiji-market/shiji/node/web"
+	"github.com/shiji-market/shiji/themes"
+)
+
+const serveUsage = `Usage: shiji serve [--addr 127.0.0.1:8080] [--data DIR] [--base-url URL] [--demo]
+
+Runs the market node until SIGINT or SIGTERM; in-flight requests finish and the
+database closes cleanly.
+
+Environment (flags win):
+  SHIJI_ADDR        address to listen on (default 127.0.0.1:8080)
+  SHIJI_DATA        data directory: database, uploads, theme overrides (default ./var)
+  SHIJI_BASE_URL    public URL of the node, e.g. https://market.example (default http://ADDR)
+  SHIJI_THEME       theme name (default "default"); files in DATA/themes/THEME/ override it
+  SHIJI_TRUST_PROXY set to 1 when behind a reverse proxy on loopback/private addresses
+  SHIJI_LOG_LEVEL   debug, info, warn or error (default info)
+`
+
+type serveConfig struct {
+	addr, dataDir, baseURL, theme, logLevel string
+	demo, trustProxy                        bool
+}
+
+func serve(ctx context.Context, args []string, e env) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var cfg serveConfig
+	fs.StringVar(&cfg.addr, "addr", "", "address to listen on (env SHIJI_ADDR, default 127.0.0.1:8080)")
+	fs.StringVar(&cfg.dataDir, "data", "", "data directory (env SHIJI_DATA, default ./var)")
+	fs.StringVar(&cfg.baseURL, "base-url", "", "public URL of this node (env SHIJI_BASE_URL, default http://ADDR)")
+	fs.StringVar(&cfg.theme, "theme", "", "theme (env SHIJI_THEME, default \"default\")")
+	fs.BoolVar(&cfg.demo, "demo", false, "load the demo market into an empty database")
+	fs.BoolVar(&cfg.trustProxy, "trust-proxy", false, "take the client IP from X-Forwarded-For set by a local proxy (env SHIJI_TRUST_PROXY=1)")
+	if err := parseFlags(fs, args, e, serveUsage); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "shiji: serve takes no arguments, got %q\n\n%s", fs.Args(), serveUsage)
+		return errUsage
+	}
+	cfg.addr = firstNonEmpty(cfg.addr, e.getenv("SHIJI_ADDR"), "127.0.0.1:8080")
+	cfg.dataDir = firstNonEmpty(cfg.dataDir, e.getenv("SHIJI_DATA"), "./var")
+	cfg.baseURL = firstNonEmpty(cfg.baseURL, e.getenv("SHIJI_BASE_URL"))
+	cfg.theme = firstNonEmpty(cfg.theme, e.getenv("SHIJI_THEME"), "default")
+	cfg.trustProxy = cfg.trustProxy || e.getenv("SHIJI_TRUST_PROXY") == "1"
+	cfg.logLevel = firstNonEmpty(e.getenv("SHIJI_LOG_LEVEL"), "info")
+	return serveWith(ctx, cfg, e)
+}
+
+func serveWith(ctx context.Context, cfg serveConfig, e env) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil {
+		return fmt.Errorf("SHIJI_LOG_LEVEL %q: use debug, info, warn or error", cfg.logLevel)
+	}
+	logger := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+
+	dbPath := filepath.Join(cfg.dataDir, "shiji.db")
+	db, err := data.Open(ctx, dbPath, time.Now)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cfg.demo {
+		switch err := db.LoadDemo(ctx); node.ErrorCode(err) {
+		case "":
+			fmt.Fprintln(e.stdout, "shiji: loaded the demo market")
+		case node.ECONFLICT:
+			fmt.Fprintln(e.stdout, "shiji: the database already holds a market; not loading the demo again")
+		default:
+			return err
+		}
+	}
+	catalog, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	theme, err := themes.Open(cfg.theme, filepath.Join(cfg.dataDir, "themes", cfg.theme))
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", cfg.addr, err)
+	}
+	defer ln.Close()
+	baseURL := cfg.baseURL
+	if baseURL == "" {
+		baseURL = "http://" + ln.Addr().String()
+	}
+	a := app.New(db, time.Now)
+	srv, err := web.New(web.Config{
+		App: a, Catalog: catalog, Theme: theme, Markdown: markdown.New(),
+		BaseURL: baseURL, Logger: logger, TrustProxy: cfg.trustProxy,
+	})
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	go sweepSessions(bg, db, logger)
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	fmt.Fprintf(e.stdout, "shiji: listening on http://%s (public URL %s, data %s)\n", ln.Addr(), strings.TrimSuffix(baseURL, "/"), cfg.dataDir)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(e.stdout, "shiji: shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err = hs.Shutdown(sctx)
+	stopBG()
+	if err := srv.Close(sctx); err != nil {
+		logger.Warn("closing the web layer", "err", err)
+	}
+	if cerr := db.Close(); cerr != nil {
+		return fmt.Errorf("closing the database: %w", cerr)
+	}
+	fmt.Fprintln(e.stdout, "shiji: stopped")
+	return err
+}
+
+// sweepSessions removes expired sessions every hour until ctx ends.
+func sweepSessions(ctx context.Context, db *data.DB, logger *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := db.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("sweeping sessions", "err", err)
+		} else if n > 0 {
+			logger.Info("swept expired sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,121 @@
+// Package i18n is shiji's message catalogue: every UI string comes from here,
+// in zh-Hans and en. Language choice: the account's setting, then a chosen
+// language cookie, then Accept-Language, then the market's first language.
+package i18n
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed locales/*.json
+var localesFS embed.FS
+
+// Catalog holds every message in every language.
+type Catalog struct {
+	bundle  *goi18n.Bundle
+	tags    []language.Tag
+	names   []string
+	matcher language.Matcher
+}
+
+// Load parses the embedded catalogues. It fails when one is broken or when a
+// language lacks a message another has.
+func Load() (*Catalog, error) {
+	b := goi18n.NewBundle(language.English)
+	b.RegisterUnmarshalFunc("json", json.Unmarshal)
+	files, err := fs.Glob(localesFS, "locales/*.json")
+	if err != nil {
+		return nil, err
+	}
+	c := &Catalog{bundle: b}
+	keys := map[string]map[string]bool{}
+	for _, f := range files {
+		raw, err := localesFS.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		mf, err := b.ParseMessageFileBytes(raw, f)
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", f, err)
+		}
+		name := strings.TrimSuffix(path.Base(f), ".json")
+		c.names = append(c.names, name)
+		c.tags = append(c.tags, mf.Tag)
+		keys[name] = map[string]bool{}
+		for _, m := range mf.Messages {
+			keys[name][m.ID] = true
+		}
+	}
+	for a, ka := range keys {
+		for b, kb := range keys {
+			for k := range ka {
+				if !kb[k] {
+					return nil, fmt.Errorf("i18n: %q is in %s but missing in %s", k, a, b)
+				}
+			}
+		}
+	}
+	// zh-Hans first: the default when nothing matches is the first tag.
+	c.matcher = language.NewMatcher(c.tags)
+	return c, nil
+}
+
+// Languages are the catalogue's language tags, e.g. "en", "zh-Hans".
+func (c *Catalog) Languages() []string { return c.names }
+
+// Match returns the best catalogue language for the given preferences, each a
+// language tag or an Accept-Language header value, tried in order; fallback
+// when none matches.
+func (c *Catalog) Match(fallback string, prefs ...string) string {
+	for _, p := range prefs {
+		if p == "" {
+			continue
+		}
+		tags, _, err := language.ParseAcceptLanguage(p)
+		if err != nil || len(tags) == 0 {
+			continue
+		}
+		_, idx, conf := c.matcher.Match(tags...)
+		if conf != language.No {
+			return c.names[idx]
+		}
+	}
+	return fallback
+}
+
+// Localizer translates into one language.
+type Localizer struct {
+	Lang string
+	l    *goi18n.Localizer
+}
+
+// Localizer returns a Localizer for lang (a catalogue language).
+func (c *Catalog) Localizer(lang string) *Localizer {
+	return &Localizer{Lang: lang, l: goi18n.NewLocalizer(c.bundle, lang)}
+}
+
+// T returns the message id, with args as name/value pairs for its template
+// ("{{.Name}}"). A missing message returns the id itself, so it shows up in
+// tests rather than as an empty string.
+func (l *Localizer) T(id string, args ...any) string {
+	var data map[string]any
+	if len(args) > 0 {
+		data = make(map[string]any, len(args)/2)
+		for i := 0; i+1 < len(args); i += 2 {
+			data[fmt.Sprint(args[i])] = args[i+1]
+		}
+	}
+	s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil || s == "" {
+		return id
+	}
+	return s
+}

@@ -1,0 +1,71 @@
+package node
+
+import (
+	"strings"
+	"time"
+)
+
+// Text is a text in several languages, keyed by BCP 47 tag ("zh-Hans", "en").
+type Text map[string]string
+
+// In returns the text in lang, else in the first language of fallbacks that has
+// it, else any non-empty translation (in a stable order), else "".
+func (t Text) In(lang string, fallbacks ...string) string {
+	if s := t[lang]; s != "" {
+		return s
+	}
+	for _, l := range fallbacks {
+		if s := t[l]; s != "" {
+			return s
+		}
+	}
+	for _, l := range Languages {
+		if s := t[l]; s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// Languages are the UI languages shiji ships, the default first.
+var Languages = []string{"zh-Hans", "en"}
+
+// Market is the one market a node runs.
+type Market struct {
+	Name        Text
+	City        Text
+	Description Text // Markdown
+	Opening     Text // when it is open, in words ("Saturdays 8:00–13:00")
+	Timezone    string
+	Languages   []string
+	Signup      SignupMode
+	Configured  bool // false until an organiser (or --demo) has named it
+	UpdatedAt   time.Time
+}
+
+// Location returns the market's time zone, UTC when it is unknown.
+func (m *Market) Location() *time.Location {
+	if loc, err := time.LoadLocation(m.Timezone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// ValidateMarket checks the market's facts before they are stored.
+func ValidateMarket(m *Market) error {
+	if strings.TrimSpace(m.Name.In("en")) == "" {
+		return Errorf(EINVALID, "The market needs a name.")
+	}
+	for _, v := range m.Name {
+		if len([]rune(v)) > 80 {
+			return Errorf(EINVALID, "A market name may be at most 80 characters long.")
+		}
+	}
+	if _, err := time.LoadLocation(m.Timezone); err != nil || m.Timezone == "" {
+		return Errorf(EINVALID, "Unknown time zone %q (use a name such as Asia/Shanghai).", m.Timezone)
+	}
+	if _, err := ParseSignupMode(string(m.Signup)); err != nil {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,112 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/shiji-market/shiji/node"
+)
+
+// statusOf maps node error codes to HTTP statuses.
+var statusOf = map[string]int{
+	node.ECONFLICT:     http.StatusConflict,
+	node.EFORBIDDEN:    http.StatusForbidden,
+	node.EINTERNAL:     http.StatusInternalServerError,
+	node.EINVALID:      http.StatusUnprocessableEntity,
+	node.ENOTFOUND:     http.StatusNotFound,
+	node.EUNAUTHORIZED: http.StatusUnauthorized,
+	node.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	node.ETOOMANY:      http.StatusTooManyRequests,
+	node.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
+}
+
+// errCSRF is returned by the CSRF middleware for a missing or wrong token.
+var errCSRF = errors.New("csrf")
+
+// classify turns any error into a status and a message safe to show (English;
+// the HTML page adds a localized title).
+func classify(err error) (int, string) {
+	var he *echo.HTTPError
+	switch {
+	case errors.Is(err, errCSRF):
+		return http.StatusForbidden, "The form or request is missing a valid CSRF token; reload the page and try again."
+	case errors.As(err, &he):
+		msg := fmt.Sprint(he.Message)
+		switch he.Code {
+		case http.StatusNotFound:
+			msg = "Not found."
+		case http.StatusMethodNotAllowed:
+			msg = "This method is not allowed here."
+		case http.StatusRequestEntityTooLarge:
+			msg = "The request body is too large."
+		case http.StatusTooManyRequests:
+			msg = "Too many requests; please wait a minute and try again."
+		case http.StatusInternalServerError:
+			msg = node.ErrorMessage(nil)
+		}
+		if msg == "" {
+			msg = http.StatusText(he.Code)
+		}
+		return he.Code, msg
+	}
+	code := node.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	return status, node.ErrorMessage(err)
+}
+
+// handleError is echo's one error handler: it logs internal errors once and
+// answers with JSON for the API (or JSON clients) and a themed page otherwise.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, msg := classify(err)
+	if status >= 500 {
+		s.cfg.Logger.Error("request failed", "err", err, "method", c.Request().Method,
+			"path", c.Request().URL.Path, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	}
+	if c.Request().Method == http.MethodHead {
+		c.NoContent(status)
+		return
+	}
+	if wantsJSON(c) {
+		c.JSON(status, map[string]string{"error": msg})
+		return
+	}
+	data := map[string]any{"Status": status, "Message": msg}
+	p, perr := s.newPage(c, "", data)
+	if perr != nil {
+		c.String(status, msg)
+		return
+	}
+	data["Title"] = p.T(fmt.Sprintf("error.%d", status))
+	if data["Title"] == fmt.Sprintf("error.%d", status) {
+		data["Title"] = http.StatusText(status)
+	}
+	switch {
+	case errors.Is(err, errCSRF):
+		data["Message"] = p.T("error.csrf")
+	case status == http.StatusNotFound || status == http.StatusTooManyRequests || status >= 500:
+		data["Message"] = p.T(fmt.Sprintf("error.%d.body", status))
+	}
+	p.Title = data["Title"].(string)
+	if werr := s.write(c, status, "error", p); werr != nil {
+		s.cfg.Logger.Error("render error page", "err", werr)
+		c.String(status, msg)
+	}
+}
+
+func wantsJSON(c echo.Context) bool {
+	r := c.Request()
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		return true
+	}
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "json") && !strings.Contains(accept, "text/html")
+}

@@ -1,0 +1,164 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/shiji-market/shiji/node"
+	"github.com/shiji-market/shiji/node/i18n"
+)
+
+type pageTemplate struct{ t *template.Template }
+
+// parseTemplates parses layout.html plus each page file into its own set.
+func (s *Server) parseTemplates() error {
+	names, err := fs.Glob(s.cfg.Theme, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	base := template.New("").Funcs(template.FuncMap{
+		"join": strings.Join,
+	})
+	layout, err := fs.ReadFile(s.cfg.Theme, "templates/layout.html")
+	if err != nil {
+		return fmt.Errorf("web: theme: %w", err)
+	}
+	if _, err := base.New("layout.html").Parse(string(layout)); err != nil {
+		return fmt.Errorf("web: theme: layout.html: %w", err)
+	}
+	partials, _ := fs.Glob(s.cfg.Theme, "templates/_*.html")
+	for _, p := range partials {
+		b, err := fs.ReadFile(s.cfg.Theme, p)
+		if err != nil {
+			return err
+		}
+		if _, err := base.New(path.Base(p)).Parse(string(b)); err != nil {
+			return fmt.Errorf("web: theme: %s: %w", p, err)
+		}
+	}
+	s.pages = map[string]*pageTemplate{}
+	for _, n := range names {
+		name := strings.TrimSuffix(path.Base(n), ".html")
+		if name == "layout" || strings.HasPrefix(name, "_") {
+			continue
+		}
+		b, err := fs.ReadFile(s.cfg.Theme, n)
+		if err != nil {
+			return err
+		}
+		t, err := base.Clone()
+		if err != nil {
+			return err
+		}
+		if _, err := t.New(path.Base(n)).Parse(string(b)); err != nil {
+			return fmt.Errorf("web: theme: %s: %w", n, err)
+		}
+		if t.Lookup("content") == nil {
+			return fmt.Errorf("web: theme: %s does not define \"content\"", n)
+		}
+		s.pages[name] = &pageTemplate{t: t}
+	}
+	for _, required := range []string{"home", "login", "signup", "account", "error"} {
+		if s.pages[required] == nil {
+			return fmt.Errorf("web: theme: templates/%s.html is missing", required)
+		}
+	}
+	return nil
+}
+
+// page is what every template gets.
+type page struct {
+	Lang       string
+	MarketName string
+	Account    *node.Account
+	CSRF       string
+	Title      string
+	Path       string
+	Base       string
+	Data       any
+	loc        *i18n.Localizer
+	static     map[string]string
+}
+
+// T translates a message id; args are name/value pairs.
+func (p *page) T(id string, args ...any) string { return p.loc.T(id, args...) }
+
+// Static returns the URL of a theme static file, with a content hash for caching.
+func (p *page) Static(name string) string {
+	if h, ok := p.static[name]; ok {
+		return "/static/" + name + "?v=" + h
+	}
+	return "/static/" + name
+}
+
+// newPage fills the common parts of a page for the request.
+func (s *Server) newPage(c echo.Context, title string, data any) (*page, error) {
+	m, err := s.app.DB.Market(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
+	lang := s.lang(c, m)
+	csrf, _ := c.Get("csrf").(string)
+	return &page{
+		Lang: lang, MarketName: m.Name.In(lang, m.Languages...), Account: account(c), CSRF: csrf,
+		Title: title, Path: c.Request().URL.RequestURI(), Base: s.cfg.BaseURL, Data: data,
+		loc: s.cfg.Catalog.Localizer(lang), static: s.static,
+	}, nil
+}
+
+// render writes the named page with status. Title may be a message id.
+func (s *Server) render(c echo.Context, status int, name, title string, data any) error {
+	p, err := s.newPage(c, "", data)
+	if err != nil {
+		return err
+	}
+	if title != "" {
+		p.Title = p.T(title)
+	}
+	return s.write(c, status, name, p)
+}
+
+func (s *Server) write(c echo.Context, status int, name string, p *page) error {
+	pt := s.pages[name]
+	if pt == nil {
+		return fmt.Errorf("web: no template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := pt.t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	c.Response().Header().Set("Content-Language", p.Lang)
+	c.Response().Header().Add("Vary", "Accept-Language, Cookie")
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// lang chooses the UI language: the account's setting, the language cookie,
+// Accept-Language, then the market's first language.
+func (s *Server) lang(c echo.Context, m *node.Market) string {
+	fallback := "zh-Hans"
+	if len(m.Languages) > 0 && m.Languages[0] != "" {
+		fallback = m.Languages[0]
+	}
+	var prefs []string
+	if a := account(c); a != nil && a.Lang != "" {
+		prefs = append(prefs, a.Lang)
+	}
+	if ck, err := c.Cookie(langCookie); err == nil {
+		prefs = append(prefs, ck.Value)
+	}
+	prefs = append(prefs, c.Request().Header.Get("Accept-Language"))
+	return s.cfg.Catalog.Match(fallback, prefs...)
+}
+
+const langCookie = "shiji_lang"
+
+func (s *Server) setCookie(c echo.Context, name, value string, maxAge int) {
+	c.SetCookie(&http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
+		Secure: s.secure, SameSite: http.SameSiteLaxMode})
+}

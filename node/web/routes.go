@@ -1,0 +1,99 @@
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/shiji-market/shiji/node"
+	"golang.org/x/time/rate"
+)
+
+// csp allows only this origin's scripts, styles and images (plus https images
+// from other markets), no inline script, no framing.
+const csp = "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; " +
+	"object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+
+// routes registers the middleware and every route of the node.
+func (s *Server) routes() {
+	e := s.e
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+		s.cfg.Logger.Error("panic", "err", err, "path", c.Request().URL.Path, "stack", string(stack))
+		return err
+	}}))
+	e.Use(middleware.RequestID())
+	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRemoteIP: true, LogRequestID: true, LogError: true,
+		HandleError: false,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			s.cfg.Logger.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
+				slog.String("method", v.Method), slog.String("uri", v.URI), slog.Int("status", v.Status),
+				slog.Duration("latency", v.Latency), slog.String("ip", v.RemoteIP), slog.String("id", v.RequestID))
+			return nil
+		},
+	}))
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
+		HSTSMaxAge: hstsAge(s.secure), ContentSecurityPolicy: csp, ReferrerPolicy: "strict-origin-when-cross-origin",
+	}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: isUpload}))
+	e.Use(s.authenticate)
+	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: "shiji_csrf", CookiePath: "/",
+		CookieHTTPOnly: true, CookieSecure: s.secure, CookieSameSite: http.SameSiteLaxMode, CookieMaxAge: 86400 * 7,
+		Skipper:      skipCSRF,
+		ErrorHandler: func(err error, c echo.Context) error { return errCSRF },
+	}))
+	limitLogin := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Every(6 * time.Second), Burst: 10, ExpiresIn: 10 * time.Minute}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		ErrorHandler:        func(c echo.Context, err error) error { return node.Errorf(node.EINTERNAL, "rate limiter: %v", err) },
+		DenyHandler: func(c echo.Context, id string, err error) error {
+			return node.Errorf(node.ETOOMANY, "Too many attempts from your address; please wait a minute and try again.")
+		},
+	})
+
+	// Theme assets.
+	e.GET("/static/*", s.serveStatic)
+	e.GET("/healthz", s.healthz)
+
+	// Pages.
+	e.GET("/", s.home)
+	e.GET("/login", s.loginPage)
+	e.POST("/login", s.login, limitLogin)
+	e.GET("/signup", s.signupPage)
+	e.POST("/signup", s.signup, limitLogin)
+	e.POST("/logout", s.logout)
+	e.POST("/lang", s.setLang)
+	e.GET("/account", s.accountPage, requireAccount)
+	e.POST("/account", s.updateAccount, requireAccount)
+	e.POST("/admin/signup", s.setSignupMode, requireAccount)
+	e.POST("/admin/invitations", s.createInvitation, requireAccount)
+
+	// JSON API, documented in docs/api.md.
+	api := e.Group("/api/v1")
+	api.POST("/sessions", s.apiCreateSession, limitLogin)
+	api.DELETE("/sessions/current", s.apiDeleteSession, requireAccount)
+	api.GET("/account", s.apiAccount, requireAccount)
+	api.GET("/market", s.apiMarket)
+	api.Any("/*", func(c echo.Context) error {
+		return node.Errorf(node.ENOTFOUND, "No API endpoint %s %s; see docs/api.md.", c.Request().Method, c.Request().URL.Path)
+	})
+}
+
+func hstsAge(secure bool) int {
+	if secure {
+		return 31536000
+	}
+	return 0
+}
+
+// isUpload reports whether the request is a photo upload, which has its own limit.
+func isUpload(c echo.Context) bool {
+	return c.Request().Method == http.MethodPost && strings.HasSuffix(c.Request().URL.Path, "/photos")
+}

@@ -1,0 +1,105 @@
+// Package web is shiji's HTTP layer: echo v4, every route in routes.go, one
+// error handler, themed HTML pages and the JSON API under /api/v1.
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/shiji-market/shiji/node/app"
+	"github.com/shiji-market/shiji/node/i18n"
+	"github.com/shiji-market/shiji/node/markdown"
+)
+
+// Config is everything the web layer needs; nothing is global.
+type Config struct {
+	App      *app.App
+	Catalog  *i18n.Catalog
+	Theme    fs.FS // the theme's files (templates/, static/), overrides applied
+	Markdown *markdown.Renderer
+	BaseURL  string // e.g. https://market.example, no trailing slash
+	Logger   *slog.Logger
+	// TrustProxy makes the real client IP come from X-Forwarded-For set by a
+	// reverse proxy on a private or loopback address. Off: the peer address.
+	TrustProxy bool
+	// Mount, when set, is called after the routes are registered so that other
+	// layers (federation) can add their handlers.
+	Mount func(e *echo.Echo)
+}
+
+// Server is the HTTP handler of a node.
+type Server struct {
+	cfg     Config
+	e       *echo.Echo
+	app     *app.App
+	pages   map[string]*pageTemplate
+	static  map[string]string // file name → content hash, for cache busting
+	secure  bool
+	baseURL *url.URL
+}
+
+// New builds the server: it parses every template of the theme (a broken
+// template is an error here, not at request time) and registers the routes.
+func New(cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Markdown == nil {
+		cfg.Markdown = markdown.New()
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("web: the base URL %q must be an absolute http(s) URL", cfg.BaseURL)
+	}
+	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
+	s := &Server{cfg: cfg, app: cfg.App, secure: u.Scheme == "https", baseURL: u}
+	if err := s.loadTheme(); err != nil {
+		return nil, err
+	}
+	s.e = echo.New()
+	s.e.HideBanner, s.e.HidePort = true, true
+	s.e.HTTPErrorHandler = s.handleError
+	if cfg.TrustProxy {
+		s.e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	} else {
+		s.e.IPExtractor = echo.ExtractIPDirect()
+	}
+	s.routes()
+	if cfg.Mount != nil {
+		cfg.Mount(s.e)
+	}
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHTTP(w, r) }
+
+// Close stops background work of the web layer (none yet).
+func (s *Server) Close(ctx context.Context) error { return nil }
+
+func (s *Server) loadTheme() error {
+	if err := s.parseTemplates(); err != nil {
+		return err
+	}
+	s.static = map[string]string{}
+	return fs.WalkDir(s.cfg.Theme, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(s.cfg.Theme, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		s.static[strings.TrimPrefix(p, "static/")] = hex.EncodeToString(sum[:6])
+		return nil
+	})
+}
