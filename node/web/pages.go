@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"html/template"
 	"io/fs"
-	"time"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"

@@ -48,15 +48,10 @@ func (s *Server) routes() {
 		Skipper:      skipCSRF,
 		ErrorHandler: func(err error, c echo.Context) error { return errCSRF },
 	}))
-	limitLogin := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Every(6 * time.Second), Burst: 10, ExpiresIn: 10 * time.Minute}),
-		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
-		ErrorHandler:        func(c echo.Context, err error) error { return node.Errorf(node.EINTERNAL, "rate limiter: %v", err) },
-		DenyHandler: func(c echo.Context, id string, err error) error {
-			return node.Errorf(node.ETOOMANY, "Too many attempts from your address; please wait a minute and try again.")
-		},
-	})
+	// Logins and sign-ups per client IP: a burst of 20 (a market's shared
+	// Wi-Fi), then one every 3 s.
+	limitLogin := rateLimit(20, 3*time.Second)
+	limitSignup := rateLimit(20, 3*time.Second)
 
 	// Theme assets.
 	e.GET("/static/*", s.serveStatic)
@@ -67,7 +62,7 @@ func (s *Server) routes() {
 	e.GET("/login", s.loginPage)
 	e.POST("/login", s.login, limitLogin)
 	e.GET("/signup", s.signupPage)
-	e.POST("/signup", s.signup, limitLogin)
+	e.POST("/signup", s.signup, limitSignup)
 	e.POST("/logout", s.logout)
 	e.POST("/lang", s.setLang)
 	e.GET("/account", s.accountPage, requireAccount)
@@ -83,6 +78,19 @@ func (s *Server) routes() {
 	api.GET("/market", s.apiMarket)
 	api.Any("/*", func(c echo.Context) error {
 		return node.Errorf(node.ENOTFOUND, "No API endpoint %s %s; see docs/api.md.", c.Request().Method, c.Request().URL.Path)
+	})
+}
+
+// rateLimit allows burst requests per client IP, then one per every.
+func rateLimit(burst int, every time.Duration) echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Every(every), Burst: burst, ExpiresIn: 10 * time.Minute}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		ErrorHandler:        func(c echo.Context, err error) error { return node.Errorf(node.EINTERNAL, "rate limiter: %v", err) },
+		DenyHandler: func(c echo.Context, id string, err error) error {
+			return node.Errorf(node.ETOOMANY, "Too many attempts from your address; please wait a minute and try again.")
+		},
 	})
 }
 

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is an io.Writer the program writes to while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// testNode is a real shiji process (run in a goroutine) on 127.0.0.1:0.
+type testNode struct {
+	URL    string
+	Data   string
+	Stdout *syncBuffer
+	Stderr *syncBuffer
+	cancel context.CancelFunc
+	done   chan error
+}
+
+var listenRE = regexp.MustCompile(`listening on (http://[0-9.:\[\]]+)`)
+
+// startNode runs `shiji serve --addr 127.0.0.1:0 --data DIR extra...` and waits
+// until it listens. The node stops when the test ends.
+func startNode(t testing.TB, dataDir string, extra ...string) *testNode {
+	t.Helper()
+	if dataDir == "" {
+		dataDir = t.TempDir()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n := &testNode{Data: dataDir, Stdout: &syncBuffer{}, Stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	args := append([]string{"shiji", "serve", "--addr", "127.0.0.1:0", "--data", dataDir}, extra...)
+	go func() { n.done <- run(ctx, args, noEnv, n.Stdout, n.Stderr) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listenRE.FindStringSubmatch(n.Stdout.String()); m != nil {
+			n.URL = m[1]
+			break
+		}
+		select {
+		case err := <-n.done:
+			cancel()
+			t.Fatalf("shiji serve stopped before listening: %v\nstdout: %s\nstderr: %s", err, n.Stdout, n.Stderr)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if n.URL == "" {
+		cancel()
+		t.Fatalf("shiji serve did not listen within 30s\nstdout: %s\nstderr: %s", n.Stdout, n.Stderr)
+	}
+	t.Cleanup(func() { n.Stop(t) })
+	return n
+}
+
+// Stop cancels the node's context and waits for run to return.
+func (n *testNode) Stop(t testing.TB) {
+	if n.cancel == nil {
+		return
+	}
+	n.cancel()
+	n.cancel = nil
+	select {
+	case err := <-n.done:
+		if err != nil {
+			t.Errorf("shiji serve returned %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Errorf("shiji serve did not stop within 20s")
+	}
+}
+
+func noEnv(string) string { return "" }
+
+// runCmd runs a shiji command with stdin and returns its output and error.
+func runCmd(t testing.TB, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := runWith(context.Background(), append([]string{"shiji"}, args...),
+		env{getenv: noEnv, stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb})
+	return out.String(), errb.String(), err
+}
+
+// client is a browser-like HTTP client: a cookie jar, no redirects followed.
+type client struct {
+	t    testing.TB
+	base string
+	hc   *http.Client
+	lang string
+}
+
+func newClient(t testing.TB, base string) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, base: base, lang: "en", hc: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+func (r response) JSON(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.Body), &m); err != nil {
+		t.Fatalf("response is not JSON (%v): %s", err, r.Body)
+	}
+	return m
+}
+
+func (c *client) do(method, path string, body io.Reader, header ...string) response {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Accept-Language", c.lang)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: string(b)}
+}
+
+func (c *client) get(path string, header ...string) response { return c.do("GET", path, nil, header...) }
+
+// csrf fetches a page and returns the CSRF token from its form.
+func (c *client) csrf(path string) string {
+	c.t.Helper()
+	r := c.get(path)
+	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(r.Body)
+	if m == nil {
+		c.t.Fatalf("no CSRF token on %s (status %d)", path, r.Status)
+	}
+	return m[1]
+}
+
+// postForm posts a form with the CSRF token of page.
+func (c *client) postForm(page, path string, v url.Values) response {
+	c.t.Helper()
+	if v.Get("_csrf") == "" {
+		v.Set("_csrf", c.csrf(page))
+	}
+	return c.do("POST", path, strings.NewReader(v.Encode()), "Content-Type", "application/x-www-form-urlencoded")
+}
+
+func (c *client) postJSON(path, body string, header ...string) response {
+	c.t.Helper()
+	return c.do("POST", path, strings.NewReader(body), append([]string{"Content-Type", "application/json"}, header...)...)
+}
+
+func mustContain(t testing.TB, what, body string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(body, w) {
+			t.Fatalf("%s does not contain %q:\n%s", what, w, body)
+		}
+	}
+}
+
+func writeFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func contextWithCancel() (context.Context, context.CancelFunc) {
+	return context.WithCancel(context.Background())
+}
+
+func waitFor(t testing.TB, cond func() bool) {
+	t.Helper()
+	for i := 0; i < 3000; i++ {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("condition not met within 30s")
+}
