@@ -1,0 +1,130 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shiji-market/shiji/data"
+	"github.com/shiji-market/shiji/node"
+	"github.com/shiji-market/shiji/node/app"
+	"github.com/shiji-market/shiji/node/i18n"
+	"github.com/shiji-market/shiji/themes"
+)
+
+// newTestServer builds a server over a fresh demo database with the theme.
+func newTestServer(t *testing.T, theme string) (*Server, *app.App) {
+	t.Helper()
+	db, err := data.Open(context.Background(), filepath.Join(t.TempDir(), "shiji.db"), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := themes.Open(theme, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := app.New(db, time.Now)
+	s, err := New(Config{App: a, Catalog: cat, Theme: fs, BaseURL: "http://market.test",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, a
+}
+
+// rawMessageID finds a message id that was not translated.
+var rawMessageID = regexp.MustCompile(`\b(nav|home|login|signup|form|account|role|admin|error|footer)\.[a-z0-9.]+\b`)
+
+func TestEveryPageOfEveryThemeRenders(t *testing.T) {
+	for _, theme := range themes.Names() {
+		s, a := newTestServer(t, theme)
+		acc, err := a.AddAccount(context.Background(), "mei", node.RoleOrganiser, "a long secret phrase")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Invite(context.Background(), acc, node.RoleStallholder); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := a.StartSession(context.Background(), acc, "web", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages := []struct {
+			path   string
+			signed bool
+			status int
+		}{
+			{"/", false, 200}, {"/", true, 200}, {"/login", false, 200}, {"/signup", false, 200},
+			{"/signup?invite=ABC", false, 200}, {"/account", true, 200}, {"/nope", false, 404},
+		}
+		for _, lang := range []string{"zh-Hans", "en"} {
+			for _, p := range pages {
+				req := httptest.NewRequest("GET", p.path, nil)
+				req.Header.Set("Accept-Language", lang)
+				if p.signed {
+					req.AddCookie(&http.Cookie{Name: sessionCookie, Value: tok})
+				}
+				rec := httptest.NewRecorder()
+				s.ServeHTTP(rec, req)
+				body := rec.Body.String()
+				if rec.Code != p.status {
+					t.Errorf("%s %s %s: status %d, want %d", theme, lang, p.path, rec.Code, p.status)
+				}
+				if !strings.Contains(body, `<html lang="`+lang+`">`) || !strings.Contains(body, "</html>") {
+					t.Errorf("%s %s %s: not a whole page in %s", theme, lang, p.path, lang)
+				}
+				if m := rawMessageID.FindString(body); m != "" {
+					t.Errorf("%s %s %s: untranslated message id %q", theme, lang, p.path, m)
+				}
+			}
+		}
+	}
+}
+
+func TestWantsJSONAndStatusMapping(t *testing.T) {
+	tests := []struct {
+		err    error
+		status int
+	}{
+		{node.Errorf(node.ENOTFOUND, "x"), 404},
+		{node.Errorf(node.ECONFLICT, "x"), 409},
+		{node.Errorf(node.EINVALID, "x"), 422},
+		{node.Errorf(node.EUNAUTHORIZED, "x"), 401},
+		{node.Errorf(node.EFORBIDDEN, "x"), 403},
+		{node.Errorf(node.ETOOMANY, "x"), 429},
+		{errCSRF, 403},
+		{io.ErrUnexpectedEOF, 500},
+	}
+	for _, tt := range tests {
+		if got, msg := classify(tt.err); got != tt.status || msg == "" {
+			t.Errorf("classify(%v) = %d %q, want %d", tt.err, got, msg, tt.status)
+		}
+	}
+	if _, msg := classify(io.ErrUnexpectedEOF); strings.Contains(msg, "EOF") {
+		t.Errorf("internal error leaks: %q", msg)
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{"/account": "/account", "": "/", "//evil.example": "/", "https://evil.example": "/",
+		"/\\evil.example": "/", "/a\r\nSet-Cookie: x": "/", "/wander?seed=1": "/wander?seed=1"} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
