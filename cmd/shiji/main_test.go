@@ -155,7 +155,9 @@ func (c *client) do(method, path string, body io.Reader, header ...string) respo
 	return response{Status: resp.StatusCode, Header: resp.Header, Body: string(b)}
 }
 
-func (c *client) get(path string, header ...string) response { return c.do("GET", path, nil, header...) }
+func (c *client) get(path string, header ...string) response {
+	return c.do("GET", path, nil, header...)
+}
 
 // csrf fetches a page and returns the CSRF token from its form.
 func (c *client) csrf(path string) string {
