@@ -51,6 +51,18 @@ func noise(w, h int, seed uint64) *image.NRGBA {
 	return m
 }
 
+// photo returns a w×h opaque image of smooth colour, which compresses and
+// scales like a photo rather than like noise; seed shifts the colours.
+func photo(w, h int, seed uint8) *image.NRGBA {
+	m := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			m.SetNRGBA(x, y, color.NRGBA{R: uint8(x*255/w) + seed, G: uint8(y*255/h) + 3*seed, B: uint8(x+y) + 7*seed, A: 255})
+		}
+	}
+	return m
+}
+
 func encJPEG(t testing.TB, img image.Image) []byte {
 	t.Helper()
 	var b bytes.Buffer
@@ -191,7 +203,7 @@ func encGIF(t testing.TB, frames ...*image.Paletted) []byte {
 
 // Tiny WebP files, as used by Modernizr's feature tests: 1×1 each.
 var (
-	webpLossless1x1 = mustBase64("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==") // VP8L, transparent
+	webpLossless1x1 = mustBase64("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")         // VP8L, transparent
 	webpLossy1x1    = mustBase64("UklGRiIAAABXRUJQVlA4IBYAAAAwAQCdASoBAAEADsD+JaQAA3AAAAAA") // VP8, grey
 	webpAlpha1x1    = mustBase64("UklGRkoAAABXRUJQVlA4WAoAAAAQAAAAAAAAAAAAQUxQSAwAAAARBxAR/Q9ERP8DAABWUDggGAAAABQBAJ0BKgEAAQAAAP4AAA3AAP7mtQAAAA==")
 )

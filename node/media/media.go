@@ -178,30 +178,43 @@ func (s *Store) Save(r io.Reader) (Photo, error) {
 	if !opaque(img) {
 		ext = "png"
 	}
-	if b := img.Bounds(); b.Dx() > MaxSide || b.Dy() > MaxSide {
-		img = imaging.Fit(img, MaxSide, MaxSide, imaging.Lanczos)
+	b := img.Bounds()
+	if w, h := fitDims(b.Dx(), b.Dy(), MaxSide); w != b.Dx() || h != b.Dy() {
+		img = imaging.Resize(img, w, h, imaging.Lanczos)
 	}
 	full, err := encode(img, ext)
 	if err != nil {
 		return Photo{}, err
 	}
 	sum := sha256.Sum256(full)
-	b := img.Bounds()
+	b = img.Bounds()
 	p := Photo{Hash: hex.EncodeToString(sum[:16]), Ext: ext, Width: b.Dx(), Height: b.Dy()}
+	if s.complete(p) {
+		return p, nil
+	}
+
+	// Thumbnails, largest first, each scaled from the one before, which is
+	// quicker than scaling each from the full size. Their sizes are those
+	// imaging.Fit gives the full size (see Photo.Dims).
+	sizes := Sizes()
+	thumbs := make([][]byte, len(sizes))
+	src := img
+	for i := len(sizes) - 1; i >= 0; i-- {
+		w, h := p.Dims(sizes[i].Name)
+		if w == p.Width && h == p.Height {
+			thumbs[i] = full // never upscaled
+			continue
+		}
+		src = imaging.Resize(src, w, h, imaging.Lanczos)
+		if thumbs[i], err = encode(src, ext); err != nil {
+			return Photo{}, err
+		}
+	}
 
 	// Thumbnails first and the full size last, so that a full-size file
 	// on disk means its thumbnails are there too.
-	for _, sz := range Sizes() {
-		if _, err := os.Lstat(filepath.Join(s.dir, p.Name(sz.Name))); err == nil {
-			continue
-		}
-		thumb := full
-		if w, h := p.Dims(sz.Name); w != p.Width || h != p.Height {
-			if thumb, err = encode(imaging.Fit(img, sz.Long, sz.Long, imaging.Lanczos), ext); err != nil {
-				return Photo{}, err
-			}
-		}
-		if err := s.write(p.Name(sz.Name), thumb); err != nil {
+	for i, sz := range sizes {
+		if err := s.write(p.Name(sz.Name), thumbs[i]); err != nil {
 			return Photo{}, err
 		}
 	}
@@ -210,6 +223,25 @@ func (s *Store) Save(r io.Reader) (Photo, error) {
 	}
 	syncDir(s.dir)
 	return p, nil
+}
+
+// names returns the file names of p: the full size, then the thumbnails.
+func (p Photo) names() []string {
+	names := []string{p.Name("")}
+	for _, sz := range Sizes() {
+		names = append(names, p.Name(sz.Name))
+	}
+	return names
+}
+
+// complete reports whether all files of p are in the store.
+func (s *Store) complete(p Photo) bool {
+	for _, name := range p.names() {
+		if _, err := os.Lstat(filepath.Join(s.dir, name)); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // read reads all of r up to the byte limit.
@@ -318,7 +350,7 @@ func encode(img image.Image, ext string) ([]byte, error) {
 }
 
 // fitDims returns the size imaging.Fit gives a w×h image fitted into a
-// long×long box: unchanged if it fits, never larger.
+// long×long box: unchanged if it fits, never larger, at least 1×1.
 func fitDims(w, h, long int) (int, int) {
 	if w <= 0 || h <= 0 {
 		return 0, 0
@@ -422,12 +454,8 @@ func validName(name string) bool {
 // ENOTFOUND if p is not a valid photo and with an internal error if a file
 // cannot be removed.
 func (s *Store) Delete(p Photo) error {
-	names := []string{p.Name("")}
-	for _, sz := range Sizes() {
-		names = append(names, p.Name(sz.Name))
-	}
 	var errs []error
-	for _, name := range names {
+	for _, name := range p.names() {
 		path, err := s.Path(name)
 		if err != nil {
 			return err
@@ -440,8 +468,8 @@ func (s *Store) Delete(p Photo) error {
 }
 
 // formatBytes formats n bytes for people, in KB or MB of 1024 and 1024²
-// bytes. With up it rounds up, so that a size just over a limit never reads
-// as the limit itself.
+// bytes. It rounds up with up and down otherwise: sizes are rounded up and
+// limits down, so that a size just over a limit never reads as the limit.
 func formatBytes(n int64, up bool) string {
 	if n < 1<<20 {
 		return formatUnit(float64(n)/(1<<10), up) + " KB"
@@ -454,10 +482,10 @@ func formatMegapixels(n int64, up bool) string {
 	return formatUnit(float64(n)/1e6, up)
 }
 
-// formatUnit formats v with at most one decimal, rounded up with up and to
-// the nearest otherwise; whole numbers get no decimal, large ones none at all.
+// formatUnit formats v with at most one decimal, rounded up with up and down
+// otherwise; whole numbers get no decimal, and from 100 on there is none.
 func formatUnit(v float64, up bool) string {
-	round := math.Round
+	round := math.Floor
 	if up {
 		round = math.Ceil
 	}
