@@ -1,0 +1,189 @@
+package data
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shiji-market/shiji/node"
+)
+
+const itemCols = `i.id, i.stall_id, i.title, i.story, i.price_kind, i.price_minor, i.currency, i.quantity, i.tags, i.status,
+	i.created_at, i.updated_at, s.name, s.alley_id`
+
+func scanItem(row scanner) (*node.Item, error) {
+	var it node.Item
+	var tags string
+	var created, updated int64
+	if err := row.Scan(&it.ID, &it.Stall, &it.Title, &it.Story, &it.Price.Kind, &it.Price.Minor, &it.Price.Currency,
+		&it.Quantity, &tags, &it.Status, &created, &updated, &it.StallName, &it.Alley); err != nil {
+		return nil, err
+	}
+	if tags != "" {
+		it.Tags = strings.Fields(tags)
+	}
+	it.CreatedAt, it.UpdatedAt = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
+	return &it, nil
+}
+
+// CreateItem validates and stores a new item on its stall (ENOTFOUND if the
+// stall does not exist).
+func (db *DB) CreateItem(ctx context.Context, it *node.Item) error {
+	if err := it.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, func(tx *sql.Tx) error { return createItem(ctx, tx, it, db.now()) })
+}
+
+func createItem(ctx context.Context, tx *sql.Tx, it *node.Item, now time.Time) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO items(stall_id, title, story, price_kind, price_minor, currency, quantity, tags, status, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, it.Stall, it.Title, it.Story, it.Price.Kind, it.Price.Minor, it.Price.Currency,
+		it.Quantity, strings.Join(it.Tags, " "), it.Status, now.Unix(), now.Unix())
+	if err != nil {
+		if strings.Contains(err.Error(), "FOREIGN KEY") {
+			return node.Errorf(node.ENOTFOUND, "There is no stall %d.", it.Stall)
+		}
+		return fmt.Errorf("data: create item: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	it.ID = node.ItemID(id)
+	if now.IsZero() {
+		now = time.Unix(0, 0)
+	}
+	it.CreatedAt, it.UpdatedAt = now.Truncate(time.Second).UTC(), now.Truncate(time.Second).UTC()
+	return indexItem(ctx, tx, it.ID)
+}
+
+// indexItem (re)writes the item's row in the search index.
+func indexItem(ctx context.Context, tx *sql.Tx, id node.ItemID) error {
+	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO items_fts(rowid, title, story, tags, stall)
+		SELECT i.id, i.title, i.story, i.tags, s.name FROM items i JOIN stalls s ON s.id = i.stall_id WHERE i.id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("data: index item %d: %w", id, err)
+	}
+	return nil
+}
+
+func reindexStallItems(ctx context.Context, tx *sql.Tx, id node.StallID) error {
+	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO items_fts(rowid, title, story, tags, stall)
+		SELECT i.id, i.title, i.story, i.tags, s.name FROM items i JOIN stalls s ON s.id = i.stall_id WHERE s.id = ?`, id)
+	return err
+}
+
+// Item returns the item with its photos, or ENOTFOUND.
+func (db *DB) Item(ctx context.Context, id node.ItemID) (*node.Item, error) {
+	it, err := scanItem(db.r.QueryRowContext(ctx, `SELECT `+itemCols+` FROM items i JOIN stalls s ON s.id = i.stall_id WHERE i.id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "There is no item %d.", id)
+	}
+	if it.Photos, err = db.photos(ctx, "item", int64(id)); err != nil {
+		return nil, err
+	}
+	return it, nil
+}
+
+// UpdateItem stores an item's title, story, price, quantity, tags and status.
+// A status change the item's life does not allow is ECONFLICT.
+func (db *DB) UpdateItem(ctx context.Context, it *node.Item) error {
+	if err := it.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, func(tx *sql.Tx) error {
+		var old node.ItemStatus
+		if err := tx.QueryRowContext(ctx, `SELECT status FROM items WHERE id = ?`, it.ID).Scan(&old); err != nil {
+			return notFound(err, "There is no item %d.", it.ID)
+		}
+		if old != it.Status && !old.CanBecome(it.Status) {
+			return node.Errorf(node.ECONFLICT, "An item that is %s cannot become %s.", old, it.Status)
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE items SET title = ?, story = ?, price_kind = ?, price_minor = ?, currency = ?,
+			quantity = ?, tags = ?, status = ?, updated_at = ? WHERE id = ?`, it.Title, it.Story, it.Price.Kind, it.Price.Minor,
+			it.Price.Currency, it.Quantity, strings.Join(it.Tags, " "), it.Status, db.now().Unix(), it.ID)
+		if err != nil {
+			return fmt.Errorf("data: update item: %w", err)
+		}
+		return indexItem(ctx, tx, it.ID)
+	})
+}
+
+// ItemFilter selects items for a listing, newest first.
+type ItemFilter struct {
+	Stall  node.StallID
+	Alley  node.AlleyID
+	Status node.ItemStatus // "" = any but withdrawn
+	Limit  int             // 0 = 48, at most 200
+	Offset int
+}
+
+// Items lists items with their first photo.
+func (db *DB) Items(ctx context.Context, f ItemFilter) ([]*node.Item, error) {
+	var where []string
+	var args []any
+	if f.Stall != 0 {
+		where, args = append(where, "i.stall_id = ?"), append(args, f.Stall)
+	}
+	if f.Alley != 0 {
+		where, args = append(where, "s.alley_id = ?"), append(args, f.Alley)
+	}
+	if f.Status != "" {
+		where, args = append(where, "i.status = ?"), append(args, f.Status)
+	} else {
+		where = append(where, "i.status != 'withdrawn'")
+	}
+	if f.Limit <= 0 {
+		f.Limit = 48
+	}
+	f.Limit = min(f.Limit, 200)
+	q := `SELECT ` + itemCols + ` FROM items i JOIN stalls s ON s.id = i.stall_id WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY i.created_at DESC, i.id DESC LIMIT ? OFFSET ?`
+	return db.queryItems(ctx, q, append(args, f.Limit, f.Offset)...)
+}
+
+func (db *DB) queryItems(ctx context.Context, q string, args ...any) ([]*node.Item, error) {
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("data: items: %w", err)
+	}
+	defer rows.Close()
+	var out []*node.Item
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, db.firstPhotos(ctx, "item", out)
+}
+
+// ItemsByID returns the items with the given ids, in that order (missing ones skipped).
+func (db *DB) ItemsByID(ctx context.Context, ids []node.ItemID) ([]*node.Item, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	items, err := db.queryItems(ctx, `SELECT `+itemCols+` FROM items i JOIN stalls s ON s.id = i.stall_id WHERE i.id IN (`+
+		strings.Repeat("?,", len(ids)-1)+`?)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[node.ItemID]*node.Item, len(items))
+	for _, it := range items {
+		byID[it.ID] = it
+	}
+	out := make([]*node.Item, 0, len(ids))
+	for _, id := range ids {
+		if it := byID[id]; it != nil {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
