@@ -17,6 +17,7 @@ import (
 	"github.com/shiji-market/shiji/node/app"
 	"github.com/shiji-market/shiji/node/i18n"
 	"github.com/shiji-market/shiji/node/markdown"
+	"github.com/shiji-market/shiji/node/media"
 	"github.com/shiji-market/shiji/node/web"
 	"github.com/shiji-market/shiji/themes"
 )
@@ -108,9 +109,13 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	if baseURL == "" {
 		baseURL = "http://" + ln.Addr().String()
 	}
+	photos, err := media.NewStore(filepath.Join(cfg.dataDir, "media"), media.DefaultLimits())
+	if err != nil {
+		return err
+	}
 	a := app.New(db, time.Now)
 	srv, err := web.New(web.Config{
-		App: a, Catalog: catalog, Theme: theme, Markdown: markdown.New(),
+		App: a, Catalog: catalog, Theme: theme, Markdown: markdown.New(), Media: photos,
 		BaseURL: baseURL, Logger: logger, TrustProxy: cfg.trustProxy,
 	})
 	if err != nil {

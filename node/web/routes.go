@@ -41,6 +41,8 @@ func (s *Server) routes() {
 		HSTSMaxAge: hstsAge(s.secure), ContentSecurityPolicy: csp, ReferrerPolicy: "strict-origin-when-cross-origin",
 	}))
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: isUpload}))
+	// Photo uploads: the photo limit (10 MiB) plus the multipart envelope.
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "11M", Skipper: func(c echo.Context) bool { return !isUpload(c) }}))
 	e.Use(s.authenticate)
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: "shiji_csrf", CookiePath: "/",
@@ -53,8 +55,9 @@ func (s *Server) routes() {
 	limitLogin := rateLimit(20, 3*time.Second)
 	limitSignup := rateLimit(20, 3*time.Second)
 
-	// Theme assets.
+	// Theme assets and photos.
 	e.GET("/static/*", s.serveStatic)
+	e.GET("/media/*", echo.WrapHandler(http.StripPrefix("/media", s.cfg.Media.Handler())))
 	e.GET("/healthz", s.healthz)
 
 	// Pages.
@@ -76,6 +79,19 @@ func (s *Server) routes() {
 	api.DELETE("/sessions/current", s.apiDeleteSession, requireAccount)
 	api.GET("/account", s.apiAccount, requireAccount)
 	api.GET("/market", s.apiMarket)
+	api.GET("/alleys", s.apiAlleys)
+	api.POST("/alleys", s.apiCreateAlley, requireAccount)
+	api.POST("/stalls", s.apiCreateStall, requireAccount)
+	api.GET("/stalls/:id", s.apiStall)
+	api.PATCH("/stalls/:id", s.apiUpdateStall, requireAccount)
+	api.PUT("/stalls/:id/spot", s.apiPlaceStall, requireAccount)
+	api.POST("/stalls/:id/photos", s.apiAddStallPhoto, requireAccount)
+	api.POST("/stalls/:id/items", s.apiCreateItem, requireAccount)
+	api.GET("/items/:id", s.apiItem)
+	api.PATCH("/items/:id", s.apiUpdateItem, requireAccount)
+	api.DELETE("/items/:id", s.apiDeleteItem, requireAccount)
+	api.POST("/items/:id/photos", s.apiAddItemPhoto, requireAccount)
+	api.GET("/search", s.apiSearch)
 	api.Any("/*", func(c echo.Context) error {
 		return node.Errorf(node.ENOTFOUND, "No API endpoint %s %s; see docs/api.md.", c.Request().Method, c.Request().URL.Path)
 	})

@@ -17,13 +17,15 @@ import (
 	"github.com/shiji-market/shiji/node/app"
 	"github.com/shiji-market/shiji/node/i18n"
 	"github.com/shiji-market/shiji/node/markdown"
+	"github.com/shiji-market/shiji/node/media"
 )
 
 // Config is everything the web layer needs; nothing is global.
 type Config struct {
 	App      *app.App
 	Catalog  *i18n.Catalog
-	Theme    fs.FS // the theme's files (templates/, static/), overrides applied
+	Theme    fs.FS        // the theme's files (templates/, static/), overrides applied
+	Media    *media.Store // uploaded photos, served under /media/
 	Markdown *markdown.Renderer
 	BaseURL  string // e.g. https://market.example, no trailing slash
 	Logger   *slog.Logger
@@ -44,6 +46,7 @@ type Server struct {
 	static  map[string]string // file name → content hash, for cache busting
 	secure  bool
 	baseURL *url.URL
+	photos  *photoStore
 }
 
 // New builds the server: it parses every template of the theme (a broken
@@ -60,7 +63,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web: the base URL %q must be an absolute http(s) URL", cfg.BaseURL)
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	s := &Server{cfg: cfg, app: cfg.App, secure: u.Scheme == "https", baseURL: u}
+	if cfg.Media == nil {
+		return nil, fmt.Errorf("web: no photo store")
+	}
+	s := &Server{cfg: cfg, app: cfg.App, secure: u.Scheme == "https", baseURL: u, photos: newPhotoStore(cfg.Media)}
 	if err := s.loadTheme(); err != nil {
 		return nil, err
 	}

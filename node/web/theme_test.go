@@ -16,6 +16,7 @@ import (
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
 	"github.com/shiji-market/shiji/node/i18n"
+	"github.com/shiji-market/shiji/node/media"
 	"github.com/shiji-market/shiji/themes"
 )
 
@@ -38,8 +39,12 @@ func newTestServer(t *testing.T, theme string) (*Server, *app.App) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	photos, err := media.NewStore(filepath.Join(t.TempDir(), "media"), media.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
 	a := app.New(db, time.Now)
-	s, err := New(Config{App: a, Catalog: cat, Theme: fs, BaseURL: "http://market.test",
+	s, err := New(Config{App: a, Catalog: cat, Theme: fs, BaseURL: "http://market.test", Media: photos,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,254 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/shiji-market/shiji/data"
+	"github.com/shiji-market/shiji/node"
+	"github.com/shiji-market/shiji/node/app"
+)
+
+type itemInput struct {
+	Title    *string         `json:"title"`
+	Story    *string         `json:"story"`
+	Price    json.RawMessage `json:"price"`
+	Quantity *int            `json:"quantity"`
+	Tags     *[]string       `json:"tags"`
+	Status   *string         `json:"status"`
+}
+
+// parsePriceJSON reads {"amount":"12.50","currency":"CNY"} or {"kind":"free"}.
+func parsePriceJSON(raw json.RawMessage) (node.Price, error) {
+	var in struct {
+		Kind     string          `json:"kind"`
+		Amount   json.RawMessage `json:"amount"`
+		Currency string          `json:"currency"`
+	}
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return node.Price{}, node.Errorf(node.EINVALID, "\"price\" must be {\"amount\":\"12.50\",\"currency\":\"CNY\"} or {\"kind\":\"free\"|\"swap\"|\"ask\"}.")
+	}
+	if len(in.Amount) > 0 && string(in.Amount) != "null" {
+		if in.Kind != "" && in.Kind != string(node.PriceAmount) {
+			return node.Price{}, node.Errorf(node.EINVALID, "A price has either an amount or a kind (%s), not both.", in.Kind)
+		}
+		amount := strings.Trim(string(in.Amount), `"`)
+		return node.ParsePrice(amount, in.Currency)
+	}
+	if in.Kind == "" {
+		return node.Price{}, node.Errorf(node.EINVALID, "The price needs an \"amount\" and a \"currency\", or a \"kind\": free, swap or ask.")
+	}
+	return node.ParsePriceKind(in.Kind)
+}
+
+func (s *Server) apiCreateItem(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := pathID(c, "stall")
+	if err != nil {
+		return err
+	}
+	var in itemInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	it := &node.Item{Stall: node.StallID(id), Quantity: 1}
+	if in.Title != nil {
+		it.Title = *in.Title
+	}
+	if in.Story != nil {
+		it.Story = *in.Story
+	}
+	if in.Quantity != nil {
+		it.Quantity = *in.Quantity
+	}
+	if in.Tags != nil {
+		it.Tags = *in.Tags
+	}
+	if len(in.Price) == 0 {
+		return node.Errorf(node.EINVALID, "The item needs a \"price\": {\"amount\":\"12.50\",\"currency\":\"CNY\"} or {\"kind\":\"free\"|\"swap\"|\"ask\"}.")
+	}
+	if it.Price, err = parsePriceJSON(in.Price); err != nil {
+		return err
+	}
+	if err := s.app.CreateItem(ctx, account(c), it); err != nil {
+		return err
+	}
+	it, err = s.app.DB.Item(ctx, it.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, s.itemJSON(it, true))
+}
+
+func (s *Server) apiItem(c echo.Context) error {
+	id, err := pathID(c, "item")
+	if err != nil {
+		return err
+	}
+	it, err := s.app.DB.Item(c.Request().Context(), node.ItemID(id))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.itemJSON(it, true))
+}
+
+func (s *Server) apiUpdateItem(c echo.Context) error {
+	id, err := pathID(c, "item")
+	if err != nil {
+		return err
+	}
+	var in itemInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	ch := app.ItemChange{Title: in.Title, Story: in.Story, Quantity: in.Quantity, Tags: in.Tags}
+	if len(in.Price) > 0 {
+		p, err := parsePriceJSON(in.Price)
+		if err != nil {
+			return err
+		}
+		ch.Price = &p
+	}
+	if in.Status != nil {
+		st, err := node.ParseItemStatus(*in.Status)
+		if err != nil {
+			return err
+		}
+		ch.Status = &st
+	}
+	it, err := s.app.UpdateItem(c.Request().Context(), account(c), node.ItemID(id), ch)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.itemJSON(it, true))
+}
+
+func (s *Server) apiDeleteItem(c echo.Context) error {
+	id, err := pathID(c, "item")
+	if err != nil {
+		return err
+	}
+	if err := s.app.WithdrawItem(c.Request().Context(), account(c), node.ItemID(id)); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// uploadedPhoto opens the multipart "file" field of the request.
+func uploadedPhoto(c echo.Context) (interface {
+	Read([]byte) (int, error)
+	Close() error
+}, string, error) {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) || strings.Contains(err.Error(), "too large") {
+			return nil, "", node.Errorf(node.ETOOLARGE, "The photo is too large.")
+		}
+		return nil, "", node.Errorf(node.EINVALID, "Send the photo as multipart/form-data in a field called \"file\".")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, "", err
+	}
+	return f, c.FormValue("alt"), nil
+}
+
+func (s *Server) apiAddItemPhoto(c echo.Context) error {
+	id, err := pathID(c, "item")
+	if err != nil {
+		return err
+	}
+	f, alt, err := uploadedPhoto(c)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	p, err := s.app.AddItemPhoto(c.Request().Context(), account(c), node.ItemID(id), s.photos, f, alt)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, s.photoJSON(p))
+}
+
+func (s *Server) apiAddStallPhoto(c echo.Context) error {
+	id, err := pathID(c, "stall")
+	if err != nil {
+		return err
+	}
+	f, alt, err := uploadedPhoto(c)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	p, err := s.app.AddStallPhoto(c.Request().Context(), account(c), node.StallID(id), s.photos, f, alt)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, s.photoJSON(p))
+}
+
+// searchQuery reads q, alley (id or slug), min, max, currency and status.
+func (s *Server) searchQuery(c echo.Context) (data.SearchQuery, error) {
+	q := data.SearchQuery{Text: strings.TrimSpace(c.QueryParam("q")), Currency: "CNY"}
+	if cur := c.QueryParam("currency"); cur != "" {
+		q.Currency = strings.ToUpper(cur)
+	}
+	if a := c.QueryParam("alley"); a != "" {
+		raw, _ := json.Marshal(a)
+		if _, err := strconv.ParseInt(a, 10, 64); err == nil {
+			raw = json.RawMessage(a)
+		}
+		id, err := s.resolveAlley(c.Request().Context(), raw)
+		if err != nil {
+			return q, err
+		}
+		q.Alley = id
+	}
+	for _, b := range []struct {
+		name string
+		dst  *int64
+	}{{"min", &q.MinMinor}, {"max", &q.MaxMinor}} {
+		if v := c.QueryParam(b.name); v != "" {
+			p, err := node.ParsePrice(v, q.Currency)
+			if err != nil {
+				return q, node.Errorf(node.EINVALID, "%s price: %s", b.name, node.ErrorMessage(err))
+			}
+			*b.dst = p.Minor
+		}
+	}
+	if q.MinMinor > 0 && q.MaxMinor > 0 && q.MinMinor > q.MaxMinor {
+		return q, node.Errorf(node.EINVALID, "The lowest price is above the highest.")
+	}
+	if st := c.QueryParam("status"); st != "" {
+		status, err := node.ParseItemStatus(st)
+		if err != nil {
+			return q, err
+		}
+		q.Status = status
+	}
+	return q, nil
+}
+
+func (s *Server) apiSearch(c echo.Context) error {
+	q, err := s.searchQuery(c)
+	if err != nil {
+		return err
+	}
+	items, stalls, err := s.app.Search(c.Request().Context(), q)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"items": make([]itemJSON, 0, len(items)), "stalls": make([]stallRefJSON, 0, len(stalls))}
+	for _, it := range items {
+		out["items"] = append(out["items"].([]itemJSON), s.itemJSON(it, false))
+	}
+	for _, st := range stalls {
+		out["stalls"] = append(out["stalls"].([]stallRefJSON), stallRefJSON{ID: st.ID, Name: st.Name, URL: s.abs(node.StallPath(st.ID))})
+	}
+	return c.JSON(http.StatusOK, out)
+}
