@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -42,31 +41,6 @@ func (s *Server) healthz(c echo.Context) error {
 		return err
 	}
 	return c.String(http.StatusOK, "ok\n")
-}
-
-type homeData struct {
-	City        string
-	Opening     string
-	Description template.HTML
-	Configured  bool
-}
-
-func (s *Server) home(c echo.Context) error {
-	m, err := s.app.DB.Market(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	p, err := s.newPage(c, "", nil)
-	if err != nil {
-		return err
-	}
-	p.Data = homeData{
-		City:        m.City.In(p.Lang, m.Languages...),
-		Opening:     m.Opening.In(p.Lang, m.Languages...),
-		Description: s.cfg.Markdown.HTML(m.Description.In(p.Lang, m.Languages...)),
-		Configured:  m.Configured,
-	}
-	return s.write(c, http.StatusOK, "home", p)
 }
 
 type loginData struct{ Name, Next, Error string }

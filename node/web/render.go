@@ -16,14 +16,33 @@ import (
 
 type pageTemplate struct{ t *template.Template }
 
-// parseTemplates parses layout.html plus each page file into its own set.
+// parseTemplates parses layout.html and the partial_*.html files, then each
+// page file into its own set on top of them.
 func (s *Server) parseTemplates() error {
 	names, err := fs.Glob(s.cfg.Theme, "templates/*.html")
 	if err != nil {
 		return err
 	}
 	base := template.New("").Funcs(template.FuncMap{
-		"join": strings.Join,
+		"join":       strings.Join,
+		"itemPath":   node.ItemPath,
+		"stallPath":  node.StallPath,
+		"alleyPath":  node.AlleyPath,
+		"photoPath":  node.PhotoPath,
+		"searchPath": node.SearchPath,
+		"firstPhoto": func(ps []node.Photo) *node.Photo {
+			if len(ps) == 0 {
+				return nil
+			}
+			return &ps[0]
+		},
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
 	})
 	layout, err := fs.ReadFile(s.cfg.Theme, "templates/layout.html")
 	if err != nil {
@@ -32,7 +51,7 @@ func (s *Server) parseTemplates() error {
 	if _, err := base.New("layout.html").Parse(string(layout)); err != nil {
 		return fmt.Errorf("web: theme: layout.html: %w", err)
 	}
-	partials, _ := fs.Glob(s.cfg.Theme, "templates/_*.html")
+	partials, _ := fs.Glob(s.cfg.Theme, "templates/partial_*.html")
 	for _, p := range partials {
 		b, err := fs.ReadFile(s.cfg.Theme, p)
 		if err != nil {
@@ -45,7 +64,7 @@ func (s *Server) parseTemplates() error {
 	s.pages = map[string]*pageTemplate{}
 	for _, n := range names {
 		name := strings.TrimSuffix(path.Base(n), ".html")
-		if name == "layout" || strings.HasPrefix(name, "_") {
+		if name == "layout" || strings.HasPrefix(name, "partial_") {
 			continue
 		}
 		b, err := fs.ReadFile(s.cfg.Theme, n)
@@ -88,6 +107,9 @@ type page struct {
 
 // T translates a message id; args are name/value pairs.
 func (p *page) T(id string, args ...any) string { return p.loc.T(id, args...) }
+
+// Text picks the page's language from a multilingual text.
+func (p *page) Text(t node.Text) string { return t.In(p.Lang, "en", "zh-Hans") }
 
 // Static returns the URL of a theme static file, with a content hash for caching.
 func (p *page) Static(name string) string {

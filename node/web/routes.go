@@ -62,6 +62,25 @@ func (s *Server) routes() {
 
 	// Pages.
 	e.GET("/", s.home)
+	e.GET("/alleys.css", s.alleysCSS)
+	e.GET("/alleys/:slug", s.alleyPage)
+	e.GET("/stalls/new", s.newStallPage, requireAccount)
+	e.POST("/stalls/new", s.createStall, requireAccount)
+	e.GET("/stalls/:id", s.stallPage)
+	e.GET("/stalls/:id/edit", s.editStallPage, requireAccount)
+	e.POST("/stalls/:id/edit", s.updateStall, requireAccount)
+	e.GET("/stalls/:id/items/new", s.newItemPage, requireAccount)
+	e.POST("/stalls/:id/items/new", s.createItem, requireAccount)
+	e.GET("/items/:id", s.itemPage)
+	e.GET("/items/:id/edit", s.editItemPage, requireAccount)
+	e.POST("/items/:id/edit", s.updateItem, requireAccount)
+	e.POST("/items/:id/withdraw", s.withdrawItem, requireAccount)
+	e.GET("/map", s.mapPage)
+	e.GET("/search", s.searchPage)
+	e.GET("/admin/market", s.adminMarketPage, requireAccount)
+	e.POST("/admin/alleys", s.adminCreateAlley, requireAccount)
+	e.POST("/admin/floor", s.adminFloor, requireAccount)
+	e.POST("/admin/place", s.adminPlace, requireAccount)
 	e.GET("/login", s.loginPage)
 	e.POST("/login", s.login, limitLogin)
 	e.GET("/signup", s.signupPage)
@@ -119,5 +138,7 @@ func hstsAge(secure bool) int {
 
 // isUpload reports whether the request is a photo upload, which has its own limit.
 func isUpload(c echo.Context) bool {
-	return c.Request().Method == http.MethodPost && strings.HasSuffix(c.Request().URL.Path, "/photos")
+	r := c.Request()
+	return r.Method == http.MethodPost && (strings.HasSuffix(r.URL.Path, "/photos") ||
+		strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm))
 }

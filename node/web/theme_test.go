@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -45,7 +46,7 @@ func newTestServer(t *testing.T, theme string) (*Server, *app.App) {
 	}
 	a := app.New(db, time.Now)
 	s, err := New(Config{App: a, Catalog: cat, Theme: fs, BaseURL: "http://market.test", Media: photos,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func newTestServer(t *testing.T, theme string) (*Server, *app.App) {
 }
 
 // rawMessageID finds a message id that was not translated.
-var rawMessageID = regexp.MustCompile(`\b(nav|home|login|signup|form|account|role|admin|error|footer)\.[a-z0-9.]+\b`)
+var rawMessageID = regexp.MustCompile(`\b(nav|home|login|signup|form|account|role|admin|error|footer|stall|item|map|search|alley|status|price|wander)\.[a-z0-9.]+\b`)
 
 func TestEveryPageOfEveryThemeRenders(t *testing.T) {
 	for _, theme := range themes.Names() {
@@ -69,6 +70,22 @@ func TestEveryPageOfEveryThemeRenders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		alley := &node.Alley{Slug: "vintage", Name: node.Text{"en": "Vintage", "zh-Hans": "旧物"}, Colour: "#8a5a44"}
+		if err := a.CreateAlley(context.Background(), acc, alley); err != nil {
+			t.Fatal(err)
+		}
+		st := &node.Stall{Name: "Old Wang", Story: "Since **1988**.", Alley: alley.ID, OpenToday: true}
+		if err := a.CreateStall(context.Background(), acc, st); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.PlaceStall(context.Background(), acc, st.ID, &node.Spot{X: 1, Y: 1}); err != nil {
+			t.Fatal(err)
+		}
+		it := &node.Item{Stall: st.ID, Title: "Bell", Story: "Rings.", Price: node.Price{Kind: node.PriceAmount, Minor: 1250, Currency: "CNY"}, Quantity: 2, Tags: []string{"brass"}}
+		if err := a.CreateItem(context.Background(), acc, it); err != nil {
+			t.Fatal(err)
+		}
+		stall, item := fmt.Sprintf("/stalls/%d", st.ID), fmt.Sprintf("/items/%d", it.ID)
 		pages := []struct {
 			path   string
 			signed bool
@@ -76,6 +93,10 @@ func TestEveryPageOfEveryThemeRenders(t *testing.T) {
 		}{
 			{"/", false, 200}, {"/", true, 200}, {"/login", false, 200}, {"/signup", false, 200},
 			{"/signup?invite=ABC", false, 200}, {"/account", true, 200}, {"/nope", false, 404},
+			{"/alleys/vintage", false, 200}, {stall, false, 200}, {stall, true, 200}, {item, false, 200}, {item, true, 200},
+			{"/map", false, 200}, {"/search", false, 200}, {"/search?q=bell", false, 200}, {"/search?q=", false, 422},
+			{"/stalls/new", true, 200}, {stall + "/edit", true, 200}, {stall + "/items/new", true, 200}, {item + "/edit", true, 200},
+			{"/admin/market", true, 200}, {"/alleys/nope", false, 404}, {"/items/999", false, 404},
 		}
 		for _, lang := range []string{"zh-Hans", "en"} {
 			for _, p := range pages {
@@ -133,3 +154,8 @@ func TestSafeNext(t *testing.T) {
 		}
 	}
 }
+
+// testWriter sends the server's log to the test's log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }

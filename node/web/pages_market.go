@@ -1,0 +1,280 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+	"github.com/shiji-market/shiji/data"
+	"github.com/shiji-market/shiji/node"
+)
+
+// alleysCSS serves one class per alley with its colour, so pages and the map
+// legend can colour alleys without inline styles (the CSP forbids them).
+func (s *Server) alleysCSS(c echo.Context) error {
+	alleys, err := s.app.DB.Alleys(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, a := range alleys {
+		fmt.Fprintf(&b, ".alley-%d{--alley:%s}\n", a.ID, a.Colour) // colours are validated as #rrggbb
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=60")
+	return c.Blob(http.StatusOK, "text/css; charset=utf-8", []byte(b.String()))
+}
+
+type homeData struct {
+	City         string
+	Opening      string
+	Description  template.HTML
+	Configured   bool
+	CanHoldStall bool
+	Alleys       []*node.Alley
+	OpenStalls   []*node.Stall
+	NewItems     []*node.Item
+}
+
+func (s *Server) home(c echo.Context) error {
+	ctx := c.Request().Context()
+	m, err := s.app.DB.Market(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := s.newPage(c, "", nil)
+	if err != nil {
+		return err
+	}
+	d := homeData{
+		City:        m.City.In(p.Lang, m.Languages...),
+		Opening:     m.Opening.In(p.Lang, m.Languages...),
+		Description: s.cfg.Markdown.HTML(m.Description.In(p.Lang, m.Languages...)),
+		Configured:  m.Configured,
+	}
+	if a := account(c); a != nil {
+		d.CanHoldStall = a.Role != node.RoleResident
+	}
+	if d.Alleys, err = s.app.DB.Alleys(ctx); err != nil {
+		return err
+	}
+	if d.OpenStalls, err = s.app.DB.Stalls(ctx, data.StallFilter{OpenToday: true, Limit: 12}); err != nil {
+		return err
+	}
+	if d.NewItems, err = s.app.DB.Items(ctx, data.ItemFilter{Status: node.ItemAvailable, Limit: 12}); err != nil {
+		return err
+	}
+	p.Data = d
+	return s.write(c, http.StatusOK, "home", p)
+}
+
+func (s *Server) alleyPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	alleys, err := s.app.DB.Alleys(ctx)
+	if err != nil {
+		return err
+	}
+	var alley *node.Alley
+	for _, a := range alleys {
+		if a.Slug == c.Param("slug") {
+			alley = a
+		}
+	}
+	if alley == nil {
+		return node.Errorf(node.ENOTFOUND, "There is no alley %q.", c.Param("slug"))
+	}
+	stalls, err := s.app.DB.Stalls(ctx, data.StallFilter{Alley: alley.ID})
+	if err != nil {
+		return err
+	}
+	items, err := s.app.DB.Items(ctx, data.ItemFilter{Alley: alley.ID, Status: node.ItemAvailable, Limit: 24})
+	if err != nil {
+		return err
+	}
+	p, err := s.newPage(c, "", map[string]any{"Alley": alley, "Stalls": stalls, "Items": items})
+	if err != nil {
+		return err
+	}
+	p.Title = p.Text(alley.Name)
+	return s.write(c, http.StatusOK, "alley", p)
+}
+
+type stallRef struct {
+	ID   node.StallID
+	Name string
+}
+
+type stallPageData struct {
+	Stall      *node.Stall
+	Alley      *node.Alley
+	Story      template.HTML
+	Holders    []*node.Account
+	Items      []*node.Item
+	CanEdit    bool
+	Neighbours *struct{ Prev, Next *stallRef }
+}
+
+func (s *Server) stallPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := pathID(c, "stall")
+	if err != nil {
+		return err
+	}
+	st, err := s.app.DB.Stall(ctx, node.StallID(id))
+	if err != nil {
+		return err
+	}
+	d := stallPageData{Stall: st, Story: s.cfg.Markdown.HTML(st.Story), CanEdit: st.CanEdit(account(c))}
+	alleys, err := s.app.DB.Alleys(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range alleys {
+		if a.ID == st.Alley {
+			d.Alley = a
+		}
+	}
+	for _, h := range st.Holders {
+		if a, err := s.app.DB.Account(ctx, h); err == nil {
+			d.Holders = append(d.Holders, a)
+		}
+	}
+	f := data.ItemFilter{Stall: st.ID, Status: node.ItemAvailable, Limit: 200}
+	if d.CanEdit {
+		f.Status = "" // the stall's own people see reserved and gone items too
+	}
+	if d.Items, err = s.app.DB.Items(ctx, f); err != nil {
+		return err
+	}
+	if d.Neighbours, err = s.neighbours(c, st); err != nil {
+		return err
+	}
+	p, err := s.newPage(c, "", d)
+	if err != nil {
+		return err
+	}
+	p.Title = st.Name
+	return s.write(c, http.StatusOK, "stall", p)
+}
+
+type itemPageData struct {
+	Item    *node.Item
+	Story   template.HTML
+	CanEdit bool
+}
+
+func (s *Server) itemPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := pathID(c, "item")
+	if err != nil {
+		return err
+	}
+	it, err := s.app.DB.Item(ctx, node.ItemID(id))
+	if err != nil {
+		return err
+	}
+	st, err := s.app.DB.Stall(ctx, it.Stall)
+	if err != nil {
+		return err
+	}
+	p, err := s.newPage(c, "", itemPageData{Item: it, Story: s.cfg.Markdown.HTML(it.Story), CanEdit: st.CanEdit(account(c))})
+	if err != nil {
+		return err
+	}
+	p.Title = it.Title
+	return s.write(c, http.StatusOK, "item", p)
+}
+
+type mapCell struct {
+	ID          node.StallID
+	Name, Short string
+	Colour      string
+	X, Y, Size  int
+	TX, TY      int
+	Open        bool
+}
+
+// mapPage draws the floor plan as SVG: one square per placed stall, coloured
+// by alley, each a link to the stall.
+func (s *Server) mapPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	w, h, err := s.app.DB.FloorPlan(ctx)
+	if err != nil {
+		return err
+	}
+	alleys, err := s.app.DB.Alleys(ctx)
+	if err != nil {
+		return err
+	}
+	colour := map[node.AlleyID]string{}
+	for _, a := range alleys {
+		colour[a.ID] = a.Colour
+	}
+	stalls, err := s.app.DB.Stalls(ctx, data.StallFilter{Limit: 100000})
+	if err != nil {
+		return err
+	}
+	const cell, gap = 56, 6
+	var cells []mapCell
+	unplaced := 0
+	for _, st := range stalls {
+		if st.Spot == nil {
+			unplaced++
+			continue
+		}
+		x, y := st.Spot.X*(cell+gap)+gap, st.Spot.Y*(cell+gap)+gap
+		short := st.Name
+		if utf8.RuneCountInString(short) > 4 {
+			short = string([]rune(short)[:4])
+		}
+		cells = append(cells, mapCell{ID: st.ID, Name: st.Name, Short: short, Colour: colour[st.Alley],
+			X: x, Y: y, Size: cell, TX: x + cell/2, TY: y + cell/2 + 4, Open: st.OpenToday})
+	}
+	return s.render(c, http.StatusOK, "map", "map.title", map[string]any{
+		"W": w*(cell+gap) + gap, "H": h*(cell+gap) + gap, "Cells": cells, "Alleys": alleys, "Unplaced": unplaced,
+	})
+}
+
+type searchPageData struct {
+	Q, Alley, Min, Max, Status string
+	Statuses                   []node.ItemStatus
+	Alleys                     []*node.Alley
+	Items                      []*node.Item
+	Stalls                     []*node.Stall
+	Searched                   bool
+	Error                      string
+}
+
+func (s *Server) searchPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	d := searchPageData{Q: c.QueryParam("q"), Alley: c.QueryParam("alley"), Min: c.QueryParam("min"), Max: c.QueryParam("max"),
+		Status:   c.QueryParam("status"),
+		Statuses: []node.ItemStatus{node.ItemAvailable, node.ItemReserved, node.ItemGone}}
+	if d.Status == "" {
+		d.Status = string(node.ItemAvailable)
+	}
+	var err error
+	if d.Alleys, err = s.app.DB.Alleys(ctx); err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if _, present := c.QueryParams()["q"]; present {
+		q, err := s.searchQuery(c)
+		if err == nil {
+			d.Items, d.Stalls, err = s.app.Search(ctx, q)
+		}
+		if err != nil {
+			var msg string
+			status, msg = classify(err)
+			if status >= 500 {
+				return err
+			}
+			d.Error = msg
+		} else {
+			d.Searched = true
+		}
+	}
+	return s.render(c, status, "search", "search.title", d)
+}
