@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -56,7 +57,7 @@ func browser(t *testing.T) context.Context {
 	)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelB := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
 	t.Cleanup(func() { cancelT(); cancelB(); cancelA(); os.RemoveAll(profile) })
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("starting Chromium: %v", err)
@@ -77,6 +78,26 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	}
 	os.MkdirAll(dir, 0o755)
 	os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+}
+
+// pageText returns the URL and visible text of the current page, for failure messages.
+func pageText(ctx context.Context) string {
+	var url, text string
+	c, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	chromedp.Run(c, chromedp.Location(&url), chromedp.Evaluate(`document.body ? document.body.innerText : ""`, &text))
+	return url + "\n" + text
+}
+
+// step runs actions with a 20 s budget and fails the test with the page's
+// text when they do not finish.
+func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Run(c, actions...); err != nil {
+		t.Fatalf("%s: %v\n%s", what, err, pageText(ctx))
+	}
 }
 
 func acceptLanguage(lang string) chromedp.Action {
@@ -171,4 +192,91 @@ func TestBrowserSignUpLogInAndHomeInBothLanguages(t *testing.T) {
 		t.Fatalf("language switch: %v, h1 %q then %q", err, before, h1)
 	}
 	screenshot(t, ctx, "login-en")
+}
+
+func TestBrowserStallholderOpensAStallAndListsAnItem(t *testing.T) {
+	ctx := browser(t)
+	m := newMarket(t) // organiser, stallholders wang and li, alleys vintage and flowers
+	photo := filepath.Join(t.TempDir(), "bell.jpg")
+	if err := os.WriteFile(photo, jpegWithGPS(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Any dialog (alert/confirm) would mean injected script ran.
+	dialogs := 0
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			dialogs++
+			go chromedp.Run(ctx, page.HandleJavaScriptDialog(false))
+		}
+	})
+	xss := "Found in my grandfather's **workshop**.\n\n<script>window.__xss=1;alert(1)</script>\n" +
+		"<img src=x onerror=\"window.__xss=2\">\n[click me](javascript:window.__xss=3)\n![pixel](data:image/png;base64,iVBORw0KGgo=)"
+	var title, strong, alt, price string
+	var xssSet bool
+	step(t, ctx, "log in",
+		network.Enable(), acceptLanguage("en"),
+		chromedp.Navigate(m.n.URL+"/login"),
+		chromedp.WaitVisible(`input[name=name]`),
+		chromedp.SendKeys(`input[name=name]`, "wang"),
+		chromedp.SendKeys(`input[name=password]`, "a long secret phrase"),
+		chromedp.Click(`form[action="/login"] button[type=submit]`),
+		chromedp.WaitVisible(`section.welcome`),
+	)
+	step(t, ctx, "stall form", chromedp.Navigate(m.n.URL+"/stalls/new"), chromedp.WaitVisible(`input[name=name]`))
+	step(t, ctx, "open a stall",
+		chromedp.SendKeys(`input[name=name]`, "Bells and Whistles"),
+		chromedp.SetValue(`select[name=alley]`, "1"),
+		chromedp.SendKeys(`textarea[name=story]`, "I collect *bells* from old bicycles."),
+		chromedp.Click(`input[name=open_today]`),
+		chromedp.Click(`form[enctype="multipart/form-data"] button[type=submit]`),
+		chromedp.WaitVisible(`article.stall h1`),
+		chromedp.Text(`article.stall h1`, &title),
+	)
+	if title != "Bells and Whistles" {
+		t.Fatalf("open a stall: h1 %q\n%s", title, pageText(ctx))
+	}
+	screenshot(t, ctx, "stall-new")
+	step(t, ctx, "list an item",
+		chromedp.Click(`.owner-actions a.button`),
+		chromedp.WaitVisible(`input[name=title]`),
+		chromedp.SendKeys(`input[name=title]`, "Brass bicycle bell"),
+		chromedp.SetValue(`textarea[name=story]`, xss),
+		chromedp.SetValue(`input[name=amount]`, "12.50"),
+		chromedp.SendKeys(`input[name=tags]`, "vintage 自行车"),
+		chromedp.SetUploadFiles(`input[name=photo]`, []string{photo}),
+		chromedp.SendKeys(`input[name=alt]`, "A brass bell on a wooden table"),
+		chromedp.Click(`form[enctype="multipart/form-data"] button[type=submit]`),
+		chromedp.WaitVisible(`article.item h1`),
+		chromedp.Text(`article.item h1`, &title),
+		chromedp.Text(`article.item .story strong`, &strong),
+		chromedp.Text(`article.item .price`, &price),
+		chromedp.AttributeValue(`article.item .gallery img`, "alt", &alt, nil),
+		chromedp.Sleep(200*time.Millisecond), // let any onerror handler fire
+		chromedp.Evaluate(`window.__xss !== undefined`, &xssSet),
+	)
+	screenshot(t, ctx, "item-page")
+	if title != "Brass bicycle bell" || strong != "workshop" || alt != "A brass bell on a wooden table" || price != "12.50 CNY" {
+		t.Fatalf("item page: title %q strong %q alt %q price %q", title, strong, alt, price)
+	}
+	if xssSet || dialogs > 0 {
+		t.Fatalf("script from the story ran (window.__xss set: %v, dialogs: %d)", xssSet, dialogs)
+	}
+	// The photo in the page is served without EXIF.
+	var src string
+	if err := chromedp.Run(ctx, chromedp.AttributeValue(`article.item .gallery img`, "src", &src, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if r := m.c.get(src); r.Status != 200 || strings.Contains(r.Body, "GPS-SECRET") || strings.Contains(r.Body, "Exif") {
+		t.Fatalf("photo %s: %d, EXIF left: %v", src, r.Status, strings.Contains(r.Body, "Exif"))
+	}
+	// And the item is findable.
+	var found string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(m.n.URL+"/search?q=自行车"),
+		chromedp.WaitVisible(`ul.items .item-card .title`),
+		chromedp.Text(`ul.items .item-card .title`, &found),
+	)
+	if err != nil || found != "Brass bicycle bell" {
+		t.Fatalf("search: %v %q", err, found)
+	}
 }
