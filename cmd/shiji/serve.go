@@ -129,9 +129,11 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	hs.RegisterOnShutdown(srv.Close)
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	go sweepSessions(bg, db, logger)
+	go a.Run(bg)
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -146,9 +148,6 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	defer cancel()
 	err = hs.Shutdown(sctx)
 	stopBG()
-	if err := srv.Close(sctx); err != nil {
-		logger.Warn("closing the web layer", "err", err)
-	}
 	if cerr := db.Close(); cerr != nil {
 		return fmt.Errorf("closing the database: %w", cerr)
 	}

@@ -4,17 +4,22 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"time"
 
 	"github.com/shiji-market/shiji/data"
+	"github.com/shiji-market/shiji/node/live"
 )
 
 // App is the set of use cases over one store.
 type App struct {
-	DB  *data.DB
-	Now func() time.Time
+	DB   *data.DB
+	Now  func() time.Time
+	Live *live.Hub // what pages show without a reload
+
+	floor floorCache
 }
 
 // New returns an App over db with the given clock (time.Now when nil).
@@ -22,7 +27,16 @@ func New(db *data.DB, now func() time.Time) *App {
 	if now == nil {
 		now = time.Now
 	}
-	return &App{DB: db, Now: now}
+	return &App{DB: db, Now: now, Live: live.New()}
+}
+
+// Ambience is the live topic of the market's ambience (烟火气).
+const Ambience = "ambience"
+
+// Run does the app's background work until ctx ends: it announces how many
+// people are wandering whenever that changes.
+func (a *App) Run(ctx context.Context) {
+	a.Live.WatchCount(ctx, Ambience, "wanderers", time.Second)
 }
 
 // NewToken returns a random, URL-safe token with n bytes of entropy.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node"
+	"github.com/shiji-market/shiji/node/live"
 )
 
 // canHoldStall: stallholders, moderators and organisers may open stalls.
@@ -66,11 +67,16 @@ func (a *App) UpdateStall(ctx context.Context, acc *node.Account, id node.StallI
 	if ch.Alley != nil {
 		s.Alley = *ch.Alley
 	}
+	wasOpen := s.OpenToday
 	if ch.OpenToday != nil {
 		s.OpenToday = *ch.OpenToday
 	}
 	if err := a.DB.UpdateStall(ctx, s); err != nil {
 		return nil, err
+	}
+	if s.OpenToday != wasOpen {
+		a.Live.Publish(Ambience, live.NewEvent("stall", map[string]any{
+			"id": s.ID, "name": s.Name, "open": s.OpenToday, "url": node.StallPath(s.ID)}))
 	}
 	return s, nil
 }

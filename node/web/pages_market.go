@@ -36,6 +36,7 @@ type homeData struct {
 	Alleys       []*node.Alley
 	OpenStalls   []*node.Stall
 	NewItems     []*node.Item
+	Ambience     ambience
 }
 
 func (s *Server) home(c echo.Context) error {
@@ -64,6 +65,9 @@ func (s *Server) home(c echo.Context) error {
 		return err
 	}
 	if d.NewItems, err = s.app.DB.Items(ctx, data.ItemFilter{Status: node.ItemAvailable, Limit: 12}); err != nil {
+		return err
+	}
+	if d.Ambience, err = s.ambience(c); err != nil {
 		return err
 	}
 	p.Data = d

@@ -3,7 +3,6 @@
 package web
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node/app"
@@ -47,6 +47,9 @@ type Server struct {
 	secure  bool
 	baseURL *url.URL
 	photos  *photoStore
+	// streamsDone is closed by Close so that live streams end on shutdown.
+	streamsDone chan struct{}
+	closeOnce   sync.Once
 }
 
 // New builds the server: it parses every template of the theme (a broken
@@ -66,7 +69,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Media == nil {
 		return nil, fmt.Errorf("web: no photo store")
 	}
-	s := &Server{cfg: cfg, app: cfg.App, secure: u.Scheme == "https", baseURL: u, photos: newPhotoStore(cfg.Media)}
+	s := &Server{cfg: cfg, app: cfg.App, secure: u.Scheme == "https", baseURL: u, photos: newPhotoStore(cfg.Media),
+		streamsDone: make(chan struct{})}
 	if err := s.loadTheme(); err != nil {
 		return nil, err
 	}
@@ -88,8 +92,9 @@ func New(cfg Config) (*Server, error) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHTTP(w, r) }
 
-// Close stops background work of the web layer (none yet).
-func (s *Server) Close(ctx context.Context) error { return nil }
+// Close ends the live streams (call it when the HTTP server starts shutting
+// down: http.Server.Shutdown waits for them otherwise).
+func (s *Server) Close() { s.closeOnce.Do(func() { close(s.streamsDone) }) }
 
 func (s *Server) loadTheme() error {
 	if err := s.parseTemplates(); err != nil {

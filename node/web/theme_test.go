@@ -97,6 +97,7 @@ func TestEveryPageOfEveryThemeRenders(t *testing.T) {
 			{"/map", false, 200}, {"/search", false, 200}, {"/search?q=bell", false, 200}, {"/search?q=", false, 422},
 			{"/stalls/new", true, 200}, {stall + "/edit", true, 200}, {stall + "/items/new", true, 200}, {item + "/edit", true, 200},
 			{"/admin/market", true, 200}, {"/alleys/nope", false, 404}, {"/items/999", false, 404},
+			{"/wander", false, 200}, {"/wander?seed=7&page=3", false, 200}, {"/wander?seed=x", false, 422},
 		}
 		for _, lang := range []string{"zh-Hans", "en"} {
 			for _, p := range pages {
