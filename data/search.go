@@ -71,8 +71,8 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]*node.Item, []*node.
 			where, args = append(where, "i.price_minor <= ?"), append(args, q.MaxMinor)
 		}
 	}
-	items, err := db.queryItems(ctx, (`SELECT `+itemCols+` FROM items i JOIN stalls s ON s.id = i.stall_id WHERE `+
-		strings.Join(where, " AND ")+` ORDER BY i.created_at DESC, i.id DESC LIMIT ?`), append(args, q.Limit)...)
+	items, err := db.queryItems(ctx, (`SELECT ` + itemCols + ` FROM items i JOIN stalls s ON s.id = i.stall_id WHERE ` +
+		strings.Join(where, " AND ") + ` ORDER BY i.created_at DESC, i.id DESC LIMIT ?`), append(args, q.Limit)...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -90,7 +90,7 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]*node.Item, []*node.
 	if q.Alley != 0 {
 		where, args = append(where, "s.alley_id = ?"), append(args, q.Alley)
 	}
-	rows, err := db.r.QueryContext(ctx, (`SELECT `+stallCols+` FROM stalls s WHERE `+strings.Join(where, " AND ")+
+	rows, err := db.r.QueryContext(ctx, (`SELECT ` + stallCols + ` FROM stalls s WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY s.name LIMIT 24`), args...)
 	if err != nil {
 		return nil, nil, err
