@@ -280,3 +280,77 @@ func TestBrowserStallholderOpensAStallAndListsAnItem(t *testing.T) {
 		t.Fatalf("search: %v %q", err, found)
 	}
 }
+
+func TestBrowserWander(t *testing.T) {
+	ctx := browser(t)
+	m := newMarket(t)
+	fillMarket(t, m, 8, 10) // 80 items: three pages of 24 stay in one lap
+	var first, third []string
+	var count1 string
+	step(t, ctx, "stroll page 1",
+		network.Enable(), acceptLanguage("en"),
+		chromedp.Navigate(m.n.URL+"/wander?seed=77"),
+		chromedp.WaitVisible(`ul.stroll .item-card`),
+		chromedp.Evaluate(`[...document.querySelectorAll("ul.stroll .item-card .title")].map(e => e.textContent)`, &first),
+		// The live count arrives over SSE: this page is one wanderer.
+		chromedp.Poll(`document.querySelector('[data-live="wanderers"]').textContent === "1"`, nil, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(100*time.Millisecond)),
+		chromedp.Text(`[data-live="wanderers"]`, &count1),
+	)
+	screenshot(t, ctx, "wander")
+	step(t, ctx, "stroll pages 2 and 3",
+		chromedp.Click(`.stroll-nav a[rel=next]`),
+		chromedp.WaitVisible(`ul.stroll[data-page="1"]`),
+		chromedp.Click(`.stroll-nav a[rel=next]`),
+		chromedp.WaitVisible(`ul.stroll[data-page="2"]`),
+		chromedp.Evaluate(`[...document.querySelectorAll("ul.stroll .item-card .title")].map(e => e.textContent)`, &third),
+	)
+	if len(first) != 24 || len(third) != 24 {
+		t.Fatalf("pages: %d then %d items", len(first), len(third))
+	}
+	for _, a := range first {
+		for _, b := range third {
+			if a == b {
+				t.Fatalf("%q shown on page 1 and page 3", a)
+			}
+		}
+	}
+
+	// A second visitor opens the wander page: the first one sees 2 wanderers.
+	tab2, cancel2 := chromedp.NewContext(ctx)
+	step(t, tab2, "second visitor", chromedp.Navigate(m.n.URL+"/wander"), chromedp.WaitVisible(`ul.stroll`))
+	step(t, ctx, "count rises",
+		chromedp.Poll(`document.querySelector('[data-live="wanderers"]').textContent === "2"`, nil, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(100*time.Millisecond)))
+	cancel2()
+	step(t, ctx, "count falls",
+		chromedp.Poll(`document.querySelector('[data-live="wanderers"]').textContent === "1"`, nil, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(100*time.Millisecond)))
+
+	// Walk the alley: open a stall and follow "next stall" twice.
+	var s1, s2, s3 string
+	step(t, ctx, "walk the alley",
+		chromedp.Click(`ul.stroll .item-card .stallname`),
+		chromedp.WaitVisible(`article.stall h1`),
+		chromedp.Text(`article.stall h1`, &s1),
+		chromedp.Click(`nav.walk a[rel=next]`),
+		chromedp.WaitVisible(`article.stall h1`),
+		chromedp.Text(`article.stall h1`, &s2),
+		chromedp.Click(`nav.walk a[rel=next]`),
+		chromedp.WaitVisible(`article.stall h1`),
+		chromedp.Text(`article.stall h1`, &s3),
+	)
+	if s1 == s2 || s2 == s3 || s1 == "" {
+		t.Fatalf("walking the alley: %q → %q → %q", s1, s2, s3)
+	}
+	// Something unplanned from the stroll lands on an item page.
+	var surprise string
+	step(t, ctx, "surprise",
+		chromedp.Navigate(m.n.URL+"/wander?seed=77"),
+		chromedp.WaitVisible(`.stroll-nav a.surprise`),
+		chromedp.Click(`.stroll-nav a.surprise`),
+		chromedp.WaitVisible(`article.item h1`),
+		chromedp.Text(`article.item h1`, &surprise),
+	)
+	if !strings.HasPrefix(surprise, "Thing ") {
+		t.Fatalf("surprise opened %q", surprise)
+	}
+	_ = count1
+}
