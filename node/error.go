@@ -10,10 +10,11 @@ import (
 // Error codes. Each maps to one HTTP status at the edge (node/web) and to a
 // non-zero exit in the command line.
 const (
+	EMALFORMED    = "malformed"    // the request cannot be parsed (400)
 	ECONFLICT     = "conflict"     // the action clashes with the current state (409)
 	EFORBIDDEN    = "forbidden"    // signed in, but not allowed (403)
 	EINTERNAL     = "internal"     // a bug or an outage; the message is not shown (500)
-	EINVALID      = "invalid"      // the input is wrong; the message says how (400/422)
+	EINVALID      = "invalid"      // the input is wrong; the message says how (422)
 	ENOTFOUND     = "not_found"    // nothing there (404)
 	EUNAUTHORIZED = "unauthorized" // not signed in or wrong credentials (401)
 	ETOOLARGE     = "too_large"    // a body or an upload is over its limit (413)

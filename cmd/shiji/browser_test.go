@@ -204,7 +204,8 @@ func TestBrowserStallholderOpensAStallAndListsAnItem(t *testing.T) {
 	// Any dialog (alert/confirm) would mean injected script ran.
 	dialogs := 0
 	chromedp.ListenTarget(ctx, func(ev any) {
-		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+		if d, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			t.Logf("dialog %s: %q on %s", d.Type, d.Message, d.URL)
 			dialogs++
 			go chromedp.Run(ctx, page.HandleJavaScriptDialog(false))
 		}
@@ -271,13 +272,13 @@ func TestBrowserStallholderOpensAStallAndListsAnItem(t *testing.T) {
 	}
 	// And the item is findable.
 	var found string
-	err := chromedp.Run(ctx,
+	step(t, ctx, "search",
 		chromedp.Navigate(m.n.URL+"/search?q=自行车"),
 		chromedp.WaitVisible(`ul.items .item-card .title`),
 		chromedp.Text(`ul.items .item-card .title`, &found),
 	)
-	if err != nil || found != "Brass bicycle bell" {
-		t.Fatalf("search: %v %q", err, found)
+	if found != "Brass bicycle bell" {
+		t.Fatalf("search found %q", found)
 	}
 }
 

@@ -11,15 +11,19 @@ import (
 
 	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node/live"
+	"github.com/shiji-market/shiji/node/markdown"
 )
 
 // App is the set of use cases over one store.
 type App struct {
 	DB   *data.DB
 	Now  func() time.Time
-	Live *live.Hub // what pages show without a reload
+	Live *live.Hub          // what pages show without a reload
+	MD   *markdown.Renderer // the one Markdown renderer
+	Fed  Federator          // tells followers elsewhere about item changes; nil = nobody
 
-	floor floorCache
+	floor   floorCache
+	posting posters
 }
 
 // New returns an App over db with the given clock (time.Now when nil).
@@ -27,7 +31,7 @@ func New(db *data.DB, now func() time.Time) *App {
 	if now == nil {
 		now = time.Now
 	}
-	return &App{DB: db, Now: now, Live: live.New()}
+	return &App{DB: db, Now: now, Live: live.New(), MD: markdown.New()}
 }
 
 // Ambience is the live topic of the market's ambience (烟火气).

@@ -127,7 +127,11 @@ func (a *App) CreateItem(ctx context.Context, acc *node.Account, it *node.Item) 
 		return err
 	}
 	it.Status = node.ItemAvailable
-	return a.DB.CreateItem(ctx, it)
+	if err := a.DB.CreateItem(ctx, it); err != nil {
+		return err
+	}
+	a.itemChanged(ctx, it, "create")
+	return nil
 }
 
 // EditableItem loads an item acc may change.
@@ -185,13 +189,15 @@ func (a *App) UpdateItem(ctx context.Context, acc *node.Account, id node.ItemID,
 	if err := a.DB.UpdateItem(ctx, it); err != nil {
 		return nil, err
 	}
+	a.itemChanged(ctx, it, "update")
 	return a.DB.Item(ctx, id)
 }
 
 // WithdrawItem takes an item off the table (its page stays, marked withdrawn).
 func (a *App) WithdrawItem(ctx context.Context, acc *node.Account, id node.ItemID) error {
 	st := node.ItemWithdrawn
-	_, err := a.UpdateItem(ctx, acc, id, ItemChange{Status: &st})
+	it, err := a.UpdateItem(ctx, acc, id, ItemChange{Status: &st})
+	a.itemChanged(ctx, it, "delete")
 	return err
 }
 

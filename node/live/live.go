@@ -27,10 +27,10 @@ func NewEvent(typ string, data any) Event {
 	return Event{Type: typ, Data: b}
 }
 
-// Sub is one subscriber's queue.
+// Sub is one subscriber's queue, on one or more topics.
 type Sub struct {
 	C       chan Event
-	topic   string
+	topics  []string
 	dropped bool
 }
 
@@ -38,33 +38,47 @@ type Sub struct {
 type Hub struct {
 	mu     sync.Mutex
 	topics map[string]map[*Sub]struct{}
-	// Counts of subscribers per topic are announced on the topic as
-	// "<topic>.count" is not used; see Watch.
 }
 
 // New returns an empty Hub.
 func New() *Hub { return &Hub{topics: map[string]map[*Sub]struct{}{}} }
 
 // Subscribe adds a subscriber to topic with room for buf events.
-func (h *Hub) Subscribe(topic string, buf int) *Sub {
-	s := &Sub{C: make(chan Event, buf), topic: topic}
+func (h *Hub) Subscribe(topic string, buf int) *Sub { return h.SubscribeAll(buf, topic) }
+
+// SubscribeAll adds one subscriber to several topics; an event published on
+// any of them arrives once per publish.
+func (h *Hub) SubscribeAll(buf int, topics ...string) *Sub {
+	s := &Sub{C: make(chan Event, buf), topics: topics}
 	h.mu.Lock()
-	if h.topics[topic] == nil {
-		h.topics[topic] = map[*Sub]struct{}{}
+	for _, t := range topics {
+		if h.topics[t] == nil {
+			h.topics[t] = map[*Sub]struct{}{}
+		}
+		h.topics[t][s] = struct{}{}
 	}
-	h.topics[topic][s] = struct{}{}
 	h.mu.Unlock()
 	return s
 }
 
-// Unsubscribe removes s; its channel is not closed (the reader may still drain it).
+// Unsubscribe removes s from its topics; its channel is not closed (the
+// reader may still drain it).
 func (h *Hub) Unsubscribe(s *Sub) {
 	h.mu.Lock()
-	delete(h.topics[s.topic], s)
-	if len(h.topics[s.topic]) == 0 {
-		delete(h.topics, s.topic)
+	for _, t := range s.topics {
+		delete(h.topics[t], s)
+		if len(h.topics[t]) == 0 {
+			delete(h.topics, t)
+		}
 	}
 	h.mu.Unlock()
+}
+
+// Dropped reports whether s has missed events because its buffer was full.
+func (s *Sub) Dropped(h *Hub) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return s.dropped
 }
 
 // Publish sends ev to every subscriber of topic without blocking; a full

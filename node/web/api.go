@@ -21,21 +21,21 @@ func decodeJSON(c echo.Context, v any) error {
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.Is(err, io.EOF):
-			return node.Errorf(node.EINVALID, "The request body is empty; send a JSON object.")
+			return node.Errorf(node.EMALFORMED, "The request body is empty; send a JSON object.")
 		case errors.As(err, &tooBig):
 			return node.Errorf(node.ETOOLARGE, "The request body is too large.")
 		case errors.As(err, &syn):
-			return node.Errorf(node.EINVALID, "The request body is not valid JSON (at byte %d).", syn.Offset)
+			return node.Errorf(node.EMALFORMED, "The request body is not valid JSON (at byte %d).", syn.Offset)
 		case errors.As(err, &typ):
 			return node.Errorf(node.EINVALID, "The field %q must be a %s.", typ.Field, jsonKind(typ.Type.Kind().String()))
 		case strings.Contains(err.Error(), "request body too large"):
 			return node.Errorf(node.ETOOLARGE, "The request body is too large.")
 		default:
-			return node.Errorf(node.EINVALID, "The request body is not valid JSON: %v.", err)
+			return node.Errorf(node.EMALFORMED, "The request body is not valid JSON: %v.", err)
 		}
 	}
 	if dec.More() {
-		return node.Errorf(node.EINVALID, "The request body must hold exactly one JSON object.")
+		return node.Errorf(node.EMALFORMED, "The request body must hold exactly one JSON object.")
 	}
 	return nil
 }

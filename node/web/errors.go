@@ -12,6 +12,7 @@ import (
 
 // statusOf maps node error codes to HTTP statuses.
 var statusOf = map[string]int{
+	node.EMALFORMED:    http.StatusBadRequest,
 	node.ECONFLICT:     http.StatusConflict,
 	node.EFORBIDDEN:    http.StatusForbidden,
 	node.EINTERNAL:     http.StatusInternalServerError,

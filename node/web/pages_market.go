@@ -118,6 +118,7 @@ type stallPageData struct {
 	Items      []*node.Item
 	CanEdit    bool
 	Neighbours *struct{ Prev, Next *stallRef }
+	Thread     *threadData
 }
 
 func (s *Server) stallPage(c echo.Context) error {
@@ -155,6 +156,9 @@ func (s *Server) stallPage(c echo.Context) error {
 	if d.Neighbours, err = s.neighbours(c, st); err != nil {
 		return err
 	}
+	if d.Thread, err = s.threadFor(c, 0, st.ID); err != nil {
+		return err
+	}
 	p, err := s.newPage(c, "", d)
 	if err != nil {
 		return err
@@ -167,6 +171,7 @@ type itemPageData struct {
 	Item    *node.Item
 	Story   template.HTML
 	CanEdit bool
+	Thread  *threadData
 }
 
 func (s *Server) itemPage(c echo.Context) error {
@@ -183,7 +188,11 @@ func (s *Server) itemPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.newPage(c, "", itemPageData{Item: it, Story: s.cfg.Markdown.HTML(it.Story), CanEdit: st.CanEdit(account(c))})
+	thread, err := s.threadFor(c, it.ID, it.Stall)
+	if err != nil {
+		return err
+	}
+	p, err := s.newPage(c, "", itemPageData{Item: it, Story: s.cfg.Markdown.HTML(it.Story), CanEdit: st.CanEdit(account(c)), Thread: thread})
 	if err != nil {
 		return err
 	}

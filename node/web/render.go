@@ -25,6 +25,7 @@ func (s *Server) parseTemplates() error {
 	}
 	base := template.New("").Funcs(template.FuncMap{
 		"join":       strings.Join,
+		"md":         s.cfg.Markdown.HTML,
 		"itemPath":   node.ItemPath,
 		"stallPath":  node.StallPath,
 		"alleyPath":  node.AlleyPath,
@@ -96,6 +97,8 @@ type page struct {
 	Lang       string
 	MarketName string
 	Account    *node.Account
+	Unread     int // unread messages of the signed-in account
+	Notices    int // unread notifications
 	CSRF       string
 	Title      string
 	Path       string
@@ -127,7 +130,14 @@ func (s *Server) newPage(c echo.Context, title string, data any) (*page, error) 
 	}
 	lang := s.lang(c, m)
 	csrf, _ := c.Get("csrf").(string)
+	var unread, notices int
+	if a := account(c); a != nil {
+		if unread, notices, err = s.app.DB.Unread(c.Request().Context(), a.ID); err != nil {
+			return nil, err
+		}
+	}
 	return &page{
+		Unread: unread, Notices: notices,
 		Lang: lang, MarketName: m.Name.In(lang, m.Languages...), Account: account(c), CSRF: csrf,
 		Title: title, Path: c.Request().URL.RequestURI(), Base: s.cfg.BaseURL, Data: data,
 		loc: s.cfg.Catalog.Localizer(lang), static: s.static,

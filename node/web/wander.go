@@ -272,6 +272,7 @@ func (s *Server) stream(c echo.Context, sub *live.Sub, first ...live.Event) erro
 	ping := time.NewTicker(25 * time.Second)
 	defer ping.Stop()
 	ctx := c.Request().Context()
+	var last *byte // one publish on two of a subscriber's topics arrives twice: send it once
 	for {
 		select {
 		case <-ctx.Done():
@@ -279,6 +280,12 @@ func (s *Server) stream(c echo.Context, sub *live.Sub, first ...live.Event) erro
 		case <-s.streamsDone:
 			return nil
 		case ev := <-sub.C:
+			if len(ev.Data) > 0 && &ev.Data[0] == last {
+				continue
+			}
+			if len(ev.Data) > 0 {
+				last = &ev.Data[0]
+			}
 			if err := write(ev); err != nil {
 				return nil
 			}

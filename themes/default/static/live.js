@@ -9,6 +9,9 @@
   var open = box.querySelector('[data-live="open"]');
   var feed = box.querySelector('[data-live="feed"]');
   var es = new EventSource("/live/ambience");
+  // Browsers allow only a few connections per host: give this one back as
+  // soon as the page goes away.
+  window.addEventListener("pagehide", function () { es.close(); });
   function data(e) {
     try { return JSON.parse(e.data); } catch (err) { return null; }
   }

@@ -1,0 +1,424 @@
+package data
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shiji-market/shiji/node"
+)
+
+const convCols = `c.id, c.kind, coalesce(c.item_id, 0), coalesce(c.stall_id, 0), c.name, c.description, coalesce(c.created_by, 0),
+	c.created_at, c.last_message_at, (SELECT count(*) FROM members m2 WHERE m2.conversation_id = c.id)`
+
+func scanConversation(row scanner, extra ...any) (*node.Conversation, error) {
+	var c node.Conversation
+	var created, last int64
+	dest := append([]any{&c.ID, &c.Kind, &c.Item, &c.Stall, &c.Name, &c.Description, &c.CreatedBy, &created, &last, &c.Members}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	c.CreatedAt, c.LastMessageAt = time.Unix(created, 0).UTC(), time.Unix(last, 0).UTC()
+	return &c, nil
+}
+
+// Member is an account's place in a conversation.
+type Member struct {
+	Account node.AccountID
+	Name    string
+	Shown   string
+	Role    string
+	Muted   bool
+}
+
+// CreateConversation stores a private or group conversation with its first
+// members (the creator first).
+func (db *DB) CreateConversation(ctx context.Context, c *node.Conversation, members []Member) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		now := db.now().Unix()
+		res, err := tx.ExecContext(ctx, `INSERT INTO conversations(kind, item_id, stall_id, name, description, created_by, created_at, last_message_at)
+			VALUES (?, nullif(?, 0), nullif(?, 0), ?, ?, nullif(?, 0), ?, ?)`, c.Kind, c.Item, c.Stall, c.Name, c.Description, c.CreatedBy, now, now)
+		if err != nil {
+			return fmt.Errorf("data: create conversation: %w", err)
+		}
+		id, _ := res.LastInsertId()
+		c.ID = node.ConversationID(id)
+		c.CreatedAt, c.LastMessageAt = time.Unix(now, 0).UTC(), time.Unix(now, 0).UTC()
+		for _, m := range members {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO members(conversation_id, account_id, role, joined_at) VALUES (?, ?, ?, ?)`,
+				id, m.Account, m.Role, now); err != nil {
+				return fmt.Errorf("data: add member: %w", err)
+			}
+		}
+		c.Members = len(members)
+		return nil
+	})
+}
+
+// Thread returns the public thread of an item (item != 0) or a stall,
+// creating it on first use.
+func (db *DB) Thread(ctx context.Context, item node.ItemID, stall node.StallID) (*node.Conversation, error) {
+	var id node.ConversationID
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		id, err = thread(ctx, tx, item, stall, db.now())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.Conversation(ctx, id, 0)
+}
+
+func thread(ctx context.Context, tx *sql.Tx, item node.ItemID, stall node.StallID, now time.Time) (node.ConversationID, error) {
+	var id node.ConversationID
+	var err error
+	if item != 0 {
+		err = tx.QueryRowContext(ctx, `SELECT id FROM conversations WHERE kind = 'thread' AND item_id = ?`, item).Scan(&id)
+	} else {
+		err = tx.QueryRowContext(ctx, `SELECT id FROM conversations WHERE kind = 'thread' AND item_id IS NULL AND stall_id = ?`, stall).Scan(&id)
+	}
+	if err == nil {
+		return id, nil
+	} else if err != sql.ErrNoRows {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO conversations(kind, item_id, stall_id, created_at, last_message_at) VALUES ('thread', nullif(?, 0), ?, ?, ?)`,
+		item, stall, now.Unix(), now.Unix())
+	if err != nil {
+		return 0, fmt.Errorf("data: create thread: %w", err)
+	}
+	n, _ := res.LastInsertId()
+	return node.ConversationID(n), nil
+}
+
+// Conversation returns a conversation, with reader's membership and unread
+// count filled when reader is not 0. ENOTFOUND when there is none.
+func (db *DB) Conversation(ctx context.Context, id node.ConversationID, reader node.AccountID) (*node.Conversation, error) {
+	var role sql.NullString
+	var muted sql.NullBool
+	var unread int
+	c, err := scanConversation(db.r.QueryRowContext(ctx, `SELECT `+convCols+`, m.role, m.muted,
+		CASE WHEN m.account_id IS NULL THEN 0 ELSE (SELECT count(*) FROM messages x WHERE x.conversation_id = c.id AND x.id > m.last_read
+			AND coalesce(x.author_id, 0) != m.account_id AND x.deleted_at IS NULL) END
+		FROM conversations c LEFT JOIN members m ON m.conversation_id = c.id AND m.account_id = ? WHERE c.id = ?`, reader, id),
+		&role, &muted, &unread)
+	if err != nil {
+		return nil, notFound(err, "There is no conversation %d.", id)
+	}
+	c.Member, c.Role, c.Muted, c.Unread = role.Valid, role.String, muted.Bool, unread
+	return c, nil
+}
+
+// Conversations lists reader's private and group conversations, newest
+// activity first, with unread counts.
+func (db *DB) Conversations(ctx context.Context, reader node.AccountID, limit int) ([]*node.Conversation, error) {
+	return db.listConversations(ctx, `SELECT `+convCols+`, m.role, m.muted,
+		(SELECT count(*) FROM messages x WHERE x.conversation_id = c.id AND x.id > m.last_read AND coalesce(x.author_id, 0) != m.account_id AND x.deleted_at IS NULL)
+		FROM conversations c JOIN members m ON m.conversation_id = c.id AND m.account_id = ?
+		ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?`, reader, limit)
+}
+
+// Groups lists the group chats anyone may browse, busiest first.
+func (db *DB) Groups(ctx context.Context, reader node.AccountID, limit int) ([]*node.Conversation, error) {
+	return db.listConversations(ctx, `SELECT `+convCols+`, m.role, m.muted, 0
+		FROM conversations c LEFT JOIN members m ON m.conversation_id = c.id AND m.account_id = ?
+		WHERE c.kind = 'group' ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?`, reader, limit)
+}
+
+func (db *DB) listConversations(ctx context.Context, q string, args ...any) ([]*node.Conversation, error) {
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("data: conversations: %w", err)
+	}
+	defer rows.Close()
+	var out []*node.Conversation
+	for rows.Next() {
+		var role sql.NullString
+		var muted sql.NullBool
+		var unread int
+		c, err := scanConversation(rows, &role, &muted, &unread)
+		if err != nil {
+			return nil, err
+		}
+		c.Member, c.Role, c.Muted, c.Unread = role.Valid, role.String, muted.Bool, unread
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Members lists a conversation's members.
+func (db *DB) Members(ctx context.Context, id node.ConversationID) ([]Member, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT a.id, a.name, a.display_name, m.role, m.muted FROM members m JOIN accounts a ON a.id = m.account_id
+		WHERE m.conversation_id = ? ORDER BY m.joined_at, a.id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Member
+	for rows.Next() {
+		var m Member
+		if err := rows.Scan(&m.Account, &m.Name, &m.Shown, &m.Role, &m.Muted); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// AddMember adds (or keeps) an account in a conversation.
+func (db *DB) AddMember(ctx context.Context, id node.ConversationID, account node.AccountID, role string) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		var last int64
+		tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM messages WHERE conversation_id = ?`, id).Scan(&last)
+		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO members(conversation_id, account_id, role, joined_at, last_read) VALUES (?, ?, ?, ?, ?)`,
+			id, account, role, db.now().Unix(), last)
+		return err
+	})
+}
+
+// RemoveMember takes an account out of a conversation (ENOTFOUND if not in it).
+func (db *DB) RemoveMember(ctx context.Context, id node.ConversationID, account node.AccountID) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM members WHERE conversation_id = ? AND account_id = ?`, id, account)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return node.Errorf(node.ENOTFOUND, "That person is not in this conversation.")
+		}
+		return nil
+	})
+}
+
+// SetMuted mutes or unmutes a conversation for a member.
+func (db *DB) SetMuted(ctx context.Context, id node.ConversationID, account node.AccountID, muted bool) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE members SET muted = ? WHERE conversation_id = ? AND account_id = ?`, muted, id, account)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return node.Errorf(node.EFORBIDDEN, "Join the conversation first.")
+		}
+		return nil
+	})
+}
+
+const msgCols = `x.id, x.conversation_id, coalesce(x.author_id, 0), x.author_name, x.author_shown, x.author_url, x.from_stall, x.body,
+	coalesce(x.reply_to, 0), x.created_at, coalesce(x.edited_at, 0), coalesce(x.deleted_at, 0)`
+
+func scanMessage(row scanner) (*node.Message, error) {
+	var m node.Message
+	var created, edited, deleted int64
+	if err := row.Scan(&m.ID, &m.Conversation, &m.Author, &m.AuthorName, &m.AuthorShown, &m.AuthorURL, &m.FromStall, &m.Body,
+		&m.ReplyTo, &created, &edited, &deleted); err != nil {
+		return nil, err
+	}
+	m.CreatedAt = time.Unix(created, 0).UTC()
+	if edited != 0 {
+		m.EditedAt = time.Unix(edited, 0).UTC()
+	}
+	if deleted != 0 {
+		m.DeletedAt = time.Unix(deleted, 0).UTC()
+	}
+	return &m, nil
+}
+
+// NewMessage is a message to store, with the notifications it causes.
+type NewMessage struct {
+	Message *node.Message
+	Thread  struct { // set to post into the thread of an item or stall (created on first use)
+		Item  node.ItemID
+		Stall node.StallID
+	}
+	APID   string // the ActivityPub id of a federated message ("" for local ones)
+	Notify []node.Notification
+	Notice []node.AccountID // who gets Notify (same order)
+}
+
+// PostMessage stores a message (and its thread when needed), moves the
+// conversation's last activity, marks it read for its author, and writes the
+// notifications, in one transaction. A federated message already stored
+// (same APID) is ECONFLICT.
+func (db *DB) PostMessage(ctx context.Context, nm *NewMessage) error {
+	m := nm.Message
+	return db.write(ctx, func(tx *sql.Tx) error {
+		now := db.now()
+		if m.Conversation == 0 {
+			id, err := thread(ctx, tx, nm.Thread.Item, nm.Thread.Stall, now)
+			if err != nil {
+				return err
+			}
+			m.Conversation = id
+		}
+		if m.ReplyTo != 0 {
+			var conv node.ConversationID
+			err := tx.QueryRowContext(ctx, `SELECT conversation_id FROM messages WHERE id = ?`, m.ReplyTo).Scan(&conv)
+			if err != nil || conv != m.Conversation {
+				return node.Errorf(node.EINVALID, "The message you reply to is not in this conversation.")
+			}
+		}
+		var apID any
+		if nm.APID != "" {
+			apID = nm.APID
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO messages(conversation_id, author_id, author_name, author_shown, author_url, from_stall, body, reply_to, created_at, ap_id)
+			VALUES (?, nullif(?, 0), ?, ?, ?, ?, ?, nullif(?, 0), ?, ?)`, m.Conversation, m.Author, m.AuthorName, m.AuthorShown, m.AuthorURL,
+			m.FromStall, m.Body, m.ReplyTo, now.Unix(), apID)
+		if isUnique(err) {
+			return node.Errorf(node.ECONFLICT, "This message has already been received.")
+		} else if err != nil {
+			return fmt.Errorf("data: post message: %w", err)
+		}
+		id, _ := res.LastInsertId()
+		m.ID, m.CreatedAt = node.MessageID(id), now.Truncate(time.Second).UTC()
+		for i, p := range m.Photos {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO message_photos(message_id, position, hash, ext, width, height, alt) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				id, i, p.Hash, p.Ext, p.Width, p.Height, p.Alt); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET last_message_at = ? WHERE id = ?`, now.Unix(), m.Conversation); err != nil {
+			return err
+		}
+		if m.Author != 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE members SET last_read = ? WHERE conversation_id = ? AND account_id = ?`, id, m.Conversation, m.Author); err != nil {
+				return err
+			}
+		}
+		for i, n := range nm.Notify {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO notifications(account_id, kind, conversation_id, message_id, actor, excerpt, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, nm.Notice[i], n.Kind, m.Conversation, id, n.Actor, n.Excerpt, now.Unix()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Messages returns up to limit messages of a conversation before message
+// before (0 = the newest), in the order they were written.
+func (db *DB) Messages(ctx context.Context, id node.ConversationID, before node.MessageID, limit int) ([]*node.Message, error) {
+	if limit <= 0 || limit > 100 {
+		limit = 50
+	}
+	q := `SELECT ` + msgCols + ` FROM messages x WHERE x.conversation_id = ?`
+	args := []any{id}
+	if before > 0 {
+		q, args = q+` AND x.id < ?`, append(args, before)
+	}
+	rows, err := db.r.QueryContext(ctx, q+` ORDER BY x.id DESC LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("data: messages: %w", err)
+	}
+	defer rows.Close()
+	var out []*node.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, db.messagePhotos(ctx, out)
+}
+
+func (db *DB) messagePhotos(ctx context.Context, ms []*node.Message) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	byID := map[node.MessageID]*node.Message{}
+	args := make([]any, 0, len(ms))
+	for _, m := range ms {
+		byID[m.ID] = m
+		args = append(args, m.ID)
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT message_id, hash, ext, width, height, alt FROM message_photos WHERE message_id IN (`+
+		strings.Repeat("?,", len(args)-1)+`?) ORDER BY message_id, position`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id node.MessageID
+		var p node.Photo
+		if err := rows.Scan(&id, &p.Hash, &p.Ext, &p.Width, &p.Height, &p.Alt); err != nil {
+			return err
+		}
+		if m := byID[id]; m != nil && !m.Deleted() {
+			m.Photos = append(m.Photos, p)
+		}
+	}
+	return rows.Err()
+}
+
+// Message returns one message, or ENOTFOUND.
+func (db *DB) Message(ctx context.Context, id node.MessageID) (*node.Message, error) {
+	m, err := scanMessage(db.r.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages x WHERE x.id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "There is no message %d.", id)
+	}
+	return m, db.messagePhotos(ctx, []*node.Message{m})
+}
+
+// EditMessage replaces a message's body.
+func (db *DB) EditMessage(ctx context.Context, id node.MessageID, body string) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET body = ?, edited_at = ? WHERE id = ? AND deleted_at IS NULL`, body, db.now().Unix(), id)
+		return err
+	})
+}
+
+// DeleteMessage leaves a tombstone: the body and photos go, the place stays.
+func (db *DB) DeleteMessage(ctx context.Context, id node.MessageID) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET body = '', deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, db.now().Unix(), id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM message_photos WHERE message_id = ?`, id)
+		return err
+	})
+}
+
+// MarkRead marks a member's conversation read up to message upTo.
+func (db *DB) MarkRead(ctx context.Context, id node.ConversationID, account node.AccountID, upTo node.MessageID) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE members SET last_read = max(last_read, ?) WHERE conversation_id = ? AND account_id = ?`, upTo, id, account)
+		return err
+	})
+}
+
+// Unread returns an account's unread messages (over conversations it has not
+// muted) and unread notifications.
+func (db *DB) Unread(ctx context.Context, account node.AccountID) (messages, notifications int, err error) {
+	err = db.r.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM members m JOIN messages x ON x.conversation_id = m.conversation_id
+			WHERE m.account_id = ?1 AND m.muted = 0 AND x.id > m.last_read AND coalesce(x.author_id, 0) != ?1 AND x.deleted_at IS NULL),
+		(SELECT count(*) FROM notifications WHERE account_id = ?1 AND read_at IS NULL)`, account).Scan(&messages, &notifications)
+	return messages, notifications, err
+}
+
+// FindThread returns the id of the thread of an item (item != 0) or a stall,
+// or 0 when nobody has written there yet.
+func (db *DB) FindThread(ctx context.Context, item node.ItemID, stall node.StallID) (node.ConversationID, error) {
+	var id node.ConversationID
+	var err error
+	if item != 0 {
+		err = db.r.QueryRowContext(ctx, `SELECT id FROM conversations WHERE kind = 'thread' AND item_id = ?`, item).Scan(&id)
+	} else {
+		err = db.r.QueryRowContext(ctx, `SELECT id FROM conversations WHERE kind = 'thread' AND item_id IS NULL AND stall_id = ?`, stall).Scan(&id)
+	}
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	return id, err
+}

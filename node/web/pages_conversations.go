@@ -1,0 +1,283 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/shiji-market/shiji/node"
+	"github.com/shiji-market/shiji/node/app"
+)
+
+// threadData is a public thread as the item and stall pages show it.
+type threadData struct {
+	Conversation *node.Conversation
+	Messages     []*node.Message
+	Action       string // where the question form posts
+}
+
+func (s *Server) threadFor(c echo.Context, item node.ItemID, stall node.StallID) (*threadData, error) {
+	d := &threadData{Action: fmt.Sprintf("/stalls/%d/thread", stall)}
+	if item != 0 {
+		d.Action = fmt.Sprintf("/items/%d/thread", item)
+		stall = 0
+	}
+	id, err := s.app.DB.FindThread(c.Request().Context(), item, stall)
+	if err != nil || id == 0 {
+		return d, err // nobody has asked yet: the thread is created by the first question
+	}
+	d.Conversation, d.Messages, err = s.app.Messages(c.Request().Context(), account(c), id, 0, 100)
+	return d, err
+}
+
+// postToThread handles the question form on an item or stall page.
+func (s *Server) postToThread(kind string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c, kind)
+		if err != nil {
+			return err
+		}
+		in := app.PostInput{Body: c.FormValue("body")}
+		back := node.StallPath(node.StallID(id))
+		if kind == "item" {
+			in.Item, back = node.ItemID(id), node.ItemPath(node.ItemID(id))
+		} else {
+			in.Stall = node.StallID(id)
+		}
+		if r, err := strconv.ParseInt(c.FormValue("reply_to"), 10, 64); err == nil {
+			in.ReplyTo = node.MessageID(r)
+		}
+		if _, err := s.app.Post(c.Request().Context(), account(c), in); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, back+"#thread")
+	}
+}
+
+func (s *Server) conversationsPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	acc := account(c)
+	mine, err := s.app.DB.Conversations(ctx, acc.ID, 200)
+	if err != nil {
+		return err
+	}
+	groups, err := s.app.DB.Groups(ctx, acc.ID, 100)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "conversations", "chat.title", map[string]any{"Mine": mine, "Groups": groups})
+}
+
+// startPrivatePage: "ask privately about this" and "write to" forms.
+func (s *Server) startPrivatePage(c echo.Context) error {
+	var item node.ItemID
+	if v, err := strconv.ParseInt(c.FormValue("item"), 10, 64); err == nil {
+		item = node.ItemID(v)
+	}
+	var with []string
+	if w := c.FormValue("with"); w != "" {
+		with = append(with, w)
+	}
+	conv, err := s.app.StartPrivate(c.Request().Context(), account(c), with, item)
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, app.ConversationPath(conv))
+}
+
+func (s *Server) createGroupPage(c echo.Context) error {
+	conv, err := s.app.CreateGroup(c.Request().Context(), account(c), c.FormValue("name"), c.FormValue("description"))
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, app.ConversationPath(conv))
+}
+
+type conversationPageData struct {
+	Conversation *node.Conversation
+	Messages     []*node.Message
+	Members      []string
+	Item         *node.Item
+	Older        node.MessageID
+	CanModerate  bool
+}
+
+func (s *Server) conversationPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := convID(c)
+	if err != nil {
+		return err
+	}
+	before, _, err := paging(c)
+	if err != nil {
+		return err
+	}
+	conv, err := s.app.ReadConversation(ctx, account(c), id)
+	if err != nil {
+		return err
+	}
+	if conv.Kind == node.Thread {
+		return c.Redirect(http.StatusSeeOther, app.ConversationPath(conv))
+	}
+	d := conversationPageData{Conversation: conv}
+	if conv.Member {
+		if conv, d.Messages, err = s.app.Messages(ctx, account(c), id, before, 50); err != nil {
+			return err
+		}
+		d.Conversation = conv
+		if len(d.Messages) == 50 {
+			d.Older = d.Messages[0].ID
+		}
+	}
+	ms, err := s.app.DB.Members(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		d.Members = append(d.Members, m.Name)
+	}
+	if conv.Item != 0 {
+		d.Item, _ = s.app.DB.Item(ctx, conv.Item)
+	}
+	acc := account(c)
+	d.CanModerate = acc.Role.Moderates() || conv.Role == "owner" || conv.Role == "moderator"
+	p, err := s.newPage(c, "", d)
+	if err != nil {
+		return err
+	}
+	p.Title = conv.Name
+	if p.Title == "" {
+		p.Title = p.T("chat.private")
+	}
+	return s.write(c, http.StatusOK, "conversation", p)
+}
+
+func (s *Server) postMessagePage(c echo.Context) error {
+	id, err := convID(c)
+	if err != nil {
+		return err
+	}
+	in := app.PostInput{Conversation: id, Body: c.FormValue("body")}
+	if r, err := strconv.ParseInt(c.FormValue("reply_to"), 10, 64); err == nil {
+		in.ReplyTo = node.MessageID(r)
+	}
+	if f, err := formPhoto(c); err != nil {
+		return err
+	} else if f != nil {
+		defer f.Close()
+		p, err := s.photos.Save(f)
+		if err != nil {
+			return err
+		}
+		p.Alt = c.FormValue("alt")
+		in.Photos = []node.Photo{p}
+	}
+	if _, err := s.app.Post(c.Request().Context(), account(c), in); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/conversations/%d#bottom", id))
+}
+
+// membershipPage handles join, leave, mute and unmute forms.
+func (s *Server) membershipPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := convID(c)
+	if err != nil {
+		return err
+	}
+	switch c.Param("action") {
+	case "join":
+		err = s.app.Join(ctx, account(c), id)
+	case "leave":
+		err = s.app.Leave(ctx, account(c), id)
+		if err == nil {
+			return c.Redirect(http.StatusSeeOther, "/conversations")
+		}
+	case "mute":
+		err = s.app.Mute(ctx, account(c), id, true)
+	case "unmute":
+		err = s.app.Mute(ctx, account(c), id, false)
+	case "remove":
+		err = s.app.RemoveMember(ctx, account(c), id, c.FormValue("name"))
+	default:
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/conversations/%d", id))
+}
+
+// messageActionPage handles delete and report forms on a message.
+func (s *Server) messageActionPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := msgID(c)
+	if err != nil {
+		return err
+	}
+	m, err := s.app.DB.Message(ctx, id)
+	if err != nil {
+		return err
+	}
+	switch c.Param("action") {
+	case "delete":
+		err = s.app.DeleteMessage(ctx, account(c), id)
+	case "report":
+		_, err = s.app.Report(ctx, account(c), id, c.FormValue("reason"))
+	default:
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	conv, err := s.app.DB.Conversation(ctx, m.Conversation, 0)
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, app.ConversationPath(conv))
+}
+
+func (s *Server) notificationsPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	ns, err := s.app.DB.Notifications(ctx, account(c).ID, 100)
+	if err != nil {
+		return err
+	}
+	if err := s.app.DB.ReadNotifications(ctx, account(c).ID); err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "notifications", "notify.title", map[string]any{"Notifications": ns})
+}
+
+func (s *Server) moderationPage(c echo.Context) error {
+	rs, err := s.app.Reports(c.Request().Context(), account(c))
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "moderation", "mod.title", map[string]any{"Reports": rs})
+}
+
+func (s *Server) resolveReportPage(c echo.Context) error {
+	id, err := pathID(c, "report")
+	if err != nil {
+		return err
+	}
+	if err := s.app.ResolveReport(c.Request().Context(), account(c), id, c.FormValue("action")); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/moderation")
+}
+
+func (s *Server) blockPage(c echo.Context) error {
+	var err error
+	if c.FormValue("unblock") == "1" {
+		err = s.app.Unblock(c.Request().Context(), account(c), c.FormValue("name"))
+	} else {
+		err = s.app.Block(c.Request().Context(), account(c), c.FormValue("name"))
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/account?saved=1")
+}
