@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -117,8 +118,7 @@ func TestBrowserSignUpLogInAndHomeInBothLanguages(t *testing.T) {
 		chromedp.SendKeys(`input[name=name]`, "xiaoming"),
 		chromedp.SendKeys(`input[name=display_name]`, "Xiao Ming"),
 		chromedp.SendKeys(`input[name=password]`, "plum blossom tea"),
-		chromedp.Click(`form[action="/signup"] button[type=submit]`),
-		chromedp.WaitVisible(`section.welcome h2`),
+		submit(`form[action="/signup"] button[type=submit]`, `section.welcome h2`),
 		chromedp.Text(`section.welcome h2`, &welcome),
 		chromedp.Text(`h1`, &h1),
 	)
@@ -132,14 +132,12 @@ func TestBrowserSignUpLogInAndHomeInBothLanguages(t *testing.T) {
 
 	// Log out, then log in again.
 	err = chromedp.Run(ctx,
-		chromedp.Click(`form[action="/logout"] button`),
-		chromedp.WaitVisible(`a[href="/login"]`),
+		submit(`form[action="/logout"] button`, `a[href="/login"]`),
 		chromedp.Navigate(n.URL+"/login"),
 		chromedp.WaitVisible(`input[name=password]`),
 		chromedp.SendKeys(`input[name=name]`, "xiaoming"),
 		chromedp.SendKeys(`input[name=password]`, "not my password"),
-		chromedp.Click(`form[action="/login"] button[type=submit]`),
-		chromedp.WaitVisible(`p.error`),
+		submit(`form[action="/login"] button[type=submit]`, `p.error`),
 		chromedp.Text(`p.error`, &body),
 	)
 	if err != nil {
@@ -150,8 +148,7 @@ func TestBrowserSignUpLogInAndHomeInBothLanguages(t *testing.T) {
 	}
 	err = chromedp.Run(ctx,
 		chromedp.SendKeys(`input[name=password]`, "plum blossom tea"),
-		chromedp.Click(`form[action="/login"] button[type=submit]`),
-		chromedp.WaitVisible(`section.welcome h2`),
+		submit(`form[action="/login"] button[type=submit]`, `section.welcome h2`),
 		chromedp.Text(`section.welcome h2`, &welcome),
 	)
 	if err != nil || welcome != "Good to see you, Xiao Ming" {
@@ -179,13 +176,11 @@ func TestBrowserSignUpLogInAndHomeInBothLanguages(t *testing.T) {
 	// Logged out, a visitor in Chinese switches the page to English in the footer.
 	var before string
 	err = chromedp.Run(ctx,
-		chromedp.Click(`form[action="/logout"] button`),
-		chromedp.WaitVisible(`a[href="/login"]`),
+		submit(`form[action="/logout"] button`, `a[href="/login"]`),
 		chromedp.Navigate(n.URL+"/login"),
 		chromedp.WaitVisible(`h1`),
 		chromedp.Text(`h1`, &before),
-		chromedp.Click(`footer button[value=en]`),
-		chromedp.WaitVisible(`html[lang=en]`),
+		submit(`footer button[value=en]`, `html[lang=en]`),
 		chromedp.Text(`h1`, &h1),
 	)
 	if err != nil || before != "登录" || h1 != "Log in" {
@@ -220,8 +215,7 @@ func TestBrowserStallholderOpensAStallAndListsAnItem(t *testing.T) {
 		chromedp.WaitVisible(`input[name=name]`),
 		chromedp.SendKeys(`input[name=name]`, "wang"),
 		chromedp.SendKeys(`input[name=password]`, "a long secret phrase"),
-		chromedp.Click(`form[action="/login"] button[type=submit]`),
-		chromedp.WaitVisible(`section.welcome`),
+		submit(`form[action="/login"] button[type=submit]`, `section.welcome`),
 	)
 	step(t, ctx, "stall form", chromedp.Navigate(m.n.URL+"/stalls/new"), chromedp.WaitVisible(`input[name=name]`))
 	step(t, ctx, "open a stall",
@@ -229,8 +223,7 @@ func TestBrowserStallholderOpensAStallAndListsAnItem(t *testing.T) {
 		chromedp.SetValue(`select[name=alley]`, "1"),
 		chromedp.SendKeys(`textarea[name=story]`, "I collect *bells* from old bicycles."),
 		chromedp.Click(`input[name=open_today]`),
-		chromedp.Click(`form[enctype="multipart/form-data"] button[type=submit]`),
-		chromedp.WaitVisible(`article.stall h1`),
+		submit(`form[enctype="multipart/form-data"] button[type=submit]`, `article.stall h1`),
 		chromedp.Text(`article.stall h1`, &title),
 	)
 	if title != "Bells and Whistles" {
@@ -238,16 +231,14 @@ func TestBrowserStallholderOpensAStallAndListsAnItem(t *testing.T) {
 	}
 	screenshot(t, ctx, "stall-new")
 	step(t, ctx, "list an item",
-		chromedp.Click(`.owner-actions a.button`),
-		chromedp.WaitVisible(`input[name=title]`),
+		submit(`.owner-actions a.button`, `input[name=title]`),
 		chromedp.SendKeys(`input[name=title]`, "Brass bicycle bell"),
 		chromedp.SetValue(`textarea[name=story]`, xss),
 		chromedp.SetValue(`input[name=amount]`, "12.50"),
 		chromedp.SendKeys(`input[name=tags]`, "vintage 自行车"),
 		chromedp.SetUploadFiles(`input[name=photo]`, []string{photo}),
 		chromedp.SendKeys(`input[name=alt]`, "A brass bell on a wooden table"),
-		chromedp.Click(`form[enctype="multipart/form-data"] button[type=submit]`),
-		chromedp.WaitVisible(`article.item h1`),
+		submit(`form[enctype="multipart/form-data"] button[type=submit]`, `article.item h1`),
 		chromedp.Text(`article.item h1`, &title),
 		chromedp.Text(`article.item .story strong`, &strong),
 		chromedp.Text(`article.item .price`, &price),
@@ -299,10 +290,8 @@ func TestBrowserWander(t *testing.T) {
 	)
 	screenshot(t, ctx, "wander")
 	step(t, ctx, "stroll pages 2 and 3",
-		chromedp.Click(`.stroll-nav a[rel=next]`),
-		chromedp.WaitVisible(`ul.stroll[data-page="1"]`),
-		chromedp.Click(`.stroll-nav a[rel=next]`),
-		chromedp.WaitVisible(`ul.stroll[data-page="2"]`),
+		submit(`.stroll-nav a[rel=next]`, `ul.stroll[data-page="1"]`),
+		submit(`.stroll-nav a[rel=next]`, `ul.stroll[data-page="2"]`),
 		chromedp.Evaluate(`[...document.querySelectorAll("ul.stroll .item-card .title")].map(e => e.textContent)`, &third),
 	)
 	if len(first) != 24 || len(third) != 24 {
@@ -327,16 +316,21 @@ func TestBrowserWander(t *testing.T) {
 
 	// Walk the alley: open a stall and follow "next stall" twice.
 	var s1, s2, s3 string
+	// follow clicks a link and waits for the page it leads to.
+	follow := func(sel string, h1 *string) chromedp.Action {
+		var href string
+		return chromedp.Tasks{
+			chromedp.WaitVisible(sel),
+			chromedp.JavascriptAttribute(sel, "href", &href),
+			chromedp.ActionFunc(func(ctx context.Context) error { return chromedp.Navigate(href).Do(ctx) }),
+			chromedp.WaitVisible(`article.stall h1`),
+			chromedp.Text(`article.stall h1`, h1),
+		}
+	}
 	step(t, ctx, "walk the alley",
-		chromedp.Click(`ul.stroll .item-card .stallname`),
-		chromedp.WaitVisible(`article.stall h1`),
-		chromedp.Text(`article.stall h1`, &s1),
-		chromedp.Click(`nav.walk a[rel=next]`),
-		chromedp.WaitVisible(`article.stall h1`),
-		chromedp.Text(`article.stall h1`, &s2),
-		chromedp.Click(`nav.walk a[rel=next]`),
-		chromedp.WaitVisible(`article.stall h1`),
-		chromedp.Text(`article.stall h1`, &s3),
+		follow(`ul.stroll .item-card .stallname`, &s1),
+		follow(`nav.walk a[rel=next]`, &s2),
+		follow(`nav.walk a[rel=next]`, &s3),
 	)
 	if s1 == s2 || s2 == s3 || s1 == "" {
 		t.Fatalf("walking the alley: %q → %q → %q", s1, s2, s3)
@@ -346,12 +340,141 @@ func TestBrowserWander(t *testing.T) {
 	step(t, ctx, "surprise",
 		chromedp.Navigate(m.n.URL+"/wander?seed=77"),
 		chromedp.WaitVisible(`.stroll-nav a.surprise`),
-		chromedp.Click(`.stroll-nav a.surprise`),
-		chromedp.WaitVisible(`article.item h1`),
+		submit(`.stroll-nav a.surprise`, `article.item h1`),
 		chromedp.Text(`article.item h1`, &surprise),
 	)
 	if !strings.HasPrefix(surprise, "Thing ") {
 		t.Fatalf("surprise opened %q", surprise)
 	}
 	_ = count1
+}
+
+// logIn signs a browser in as name.
+func logIn(t *testing.T, ctx context.Context, base, name string) {
+	t.Helper()
+	step(t, ctx, "log in as "+name,
+		network.Enable(), acceptLanguage("en"),
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(`input[name=name]`),
+		chromedp.SendKeys(`input[name=name]`, name),
+		chromedp.SendKeys(`input[name=password]`, "a long secret phrase"),
+		submit(`form[action="/login"] button[type=submit]`, `section.welcome`),
+	)
+}
+
+// submit clicks sel, which navigates, and waits until then is visible on the
+// next page (retrying the wait while the old page is being torn down).
+func submit(sel, then string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		if err := chromedp.Click(sel).Do(ctx); err != nil {
+			return err
+		}
+		var err error
+		for i := 0; i < 20; i++ {
+			c, cancel := context.WithTimeout(ctx, time.Second)
+			err = chromedp.WaitVisible(then).Do(c)
+			cancel()
+			if err == nil || ctx.Err() != nil {
+				return err
+			}
+		}
+		return err
+	})
+}
+
+// waitText waits until the element sel contains text, across a navigation
+// that may still be under way.
+func waitText(sel, text string) chromedp.Action {
+	js := fmt.Sprintf(`(document.querySelector(%q) || {textContent: ""}).textContent.includes(%q)`, sel, text)
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var ok bool
+			err := chromedp.Evaluate(js, &ok).Do(ctx)
+			if err == nil && ok {
+				return nil
+			}
+			if time.Now().After(deadline) {
+				if err == nil {
+					err = fmt.Errorf("%s does not contain %q", sel, text)
+				}
+				return err
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	})
+}
+
+func TestBrowserConversations(t *testing.T) {
+	resident, stallholder := browser(t), browser(t) // two people, two browsers
+	m := newMarket(t)
+	item := m.item(t, "Enamel mug")
+	itemURL := fmt.Sprintf("%s/items/%d", m.n.URL, item)
+	logIn(t, resident, m.n.URL, "ajie")
+	logIn(t, stallholder, m.n.URL, "wang")
+
+	// The stallholder has the item page open; the resident asks publicly.
+	step(t, stallholder, "stallholder opens the item", chromedp.Navigate(itemURL), chromedp.WaitVisible(`#thread`))
+	step(t, resident, "resident asks",
+		chromedp.Navigate(itemURL),
+		chromedp.WaitVisible(`#thread textarea[name=body]`),
+		chromedp.SendKeys(`#thread textarea[name=body]`, "Is the enamel chipped anywhere?"),
+		submit(`#thread form button[type=submit]`, `#thread .msg`),
+	)
+	step(t, stallholder, "the question appears live, the stallholder answers",
+		waitText(`#thread ul.messages`, "Is the enamel chipped anywhere?"),
+		chromedp.SendKeys(`#thread textarea[name=body]`, "Only a tiny spot on the handle."),
+		submit(`#thread form button[type=submit]`, `#thread .msg.from-stall`),
+	)
+	screenshot(t, stallholder, "thread")
+	step(t, resident, "the answer reaches the resident", chromedp.Navigate(itemURL), waitText(`#thread .msg.from-stall`, "tiny spot"))
+
+	// A private chat from the item.
+	var chatURL string
+	step(t, resident, "ask privately",
+		submit(`form[action="/conversations/private"] button`, `[data-chat] textarea[name=body]`),
+		chromedp.Location(&chatURL),
+		chromedp.SendKeys(`[data-chat] textarea[name=body]`, "Would you hold it until Saturday?"),
+		chromedp.Click(`[data-chat] form button[type=submit]`),
+		waitText(`[data-chat] ul.messages`, "until Saturday"),
+	)
+	step(t, stallholder, "the stallholder opens the chat and replies",
+		chromedp.Navigate(m.n.URL+"/conversations"),
+		chromedp.WaitVisible(`ul.convs a[href^="/conversations/"]`),
+		submit(`ul.convs a[href^="/conversations/"]`, `[data-chat]`),
+		waitText(`[data-chat] ul.messages`, "until Saturday"),
+		chromedp.SendKeys(`[data-chat] textarea[name=body]`, "Of course, see you Saturday."),
+		chromedp.Click(`[data-chat] form button[type=submit]`),
+		waitText(`[data-chat] ul.messages`, "see you Saturday"),
+	)
+	step(t, resident, "the reply appears live in the open chat", waitText(`[data-chat] ul.messages`, "see you Saturday"))
+
+	// A group chat: the resident creates it, the stallholder joins, both talk live.
+	var roomURL string
+	step(t, resident, "create a group chat",
+		chromedp.Navigate(m.n.URL+"/conversations"),
+		chromedp.WaitVisible(`form[action="/conversations/group"] input[name=name]`),
+		chromedp.SendKeys(`form[action="/conversations/group"] input[name=name]`, "Vintage cameras"),
+		submit(`form[action="/conversations/group"] button`, `[data-chat]`),
+		chromedp.Location(&roomURL),
+	)
+	step(t, stallholder, "join it",
+		chromedp.Navigate(roomURL),
+		submit(`form[action$="/join"] button`, `[data-chat] textarea[name=body]`),
+	)
+	step(t, resident, "say hello", chromedp.Navigate(roomURL), chromedp.WaitVisible(`[data-chat] textarea`),
+		chromedp.SendKeys(`[data-chat] textarea[name=body]`, "Anyone into Seagull TLRs?"),
+		chromedp.Click(`[data-chat] form button[type=submit]`),
+		waitText(`[data-chat] ul.messages`, "Seagull"))
+	step(t, stallholder, "see it live and answer", waitText(`[data-chat] ul.messages`, "Seagull"),
+		chromedp.SendKeys(`[data-chat] textarea[name=body]`, "I have a Seagull 4A at the stall!"),
+		chromedp.Click(`[data-chat] form button[type=submit]`),
+		waitText(`[data-chat] ul.messages`, "4A"))
+	step(t, resident, "the answer arrives live", waitText(`[data-chat] ul.messages`, "Seagull 4A"))
+	screenshot(t, resident, "group-chat")
+	_ = chatURL
 }

@@ -12,6 +12,7 @@
   var list = (chat || thread) ? (chat || thread).querySelector("ul.messages") : null;
   var badge = document.querySelector("[data-unread]");
   var es = new EventSource(url);
+  window.shijiStream = es; // for tests and the curious
   // Browsers allow only a few connections per host: give this one back as
   // soon as the page goes away.
   window.addEventListener("pagehide", function () { es.close(); });
