@@ -71,8 +71,15 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]*node.Item, []*node.
 			where, args = append(where, "i.price_minor <= ?"), append(args, q.MaxMinor)
 		}
 	}
-	items, err := db.queryItems(ctx, (`SELECT ` + itemCols + ` FROM items i JOIN stalls s ON s.id = i.stall_id WHERE ` +
-		strings.Join(where, " AND ") + ` ORDER BY i.created_at DESC, i.id DESC LIMIT ?`), append(args, q.Limit)...)
+	// With only short words there is no index to start from: walk the
+	// available items newest first (CROSS JOIN keeps items the outer loop, so
+	// the status index gives the order) and stop at the first page of matches.
+	join := "JOIN"
+	if len(long) == 0 {
+		join = "CROSS JOIN"
+	}
+	items, err := db.queryItems(ctx, `SELECT `+itemCols+` FROM items i `+join+` stalls s ON s.id = i.stall_id WHERE `+
+		strings.Join(where, " AND ")+` ORDER BY i.created_at DESC, i.id DESC LIMIT ?`, append(args, q.Limit)...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -90,8 +97,8 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]*node.Item, []*node.
 	if q.Alley != 0 {
 		where, args = append(where, "s.alley_id = ?"), append(args, q.Alley)
 	}
-	rows, err := db.r.QueryContext(ctx, (`SELECT ` + stallCols + ` FROM stalls s WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY s.name LIMIT 24`), args...)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+stallCols+` FROM stalls s WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY s.name LIMIT 24`, args...)
 	if err != nil {
 		return nil, nil, err
 	}
