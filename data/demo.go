@@ -7,6 +7,10 @@ import (
 	"github.com/shiji-market/shiji/node"
 )
 
+// DemoMarket returns the believable market of the demo (`shiji demo`,
+// `shiji serve --demo`): a fresh value each call.
+func DemoMarket() *node.Market { return demoMarket() }
+
 // demoMarket is the believable market `shiji serve --demo` creates.
 func demoMarket() *node.Market {
 	return &node.Market{
@@ -31,8 +35,10 @@ func demoMarket() *node.Market {
 	}
 }
 
-// LoadDemo fills an empty database with the demo market. It returns ECONFLICT
-// (and changes nothing) when the market has already been set up or accounts exist.
+// LoadDemo names the market in an empty database after the demo market, with
+// no alleys, stalls or accounts (package data/demo fills a whole market). It
+// returns ECONFLICT (and changes nothing) when the market has already been
+// set up or accounts exist.
 func (db *DB) LoadDemo(ctx context.Context) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
 		var configured, accounts int

@@ -81,6 +81,11 @@ func (db *DB) Item(ctx context.Context, id node.ItemID) (*node.Item, error) {
 	if it.Photos, err = db.photos(ctx, "item", int64(id)); err != nil {
 		return nil, err
 	}
+	err = db.r.QueryRowContext(ctx, `SELECT bring_on, (SELECT coalesce(sum(quantity), 0) FROM trades
+		WHERE item_id = items.id AND status IN ('accepted', 'handed_over')) FROM items WHERE id = ?`, id).Scan(&it.BringOn, &it.Held)
+	if err != nil {
+		return nil, fmt.Errorf("data: item %d: %w", id, err)
+	}
 	return it, nil
 }
 
@@ -97,6 +102,14 @@ func (db *DB) UpdateItem(ctx context.Context, it *node.Item) error {
 		}
 		if old != it.Status && !old.CanBecome(it.Status) {
 			return node.Errorf(node.ECONFLICT, "An item that is %s cannot become %s.", old, it.Status)
+		}
+		var held int
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(sum(quantity), 0) FROM trades WHERE item_id = ? AND status IN ('accepted', 'handed_over')`,
+			it.ID).Scan(&held); err != nil {
+			return err
+		}
+		if it.Quantity < held {
+			return node.Errorf(node.ECONFLICT, "%d are held for accepted reservations; the quantity cannot go below that.", held)
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE items SET title = ?, story = ?, price_kind = ?, price_minor = ?, currency = ?,
 			quantity = ?, tags = ?, status = ?, updated_at = ? WHERE id = ?`, it.Title, it.Story, it.Price.Kind, it.Price.Minor,

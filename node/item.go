@@ -58,6 +58,11 @@ type Item struct {
 	// Filled when loaded, for showing the item: its stall's name and alley.
 	StallName string
 	Alley     AlleyID
+
+	// Filled when one item is loaded: the quantity held by accepted trades
+	// (see Available) and the market day it will be brought on ("" = any).
+	Held    int
+	BringOn string
 }
 
 // Validate checks and normalises an item's fields (title trimmed, tags

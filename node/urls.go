@@ -27,3 +27,18 @@ func PhotoPath(p Photo, size string) string {
 
 // SearchPath is the search page for q.
 func SearchPath(q string) string { return "/search?q=" + url.QueryEscape(q) }
+
+// ProfilePath is a person's public profile.
+func ProfilePath(name string) string { return "/@" + name }
+
+// TradePath is a trade's page.
+func TradePath(id TradeID) string { return fmt.Sprintf("/trades/%d", id) }
+
+// DayPath is a market day's page (date is YYYY-MM-DD).
+func DayPath(date string) string { return "/days/" + url.PathEscape(date) }
+
+// MarketICSPath is the market's calendar of market days.
+const MarketICSPath = "/market.ics"
+
+// StallICSPath is the calendar of the market days a stall comes to.
+func StallICSPath(id StallID) string { return fmt.Sprintf("/stalls/%d/market.ics", id) }

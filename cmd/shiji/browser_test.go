@@ -478,3 +478,77 @@ func TestBrowserConversations(t *testing.T) {
 	screenshot(t, resident, "group-chat")
 	_ = chatURL
 }
+
+func TestBrowserTradeFromReservationToMeetingAgain(t *testing.T) {
+	resident, stallholder := browser(t), browser(t) // two people, two browsers
+	m := newMarket(t)
+	_, d1, _, _ := tradeDays(t, m) // Old Wang's stall comes tomorrow
+	item := m.itemQ(t, "Phoenix bicycle bell", 1)
+	itemURL := fmt.Sprintf("%s/items/%d", m.n.URL, item)
+	stallURL := fmt.Sprintf("%s/stalls/%d", m.n.URL, int(m.stall))
+	logIn(t, resident, m.n.URL, "ajie")
+	logIn(t, stallholder, m.n.URL, "wang")
+
+	var tradeURL, status string
+	step(t, resident, "reserve the bell for tomorrow",
+		chromedp.Navigate(itemURL),
+		chromedp.WaitVisible(`form.reserve-form select[name=market_day]`),
+		chromedp.SetValue(`form.reserve-form select[name=market_day]`, d1),
+		chromedp.SendKeys(`form.reserve-form textarea[name=message]`, "Could you keep it until the market?"),
+		submit(`form.reserve-form button[type=submit]`, `#trade-status[data-status=requested]`),
+		chromedp.Location(&tradeURL),
+	)
+	screenshot(t, resident, "trade-requested")
+	step(t, stallholder, "the stall accepts and hands it over",
+		chromedp.Navigate(m.n.URL+"/trades"),
+		chromedp.WaitVisible(`#at-stalls .trade-line a`),
+		submit(`#at-stalls .trade-line a`, `form[action$="/accept"] button`),
+		waitText(`.facts`, "Could you keep it until the market?"),
+		submit(`form[action$="/accept"] button`, `#trade-status[data-status=accepted]`),
+		submit(`form[action$="/handover"] button`, `#trade-status[data-status=handed_over]`),
+	)
+	step(t, resident, "the item shows as reserved while held",
+		chromedp.Navigate(itemURL),
+		waitText(`#reserve`, "All held for reservations"),
+	)
+	step(t, resident, "the resident confirms and leaves a note",
+		chromedp.Navigate(tradeURL),
+		submit(`form[action$="/confirm"] button`, `#trade-status[data-status=completed]`),
+		chromedp.WaitVisible(`form.note-form textarea[name=body]`),
+		chromedp.SendKeys(`form.note-form textarea[name=body]`, "The bell rings like new. Thank you, Old Wang!"),
+		submit(`form.note-form button[type=submit]`, `.note-buyer`),
+		chromedp.Text(`#trade-status`, &status),
+	)
+	if status != "Completed" {
+		t.Fatalf("status shown: %q", status)
+	}
+	step(t, stallholder, "the stall leaves a note too",
+		chromedp.Navigate(tradeURL),
+		waitText(`.timeline`, "confirmed the hand-over"),
+		chromedp.SendKeys(`form.note-form textarea[name=body]`, "Ride safely, see you next market day."),
+		submit(`form.note-form button[type=submit]`, `.note-stall`),
+	)
+	screenshot(t, stallholder, "trade-completed")
+	step(t, resident, "both notes on the trade, the resident's on the stall page",
+		chromedp.Navigate(tradeURL),
+		waitText(`#notes`, "Ride safely"),
+		chromedp.Navigate(stallURL),
+		waitText(`#notes`, "The bell rings like new. Thank you, Old Wang!"),
+	)
+	screenshot(t, resident, "stall-notes")
+	step(t, resident, "the stall's note on the resident's profile",
+		chromedp.Navigate(m.n.URL+"/@ajie"),
+		waitText(`#notes-about`, "Ride safely, see you next market day."),
+	)
+	step(t, resident, "people I met lists the stall",
+		chromedp.Navigate(m.n.URL+"/met"),
+		waitText(`#met-stalls`, "Old Wang's Bicycles"),
+		waitText(`#met-stalls`, "Phoenix bicycle bell"),
+	)
+	screenshot(t, resident, "met")
+	step(t, resident, "the home says the stall comes to the next market day",
+		chromedp.Navigate(m.n.URL+"/"),
+		waitText(`#next-day .reunions`, "Old Wang's Bicycles"),
+	)
+	screenshot(t, resident, "home-next-day")
+}

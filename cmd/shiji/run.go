@@ -34,6 +34,7 @@ const mainUsage = `shiji — a community market node (市集)
 Usage:
   shiji serve [--addr 127.0.0.1:8080] [--data DIR] [--base-url URL] [--demo]
   shiji user add NAME --role organiser|moderator|stallholder|resident [--data DIR]
+  shiji demo [--data DIR] [--stalls N] [--items N] [--seed S]
   shiji version
 
 Run "shiji COMMAND --help" for a command's flags and environment variables.
@@ -50,6 +51,8 @@ func runWith(ctx context.Context, args []string, e env) error {
 		return serve(ctx, rest, e)
 	case "user":
 		return user(ctx, rest, e)
+	case "demo":
+		return demoCmd(ctx, rest, e)
 	case "version", "--version", "-version":
 		fmt.Fprintf(e.stdout, "shiji %s\n", version)
 		return nil

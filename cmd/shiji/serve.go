@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shiji-market/shiji/data"
+	"github.com/shiji-market/shiji/federation"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
 	"github.com/shiji-market/shiji/node/i18n"
@@ -33,12 +34,15 @@ Environment (flags win):
   SHIJI_BASE_URL    public URL of the node, e.g. https://market.example (default http://ADDR)
   SHIJI_THEME       theme name (default "default"); files in DATA/themes/THEME/ override it
   SHIJI_TRUST_PROXY set to 1 when behind a reverse proxy on loopback/private addresses
+  SHIJI_ALLOW_PRIVATE_NETWORKS set to 1 to federate with nodes on loopback/private addresses (tests, a LAN)
   SHIJI_LOG_LEVEL   debug, info, warn or error (default info)
+  SHIJI_TRADE_GRACE how long after its market day closes an uncollected reservation expires (default 24h)
 `
 
 type serveConfig struct {
 	addr, dataDir, baseURL, theme, logLevel string
-	demo, trustProxy                        bool
+	tradeGrace                              time.Duration
+	demo, trustProxy, allowPrivate          bool
 }
 
 func serve(ctx context.Context, args []string, e env) error {
@@ -49,7 +53,9 @@ func serve(ctx context.Context, args []string, e env) error {
 	fs.StringVar(&cfg.baseURL, "base-url", "", "public URL of this node (env SHIJI_BASE_URL, default http://ADDR)")
 	fs.StringVar(&cfg.theme, "theme", "", "theme (env SHIJI_THEME, default \"default\")")
 	fs.BoolVar(&cfg.demo, "demo", false, "load the demo market into an empty database")
+	fs.DurationVar(&cfg.tradeGrace, "trade-grace", 0, "how long after its market day closes an uncollected reservation expires (env SHIJI_TRADE_GRACE, default 24h)")
 	fs.BoolVar(&cfg.trustProxy, "trust-proxy", false, "take the client IP from X-Forwarded-For set by a local proxy (env SHIJI_TRUST_PROXY=1)")
+	fs.BoolVar(&cfg.allowPrivate, "allow-private-networks", false, "fetch from and deliver to loopback/private addresses (env SHIJI_ALLOW_PRIVATE_NETWORKS=1)")
 	if err := parseFlags(fs, args, e, serveUsage); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -65,7 +71,18 @@ func serve(ctx context.Context, args []string, e env) error {
 	cfg.baseURL = firstNonEmpty(cfg.baseURL, e.getenv("SHIJI_BASE_URL"))
 	cfg.theme = firstNonEmpty(cfg.theme, e.getenv("SHIJI_THEME"), "default")
 	cfg.trustProxy = cfg.trustProxy || e.getenv("SHIJI_TRUST_PROXY") == "1"
+	cfg.allowPrivate = cfg.allowPrivate || e.getenv("SHIJI_ALLOW_PRIVATE_NETWORKS") == "1"
 	cfg.logLevel = firstNonEmpty(e.getenv("SHIJI_LOG_LEVEL"), "info")
+	if v := e.getenv("SHIJI_TRADE_GRACE"); v != "" && cfg.tradeGrace == 0 {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("SHIJI_TRADE_GRACE %q: use a positive duration such as 24h or 90m", v)
+		}
+		cfg.tradeGrace = d
+	}
+	if cfg.tradeGrace < 0 {
+		return fmt.Errorf("--trade-grace %s: use a positive duration such as 24h or 90m", cfg.tradeGrace)
+	}
 	return serveWith(ctx, cfg, e)
 }
 
@@ -83,9 +100,11 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	}
 	defer db.Close()
 	if cfg.demo {
-		switch err := db.LoadDemo(ctx); node.ErrorCode(err) {
+		start := time.Now()
+		switch password, sum, err := loadDefaultDemo(ctx, db, cfg.dataDir); node.ErrorCode(err) {
 		case "":
-			fmt.Fprintln(e.stdout, "shiji: loaded the demo market")
+			fmt.Fprintf(e.stdout, "shiji: loaded the demo market (%d stalls, %d items) in %s\n", sum.Stalls, sum.Items, time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(e.stdout, "shiji: log in as %s with password %s\n", sum.Organiser, password)
 		case node.ECONFLICT:
 			fmt.Fprintln(e.stdout, "shiji: the database already holds a market; not loading the demo again")
 		default:
@@ -114,9 +133,17 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		return err
 	}
 	a := app.New(db, time.Now)
+	if cfg.tradeGrace > 0 {
+		a.TradeGrace = cfg.tradeGrace
+	}
+	fed, err := federation.New(federation.Config{App: a, BaseURL: baseURL, Logger: logger, AllowPrivate: cfg.allowPrivate, Version: version})
+	if err != nil {
+		return err
+	}
+	a.Fed = fed
 	srv, err := web.New(web.Config{
 		App: a, Catalog: catalog, Theme: theme, Markdown: markdown.New(), Media: photos,
-		BaseURL: baseURL, Logger: logger, TrustProxy: cfg.trustProxy,
+		BaseURL: baseURL, Logger: logger, TrustProxy: cfg.trustProxy, Mount: fed.Mount,
 	})
 	if err != nil {
 		return err
@@ -134,6 +161,10 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	defer stopBG()
 	go sweepSessions(bg, db, logger)
 	go a.Run(bg)
+	fedDone := make(chan struct{})
+	go func() { fed.Run(bg); close(fedDone) }()
+	tradesDone := make(chan struct{})
+	go func() { a.RunTrades(bg, logger); close(tradesDone) }() // expires uncollected reservations
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -148,6 +179,8 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	defer cancel()
 	err = hs.Shutdown(sctx)
 	stopBG()
+	<-fedDone
+	<-tradesDone
 	if cerr := db.Close(); cerr != nil {
 		return fmt.Errorf("closing the database: %w", cerr)
 	}

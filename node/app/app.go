@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shiji-market/shiji/data"
+	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/live"
 	"github.com/shiji-market/shiji/node/markdown"
 )
@@ -22,6 +23,11 @@ type App struct {
 	MD   *markdown.Renderer // the one Markdown renderer
 	Fed  Federator          // tells followers elsewhere about item changes; nil = nobody
 
+	// TradeGrace is how long after its market day closes an open trade
+	// expires; TradeSweep is how often RunTrades looks for such trades.
+	TradeGrace time.Duration
+	TradeSweep time.Duration
+
 	floor   floorCache
 	posting posters
 }
@@ -31,7 +37,7 @@ func New(db *data.DB, now func() time.Time) *App {
 	if now == nil {
 		now = time.Now
 	}
-	return &App{DB: db, Now: now, Live: live.New(), MD: markdown.New()}
+	return &App{DB: db, Now: now, Live: live.New(), MD: markdown.New(), TradeGrace: node.DefaultTradeGrace, TradeSweep: time.Minute}
 }
 
 // Ambience is the live topic of the market's ambience (烟火气).

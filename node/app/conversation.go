@@ -186,6 +186,7 @@ func (a *App) Post(ctx context.Context, acc *node.Account, in PostInput) (*node.
 		return nil, err
 	}
 	a.announce(ctx, c, m, recipients)
+	a.messagePosted(ctx, c, m)
 	return m, nil
 }
 

@@ -13,6 +13,9 @@ type Federator interface {
 	// ItemChanged is called after an item's change is stored; kind is
 	// "create", "update" or "delete".
 	ItemChanged(ctx context.Context, it *node.Item, kind string)
+	// MessagePosted is called after a local account's message is stored in
+	// c; messages in conversations with remote participants are sent to them.
+	MessagePosted(ctx context.Context, c *node.Conversation, m *node.Message)
 }
 
 // itemChanged tells the Federator, when there is one, that it changed.

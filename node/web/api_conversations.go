@@ -16,6 +16,7 @@ type messageJSON struct {
 	Author       string              `json:"author"`
 	AuthorShown  string              `json:"author_shown"`
 	AuthorURL    string              `json:"author_url,omitempty"`
+	Remote       bool                `json:"remote"` // written elsewhere on the fediverse
 	FromStall    bool                `json:"from_stall"`
 	Body         string              `json:"body"`
 	BodyHTML     string              `json:"body_html"`
@@ -28,7 +29,7 @@ type messageJSON struct {
 
 func (s *Server) messageJSON(m *node.Message) messageJSON {
 	out := messageJSON{ID: m.ID, Conversation: m.Conversation, Author: m.AuthorName, AuthorShown: m.AuthorShown, AuthorURL: m.AuthorURL,
-		FromStall: m.FromStall, Body: m.Body, BodyHTML: string(s.cfg.Markdown.HTML(m.Body)), ReplyTo: m.ReplyTo,
+		Remote: m.Author == 0 && m.AuthorURL != "", FromStall: m.FromStall, Body: m.Body, BodyHTML: string(s.cfg.Markdown.HTML(m.Body)), ReplyTo: m.ReplyTo,
 		Photos: s.photosJSON(m.Photos), CreatedAt: m.CreatedAt, Deleted: m.Deleted()}
 	if !m.EditedAt.IsZero() {
 		out.EditedAt = &m.EditedAt

@@ -20,6 +20,7 @@ type itemInput struct {
 	Quantity *int            `json:"quantity"`
 	Tags     *[]string       `json:"tags"`
 	Status   *string         `json:"status"`
+	BringOn  *string         `json:"bring_on"` // PATCH: the market day it comes to ("" = any)
 }
 
 // parsePriceJSON reads {"amount":"12.50","currency":"CNY"} or {"kind":"free"}.
@@ -120,9 +121,23 @@ func (s *Server) apiUpdateItem(c echo.Context) error {
 		}
 		ch.Status = &st
 	}
-	it, err := s.app.UpdateItem(c.Request().Context(), account(c), node.ItemID(id), ch)
+	ctx := c.Request().Context()
+	if in.BringOn != nil && *in.BringOn != "" {
+		if _, err := s.app.ValidStallDays(ctx, []string{*in.BringOn}); err != nil {
+			return err
+		}
+	}
+	it, err := s.app.UpdateItem(ctx, account(c), node.ItemID(id), ch)
 	if err != nil {
 		return err
+	}
+	if in.BringOn != nil {
+		if err := s.app.SetItemDay(ctx, account(c), it.ID, *in.BringOn); err != nil {
+			return err
+		}
+		if it, err = s.app.DB.Item(ctx, it.ID); err != nil {
+			return err
+		}
 	}
 	return c.JSON(http.StatusOK, s.itemJSON(it, true))
 }

@@ -46,6 +46,7 @@ type stallInput struct {
 	Story     *string         `json:"story"`
 	Alley     json.RawMessage `json:"alley"`
 	OpenToday *bool           `json:"open_today"`
+	Days      *[]string       `json:"market_days"` // PATCH: the upcoming market days it comes to
 }
 
 func (s *Server) stallJSON(ctx context.Context, st *node.Stall, lang string, withItems bool) (stallJSON, error) {
@@ -68,6 +69,14 @@ func (s *Server) stallJSON(ctx context.Context, st *node.Stall, lang string, wit
 		if a, err := s.app.DB.Account(ctx, h); err == nil {
 			out.Holders = append(out.Holders, a.Name)
 		}
+	}
+	days, err := s.app.StallDays(ctx, st.ID)
+	if err != nil {
+		return out, err
+	}
+	out.Days = []string{}
+	for _, d := range days {
+		out.Days = append(out.Days, d.Date)
 	}
 	if withItems {
 		items, err := s.app.DB.Items(ctx, data.ItemFilter{Stall: st.ID, Limit: 200})
@@ -154,9 +163,19 @@ func (s *Server) apiUpdateStall(c echo.Context) error {
 		}
 		ch.Alley = &alley
 	}
+	if in.Days != nil {
+		if _, err := s.app.ValidStallDays(ctx, *in.Days); err != nil {
+			return err
+		}
+	}
 	st, err := s.app.UpdateStall(ctx, account(c), node.StallID(id), ch)
 	if err != nil {
 		return err
+	}
+	if in.Days != nil {
+		if _, err := s.app.SetStallDays(ctx, account(c), st.ID, *in.Days); err != nil {
+			return err
+		}
 	}
 	if st, err = s.app.DB.Stall(ctx, st.ID); err != nil {
 		return err

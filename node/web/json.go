@@ -68,6 +68,7 @@ type stallJSON struct {
 	Holders   []string      `json:"holders"`
 	Photos    []photoJSON   `json:"photos"`
 	Items     []itemJSON    `json:"items,omitempty"`
+	Days      []string      `json:"market_days"` // the upcoming market days it comes to
 	CreatedAt time.Time     `json:"created_at"`
 	UpdatedAt time.Time     `json:"updated_at"`
 	Neighbour *stallRefJSON `json:"-"`
@@ -88,6 +89,10 @@ type itemJSON struct {
 	URL       string          `json:"url"`
 	CreatedAt time.Time       `json:"created_at"`
 	UpdatedAt time.Time       `json:"updated_at"`
+	// With the full item: how many accepted reservations do not hold, and
+	// the market day the stall brings it on ("" = whenever it comes).
+	Available *int   `json:"available,omitempty"`
+	BringOn   string `json:"bring_on,omitempty"`
 }
 
 // itemJSON renders an item; full adds the story and its HTML.
@@ -104,6 +109,8 @@ func (s *Server) itemJSON(it *node.Item, full bool) itemJSON {
 	}
 	if full {
 		out.Story, out.StoryHTML = it.Story, string(s.cfg.Markdown.HTML(it.Story))
+		avail := it.Available()
+		out.Available, out.BringOn = &avail, it.BringOn
 	}
 	return out
 }

@@ -101,6 +101,7 @@ type conversationPageData struct {
 	Item         *node.Item
 	Older        node.MessageID
 	CanModerate  bool
+	Trade        node.TradeID // the trade this private chat belongs to, if any
 }
 
 func (s *Server) conversationPage(c echo.Context) error {
@@ -139,6 +140,11 @@ func (s *Server) conversationPage(c echo.Context) error {
 	}
 	if conv.Item != 0 {
 		d.Item, _ = s.app.DB.Item(ctx, conv.Item)
+	}
+	if conv.Kind == node.Private {
+		if d.Trade, err = s.app.DB.TradeByConversation(ctx, id); err != nil {
+			return err
+		}
 	}
 	acc := account(c)
 	d.CanModerate = acc.Role.Moderates() || conv.Role == "owner" || conv.Role == "moderator"

@@ -50,6 +50,9 @@ func (s *Server) stallForm(c echo.Context, st *node.Stall, err error) error {
 		return aerr
 	}
 	d := map[string]any{"Stall": st, "Alleys": alleys}
+	if derr := s.stallFormDays(c, st, d); derr != nil {
+		return derr
+	}
 	if err != nil {
 		return s.formError(c, "stall_form", "stall.new", err, d)
 	}
@@ -77,6 +80,9 @@ func (s *Server) createStall(c echo.Context) error {
 	st := &node.Stall{}
 	stallFromForm(c, st)
 	if err := s.app.CreateStall(ctx, account(c), st); err != nil {
+		return s.stallForm(c, st, err)
+	}
+	if err := s.saveStallDaysFromForm(c, st.ID); err != nil {
 		return s.stallForm(c, st, err)
 	}
 	if err := s.savePhotoFromForm(c, "stall", int64(st.ID)); err != nil {
@@ -122,8 +128,14 @@ func (s *Server) updateStall(c echo.Context) error {
 		return err
 	}
 	stallFromForm(c, st)
+	if _, err := s.app.ValidStallDays(c.Request().Context(), formDays(c)); err != nil {
+		return s.stallForm(c, st, err)
+	}
 	ch := app.StallChange{Name: &st.Name, Story: &st.Story, Alley: &st.Alley, OpenToday: &st.OpenToday}
 	if _, err := s.app.UpdateStall(c.Request().Context(), account(c), st.ID, ch); err != nil {
+		return s.stallForm(c, st, err)
+	}
+	if err := s.saveStallDaysFromForm(c, st.ID); err != nil {
 		return s.stallForm(c, st, err)
 	}
 	if err := s.savePhotoFromForm(c, "stall", int64(st.ID)); err != nil {
@@ -135,6 +147,11 @@ func (s *Server) updateStall(c echo.Context) error {
 func (s *Server) itemForm(c echo.Context, st *node.Stall, it *node.Item, err error) error {
 	d := map[string]any{"Stall": st, "Item": it, "Currency": "CNY",
 		"Statuses": []node.ItemStatus{node.ItemAvailable, node.ItemReserved, node.ItemGone, node.ItemWithdrawn}}
+	days, derr := s.app.StallDays(c.Request().Context(), st.ID)
+	if derr != nil {
+		return derr
+	}
+	d["Days"] = choices(days, it.BringOn)
 	if err != nil {
 		return s.formError(c, "item_form", "item.new", err, d)
 	}
@@ -198,6 +215,9 @@ func (s *Server) createItem(c echo.Context) error {
 	if err := s.app.CreateItem(ctx, account(c), it); err != nil {
 		return s.itemForm(c, st, it, err)
 	}
+	if err := s.saveItemDayFromForm(c, it); err != nil {
+		return s.itemForm(c, st, it, err)
+	}
 	if err := s.savePhotoFromForm(c, "item", int64(it.ID)); err != nil {
 		it, _ = s.app.DB.Item(ctx, it.ID)
 		return s.itemForm(c, st, it, err)
@@ -243,6 +263,9 @@ func (s *Server) updateItem(c echo.Context) error {
 	if _, err := s.app.UpdateItem(ctx, account(c), it.ID, ch); err != nil {
 		return s.itemForm(c, st, it, err)
 	}
+	if err := s.saveItemDayFromForm(c, it); err != nil {
+		return s.itemForm(c, st, it, err)
+	}
 	if err := s.savePhotoFromForm(c, "item", int64(it.ID)); err != nil {
 		it, _ = s.app.DB.Item(ctx, it.ID)
 		return s.itemForm(c, st, it, err)
@@ -284,6 +307,9 @@ func (s *Server) renderAdminMarket(c echo.Context, status int, saved bool, err e
 		return serr
 	}
 	d := map[string]any{"Alleys": alleys, "W": w, "H": h, "Stalls": stalls, "Saved": saved}
+	if serr := s.scheduleData(c, d); serr != nil {
+		return serr
+	}
 	if err != nil {
 		return s.formError(c, "admin_market", "admin.market", err, d)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node"
+	"github.com/shiji-market/shiji/node/app"
 )
 
 // alleysCSS serves one class per alley with its colour, so pages and the map
@@ -37,6 +38,7 @@ type homeData struct {
 	OpenStalls   []*node.Stall
 	NewItems     []*node.Item
 	Ambience     ambience
+	Next         *app.NextDay // the next market day, who comes, whom acc knows among them
 }
 
 func (s *Server) home(c echo.Context) error {
@@ -68,6 +70,9 @@ func (s *Server) home(c echo.Context) error {
 		return err
 	}
 	if d.Ambience, err = s.ambience(c); err != nil {
+		return err
+	}
+	if d.Next, err = s.app.NextMarketDay(ctx, account(c)); err != nil {
 		return err
 	}
 	p.Data = d
@@ -119,6 +124,10 @@ type stallPageData struct {
 	CanEdit    bool
 	Neighbours *struct{ Prev, Next *stallRef }
 	Thread     *threadData
+	Days       []node.MarketDay // upcoming market days it comes to
+	Notes      []node.Note      // thank-you notes residents left
+	Following  bool
+	Followers  int
 }
 
 func (s *Server) stallPage(c echo.Context) error {
@@ -159,6 +168,19 @@ func (s *Server) stallPage(c echo.Context) error {
 	if d.Thread, err = s.threadFor(c, 0, st.ID); err != nil {
 		return err
 	}
+	if d.Days, err = s.app.StallDays(ctx, st.ID); err != nil {
+		return err
+	}
+	if d.Notes, err = s.app.DB.Notes(ctx, data.NoteFilter{Stall: st.ID, Limit: 30}); err != nil {
+		return err
+	}
+	var viewer node.AccountID
+	if a := account(c); a != nil {
+		viewer = a.ID
+	}
+	if d.Following, d.Followers, err = s.app.DB.Follows(ctx, viewer, st.ID); err != nil {
+		return err
+	}
 	p, err := s.newPage(c, "", d)
 	if err != nil {
 		return err
@@ -168,13 +190,22 @@ func (s *Server) stallPage(c echo.Context) error {
 }
 
 type itemPageData struct {
-	Item    *node.Item
-	Story   template.HTML
-	CanEdit bool
-	Thread  *threadData
+	Item     *node.Item
+	Story    template.HTML
+	CanEdit  bool
+	Thread   *threadData
+	BringOn  *node.MarketDay // the day the stall brings it, if it says
+	Reserve  *reserveForm    // for a signed-in resident, when the stall comes on some day
+	MyTrades []*node.Trade   // the viewer's trades of this item, or all of them for its stall
 }
 
 func (s *Server) itemPage(c echo.Context) error {
+	return s.renderItem(c, http.StatusOK, &reserveForm{Quantity: 1}, "")
+}
+
+// renderItem writes an item's page; form is the reservation form's state,
+// chosen the market day chosen in it.
+func (s *Server) renderItem(c echo.Context, status int, form *reserveForm, chosen string) error {
 	ctx := c.Request().Context()
 	id, err := pathID(c, "item")
 	if err != nil {
@@ -192,12 +223,38 @@ func (s *Server) itemPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.newPage(c, "", itemPageData{Item: it, Story: s.cfg.Markdown.HTML(it.Story), CanEdit: st.CanEdit(account(c)), Thread: thread})
+	d := itemPageData{Item: it, Story: s.cfg.Markdown.HTML(it.Story), CanEdit: st.CanEdit(account(c)), Thread: thread}
+	days, err := s.app.StallDays(ctx, st.ID)
+	if err != nil {
+		return err
+	}
+	for i := range days {
+		if days[i].Date == it.BringOn {
+			d.BringOn = &days[i]
+		}
+	}
+	if acc := account(c); acc != nil {
+		f := data.TradeFilter{Item: it.ID, Limit: 50}
+		if !st.HeldBy(acc.ID) {
+			f.Buyer = acc.ID
+		}
+		if d.MyTrades, err = s.app.Trades(ctx, acc, f); err != nil {
+			return err
+		}
+		if !st.HeldBy(acc.ID) {
+			if chosen == "" {
+				chosen = it.BringOn
+			}
+			form.Days, form.Max = choices(days, chosen), it.Available()
+			d.Reserve = form
+		}
+	}
+	p, err := s.newPage(c, "", d)
 	if err != nil {
 		return err
 	}
 	p.Title = it.Title
-	return s.write(c, http.StatusOK, "item", p)
+	return s.write(c, status, "item", p)
 }
 
 type mapCell struct {

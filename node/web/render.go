@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"
@@ -31,6 +32,10 @@ func (s *Server) parseTemplates() error {
 		"alleyPath":  node.AlleyPath,
 		"photoPath":  node.PhotoPath,
 		"searchPath": node.SearchPath,
+		"tradePath":  node.TradePath,
+		"dayPath":    node.DayPath,
+		"personPath": node.ProfilePath,
+		"stallICS":   node.StallICSPath,
 		"firstPhoto": func(ps []node.Photo) *node.Photo {
 			if len(ps) == 0 {
 				return nil
@@ -106,6 +111,7 @@ type page struct {
 	Data       any
 	loc        *i18n.Localizer
 	static     map[string]string
+	zone       *time.Location // the market's time zone
 }
 
 // T translates a message id; args are name/value pairs.
@@ -140,7 +146,7 @@ func (s *Server) newPage(c echo.Context, title string, data any) (*page, error) 
 		Unread: unread, Notices: notices,
 		Lang: lang, MarketName: m.Name.In(lang, m.Languages...), Account: account(c), CSRF: csrf,
 		Title: title, Path: c.Request().URL.RequestURI(), Base: s.cfg.BaseURL, Data: data,
-		loc: s.cfg.Catalog.Localizer(lang), static: s.static,
+		loc: s.cfg.Catalog.Localizer(lang), static: s.static, zone: m.Location(),
 	}, nil
 }
 

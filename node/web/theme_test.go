@@ -54,7 +54,7 @@ func newTestServer(t *testing.T, theme string) (*Server, *app.App) {
 }
 
 // rawMessageID finds a message id that was not translated.
-var rawMessageID = regexp.MustCompile(`\b(nav|home|login|signup|form|account|role|admin|error|footer|stall|item|map|search|alley|status|price|wander)\.[a-z0-9.]+\b`)
+var rawMessageID = regexp.MustCompile(`\b(nav|home|login|signup|form|account|role|admin|error|footer|stall|item|map|search|alley|status|price|wander|trade|day|met|note|profile|follow|weekday|month|schedule|notify)\.[a-z0-9._]+\b`)
 
 func TestEveryPageOfEveryThemeRenders(t *testing.T) {
 	for _, theme := range themes.Names() {
@@ -86,6 +86,7 @@ func TestEveryPageOfEveryThemeRenders(t *testing.T) {
 			t.Fatal(err)
 		}
 		stall, item := fmt.Sprintf("/stalls/%d", st.ID), fmt.Sprintf("/items/%d", it.ID)
+		day, trade := tradeForThemeTest(t, a, acc, st, it)
 		pages := []struct {
 			path   string
 			signed bool
@@ -98,6 +99,9 @@ func TestEveryPageOfEveryThemeRenders(t *testing.T) {
 			{"/stalls/new", true, 200}, {stall + "/edit", true, 200}, {stall + "/items/new", true, 200}, {item + "/edit", true, 200},
 			{"/admin/market", true, 200}, {"/alleys/nope", false, 404}, {"/items/999", false, 404},
 			{"/wander", false, 200}, {"/wander?seed=7&page=3", false, 200}, {"/wander?seed=x", false, 422},
+			{"/days/" + day, false, 200}, {"/days/" + day, true, 200}, {"/days/2001-02-30", false, 404}, {"/days/someday", false, 404},
+			{"/trades", true, 200}, {trade, true, 200}, {"/trades/999", true, 404}, {"/met", true, 200},
+			{"/@mei", false, 200}, {"/@ajie", true, 200}, {"/@nobody", false, 404}, {"/notifications", true, 200},
 		}
 		for _, lang := range []string{"zh-Hans", "en"} {
 			for _, p := range pages {
@@ -162,4 +166,60 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+// tradeForThemeTest gives the market a schedule (every day, all day), the
+// stall two market days, and a completed trade with both thank-you notes; it
+// returns the first market day and the trade's page.
+func tradeForThemeTest(t *testing.T, a *app.App, org *node.Account, st *node.Stall, it *node.Item) (string, string) {
+	t.Helper()
+	ctx := context.Background()
+	sched := &node.Schedule{}
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		sched.Weekly = append(sched.Weekly, node.WeeklyRule{Weekday: d, Hours: node.Hours{Start: 0, End: 24 * 60}, Label: "All day"})
+	}
+	if err := a.SetSchedule(ctx, org, sched); err != nil {
+		t.Fatal(err)
+	}
+	days, err := a.UpcomingDays(ctx, 3)
+	if err != nil || len(days) < 3 {
+		t.Fatalf("upcoming days %v %v", days, err)
+	}
+	// Tomorrow, not today: a test running at midnight would see today close.
+	if _, err := a.SetStallDays(ctx, org, st.ID, []string{days[1].Date, days[2].Date}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetItemDay(ctx, org, it.ID, days[1].Date); err != nil {
+		t.Fatal(err)
+	}
+	ajie, err := a.AddAccount(ctx, "ajie", node.RoleResident, "a long secret phrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := a.Reserve(ctx, ajie, it.ID, app.ReserveInput{Quantity: 1, Day: days[1].Date, Message: "Please keep it for me"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.AcceptTrade(ctx, org, tr.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.HandOverTrade(ctx, org, tr.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ConfirmTrade(ctx, ajie, tr.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.LeaveNote(ctx, ajie, tr.ID, "It rings like new. 谢谢!"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.LeaveNote(ctx, org, tr.ID, "See you next Saturday."); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Reserve(ctx, ajie, it.ID, app.ReserveInput{Quantity: 1, Day: days[2].Date}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Follow(ctx, ajie, st.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	return days[1].Date, fmt.Sprintf("/trades/%d", tr.ID)
 }

@@ -1,0 +1,21 @@
+package data
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// Write runs fn in one write transaction on the single writer connection
+// (BEGIN IMMEDIATE) and commits it when fn returns nil. It is for packages
+// that keep their own tables (federation); errors from fn are returned as is.
+func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.write(ctx, fn)
+}
+
+// Read returns the read-only connection pool, for packages that keep their
+// own tables (federation). Writes through it fail.
+func (db *DB) Read() *sql.DB { return db.r }
+
+// Now is the store's clock.
+func (db *DB) Now() time.Time { return db.now() }

@@ -1,0 +1,198 @@
+package federation
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"database/sql"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/shiji-market/shiji/node"
+)
+
+// Run with: go test -run '^$' -bench 'Ingest|RSA' -benchtime 2000x ./federation
+// and:      go test -run '^$' -bench 'FanOut|Bare' -benchtime 5x ./federation
+
+// ingestSetup is a node where bo is followed, and n signed public Notes by bo.
+func ingestSetup(b *testing.B, n int) (*testNode, []*http.Request) {
+	node := newTestNode(b, "https://market.test", time.Now(), nil)
+	node.f.limit = newHostLimiter(1e9, 1e9) // measure the work, not the policy
+	acc := node.account("ajie", "resident")
+	bo := newRemote(b, node.net, "https://remote.test/users/bo", "https://remote.test/inbox")
+	node.db.Write(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO ap_following(account_id, actor, follow_id, state, created_at) VALUES (?, ?, ?, 'accepted', 0)`,
+			acc.ID, bo.id, bo.id+"/follows/1")
+		return err
+	})
+	reqs := make([]*http.Request, n)
+	for i := range reqs {
+		id := fmt.Sprintf("%s/notes/%d", bo.id, i)
+		reqs[i] = bo.signedPost(b, "https://market.test/inbox", map[string]any{
+			"@context": asContextIRI, "id": id + "/activity", "type": "Create", "actor": bo.id,
+			"to": publicIRI, "object": map[string]any{"id": id, "type": "Note", "attributedTo": bo.id, "to": publicIRI,
+				"content": "<p>A <b>lamp</b> from the 1970s, still works. 一盏七十年代的台灯。</p>", "published": "2026-11-25T02:46:18Z",
+				"tag": []any{map[string]any{"type": "Hashtag", "name": "#lamp", "href": "https://remote.test/tags/lamp"}}},
+		}, node.clock.Now())
+	}
+	return node, reqs
+}
+
+// BenchmarkInboxIngest: signed Create(Note) activities taken in per second,
+// one after another (signature check with a cached key, digest, go-fed
+// parsing, de-duplication, storing the note).
+func BenchmarkInboxIngest(b *testing.B) {
+	n, reqs := ingestSetup(b, b.N+1)
+	if w := n.do(reqs[b.N]); w.Code != http.StatusAccepted { // fetch and cache bo's key
+		b.Fatalf("warm-up = %d %s", w.Code, w.Body)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if w := n.do(reqs[i]); w.Code != http.StatusAccepted {
+			b.Fatalf("= %d %s", w.Code, w.Body)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "activities/s")
+}
+
+// BenchmarkInboxIngestParallel: the same from concurrent senders.
+func BenchmarkInboxIngestParallel(b *testing.B) {
+	n, reqs := ingestSetup(b, b.N+1)
+	n.do(reqs[b.N])
+	var next atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if w := n.do(reqs[next.Add(1)-1]); w.Code != http.StatusAccepted {
+				b.Errorf("= %d %s", w.Code, w.Body)
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "activities/s")
+}
+
+// BenchmarkRSAVerify: the bare RSA-2048 PKCS#1 v1.5 SHA-256 verifications
+// per second, the floor under signature checking.
+func BenchmarkRSAVerify(b *testing.B) {
+	k := testKey(b)
+	msg := []byte("(request-target): post /inbox\nhost: market.test\ndate: Wed, 25 Nov 2026 02:46:16 GMT\ndigest: SHA-256=wf5sDghOYUA2J8NDoBLvVp8u1Th4QDVVvv+Wehqv+Dk=")
+	sum := sha256.Sum256(msg)
+	sig, _ := rsa.SignPKCS1v15(nil, k, crypto.SHA256, sum[:])
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h := sha256.Sum256(msg)
+		if err := rsa.VerifyPKCS1v15(&k.PublicKey, crypto.SHA256, h[:], sig); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verifies/s")
+}
+
+// sinks are loopback inbox servers, each a host of its own (its port).
+type sinks struct {
+	srvs []*httptest.Server
+	got  atomic.Int64
+}
+
+func newSinks(b *testing.B, hosts int) *sinks {
+	s := &sinks{}
+	for i := 0; i < hosts; i++ {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			if r.Header.Get("Signature") == "" {
+				w.WriteHeader(401)
+				return
+			}
+			s.got.Add(1)
+			w.WriteHeader(http.StatusAccepted)
+		}))
+		b.Cleanup(srv.Close)
+		s.srvs = append(s.srvs, srv)
+	}
+	return s
+}
+
+func (s *sinks) inbox(i int) string {
+	return fmt.Sprintf("%s/users/u%d/inbox", s.srvs[i%len(s.srvs)].URL, i)
+}
+
+const (
+	fanFollowers = 1000
+	fanHosts     = 50
+)
+
+// BenchmarkFanOut: one new item to 1000 followers on 50 loopback hosts
+// through the whole path (render, queue rows, per-host limits, signing at
+// send time, HTTP, recording); deliveries per second.
+func BenchmarkFanOut(b *testing.B) {
+	n := newTestNode(b, "https://market.test", time.Now(), func(c *Config) { c.Transport, c.AllowPrivate = nil, true })
+	wang := n.account("wang", node.RoleStallholder)
+	st := n.stall(wang, "Bikes")
+	s := newSinks(b, fanHosts)
+	n.db.Write(context.Background(), func(tx *sql.Tx) error {
+		for i := 0; i < fanFollowers; i++ {
+			if _, err := tx.Exec(`INSERT INTO ap_followers(actor, follower, inbox, follow_id, created_at) VALUES (?, ?, ?, ?, 0)`,
+				stallKey(st.ID), fmt.Sprintf("https://f%d.test/u", i), s.inbox(i), fmt.Sprintf("https://f%d.test/f", i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	n.f.keys.get(context.Background(), stallKey(st.ID))
+	n.run()
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		it := &node.Item{Stall: st.ID, Title: fmt.Sprintf("Bell %d", i), Price: node.Price{Kind: node.PriceFree}, Quantity: 1}
+		if err := n.app.CreateItem(ctx, wang, it); err != nil {
+			b.Fatal(err)
+		}
+		want := int64((i + 1) * fanFollowers)
+		for s.got.Load() < want {
+			time.Sleep(time.Millisecond)
+		}
+		for n.count(`SELECT count(*) FROM ap_deliveries`) > 0 { // recorded, too
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	b.ReportMetric(float64(b.N*fanFollowers)/b.Elapsed().Seconds(), "deliveries/s")
+}
+
+// BenchmarkBareSignedPosts: the same 1000 signed POSTs in a bare loop (sign,
+// send, read the answer), one at a time and from 16 goroutines: what the
+// queue's bookkeeping is measured against.
+func BenchmarkBareSignedPosts(b *testing.B) {
+	for _, par := range []int{1, 16} {
+		b.Run(fmt.Sprintf("goroutines=%d", par), func(b *testing.B) {
+			n := newTestNode(b, "https://market.test", time.Now(), func(c *Config) { c.Transport, c.AllowPrivate = nil, true })
+			s := newSinks(b, fanHosts)
+			n.f.keys.get(context.Background(), keyMarket)
+			body := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","type":"Create","object":{"type":"Note","content":"a bell"}}`)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				var wg sync.WaitGroup
+				var next atomic.Int64
+				for g := 0; g < par; g++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for j := int(next.Add(1) - 1); j < fanFollowers; j = int(next.Add(1) - 1) {
+							if st, err := n.f.client.post(context.Background(), s.inbox(j), body, keyMarket); err != nil || st != 202 {
+								b.Errorf("post = %d %v", st, err)
+							}
+						}
+					}()
+				}
+				wg.Wait()
+			}
+			b.ReportMetric(float64(b.N*fanFollowers)/b.Elapsed().Seconds(), "deliveries/s")
+		})
+	}
+}

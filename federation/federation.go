@@ -1,0 +1,128 @@
+// Package federation is shiji on the fediverse: ActivityPub actors for the
+// market (Group), its stalls (Organization), its people (Person) and the node
+// itself (Application); WebFinger, host-meta and NodeInfo; HTTP signatures as
+// Mastodon does them; an SSRF-safe client; the inboxes; item activities; and a
+// persistent delivery queue in SQLite. go-fed/activity is imported here and
+// nowhere else. docs/federation.md describes the protocol side.
+package federation
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/shiji-market/shiji/data"
+	"github.com/shiji-market/shiji/node/app"
+	"github.com/shiji-market/shiji/node/markdown"
+)
+
+// Config is everything federation needs; nothing is global.
+type Config struct {
+	App     *app.App // the use cases and their store
+	BaseURL string   // the node's public URL, e.g. https://market.example
+	Logger  *slog.Logger
+	// AllowPrivate lets the node fetch from and deliver to loopback and
+	// private addresses (tests, a market on a LAN), and look up WebFinger over
+	// plain http when https fails. Off by default: SSRF protection.
+	AllowPrivate bool
+	// Now is the clock of signatures and the queue; time.Now when nil.
+	Now func() time.Time
+	// Transport, when set, replaces the network for outgoing requests (tests
+	// fake remote servers with it). The SSRF guard is then the caller's job.
+	Transport http.RoundTripper
+	// Settle is how long an item change waits before it is rendered and sent,
+	// so that photos uploaded right after the item ride along (default 2 s).
+	Settle time.Duration
+	// Version is the software version NodeInfo and the User-Agent show.
+	Version string
+	// Workers is how many deliveries run at once (default 16), PerHost how
+	// many of them to one host (default 4).
+	Workers, PerHost int
+}
+
+// Federation is the ActivityPub side of a node. Mount adds its routes to the
+// web server, Run delivers the queue, ItemChanged (app.Federator) sends item
+// activities.
+type Federation struct {
+	cfg    Config
+	app    *app.App
+	db     *data.DB
+	md     *markdown.Renderer
+	log    *slog.Logger
+	u      urls
+	host   string // host[:port] of BaseURL
+	now    func() time.Time
+	keys   *keyring
+	pems   pemCache
+	client *client
+	limit  *hostLimiter
+	wake   chan struct{}
+	retry  time.Duration // the queue's first retry delay (tests shorten it)
+}
+
+var _ app.Federator = (*Federation)(nil)
+
+// New builds the federation layer; it fails on a base URL that is not an
+// absolute http(s) URL.
+func New(cfg Config) (*Federation, error) {
+	u, err := url.Parse(strings.TrimSuffix(cfg.BaseURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return nil, fmt.Errorf("federation: the base URL %q must be an absolute http(s) URL without a path", cfg.BaseURL)
+	}
+	if cfg.App == nil {
+		return nil, fmt.Errorf("federation: no app")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Settle == 0 {
+		cfg.Settle = 2 * time.Second
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 16
+	}
+	if cfg.PerHost <= 0 {
+		cfg.PerHost = 4
+	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
+	md := cfg.App.MD
+	if md == nil {
+		md = markdown.New()
+	}
+	f := &Federation{
+		cfg: cfg, app: cfg.App, db: cfg.App.DB, md: md, log: cfg.Logger.With("part", "federation"),
+		u: urls{base: u.Scheme + "://" + u.Host}, host: u.Host, now: cfg.Now,
+		limit: newHostLimiter(inboxRate, inboxBurst), wake: make(chan struct{}, 1),
+	}
+	f.keys = newKeyring(f)
+	f.client = newClient(f)
+	return f, nil
+}
+
+// userAgent is sent with every request.
+func (f *Federation) userAgent() string {
+	return "shiji/" + f.cfg.Version + " (+" + f.u.base + "/)"
+}
+
+// kick wakes the delivery worker.
+func (f *Federation) kick() {
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers the queue until ctx ends. Start it once, with the node's
+// background context.
+func (f *Federation) Run(ctx context.Context) {
+	newWorker(f).run(ctx)
+}

@@ -1,0 +1,215 @@
+package federation
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-fed/activity/streams/vocab"
+)
+
+// remoteNote is a public note from elsewhere as shiji keeps it (ap_notes).
+type remoteNote struct {
+	ID          string       `json:"id"`
+	Actor       string       `json:"-"`
+	Via         string       `json:"-"`
+	Name        string       `json:"name"`
+	Content     string       `json:"content"` // sanitised HTML
+	URL         string       `json:"url"`
+	Attachments []attachment `json:"attachments"`
+	Tags        []string     `json:"tags"`
+	Price       *notePrice   `json:"price"`
+	Published   time.Time    `json:"published"`
+	Updated     time.Time    `json:"updated"`
+	Reply       bool         `json:"-"`
+	Public      bool         `json:"-"`
+	InReplyTo   string       `json:"-"` // the IRI replied to
+	Addressed   []string     `json:"-"` // to and cc
+	Text        string       `json:"-"` // content as a message body (htmlText)
+}
+
+// attachment is a picture of a remote note.
+type attachment struct {
+	URL       string `json:"url"`
+	MediaType string `json:"media_type"`
+	Alt       string `json:"alt"`
+	Width     int    `json:"width,omitempty"`
+	Height    int    `json:"height,omitempty"`
+}
+
+// notePrice is the price of a remote item, read from its FEP-0837 Proposal.
+type notePrice struct {
+	Amount   string `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+// attachmentType is what Image and Document share.
+type attachmentType interface {
+	GetActivityStreamsUrl() vocab.ActivityStreamsUrlProperty
+	GetActivityStreamsMediaType() vocab.ActivityStreamsMediaTypeProperty
+	GetActivityStreamsName() vocab.ActivityStreamsNameProperty
+}
+
+// sizedType is an Image's width and height (v1.0.0's Document has none).
+type sizedType interface {
+	GetActivityStreamsWidth() vocab.ActivityStreamsWidthProperty
+	GetActivityStreamsHeight() vocab.ActivityStreamsHeightProperty
+}
+
+// parseNote reads a Note; raw is its JSON (for what go-fed v1.0.0 does not
+// type: Hashtag tags and the Proposal). HTML is sanitised here.
+func (f *Federation) parseNote(_ context.Context, n vocab.ActivityStreamsNote, raw map[string]any) (*remoteNote, error) {
+	rn := &remoteNote{ID: idOf(n)}
+	if rn.ID == "" || !strings.HasPrefix(rn.ID, "http") {
+		return nil, fmt.Errorf("a Note needs an http(s) id")
+	}
+	if p := n.GetActivityStreamsAttributedTo(); p != nil && p.Len() > 0 {
+		rn.Actor = iriOf(p.Begin())
+	}
+	if p := n.GetActivityStreamsName(); p != nil && p.Len() > 0 {
+		rn.Name = truncate(text(p.Begin()), 300)
+	}
+	if p := n.GetActivityStreamsContent(); p != nil && p.Len() > 0 {
+		rn.Content = string(f.md.Sanitize(text(p.Begin())))
+		rn.Text = htmlText(text(p.Begin()))
+	}
+	rn.URL = firstURL(n.GetActivityStreamsUrl())
+	if rn.URL == "" || !strings.HasPrefix(rn.URL, "http") {
+		rn.URL = rn.ID
+	}
+	if p := n.GetActivityStreamsPublished(); p != nil && p.IsXMLSchemaDateTime() {
+		rn.Published = p.Get().UTC()
+	}
+	if p := n.GetActivityStreamsUpdated(); p != nil && p.IsXMLSchemaDateTime() {
+		rn.Updated = p.Get().UTC()
+	}
+	if rn.Published.IsZero() {
+		rn.Published = f.now().UTC()
+	}
+	if rn.Updated.IsZero() {
+		rn.Updated = rn.Published
+	}
+	if p := n.GetActivityStreamsInReplyTo(); p != nil && p.Len() > 0 {
+		rn.Reply = true
+		rn.InReplyTo = iriOf(p.Begin())
+	}
+	rn.Addressed = addressees(n)
+	for _, to := range rn.Addressed {
+		if to == publicIRI || to == "as:Public" || to == "Public" {
+			rn.Public = true
+		}
+	}
+	if p := n.GetActivityStreamsAttachment(); p != nil {
+		for it := p.Begin(); it != p.End() && len(rn.Attachments) < 8; it = it.Next() {
+			var at attachmentType
+			switch {
+			case it.IsActivityStreamsImage():
+				at = it.GetActivityStreamsImage()
+			case it.IsActivityStreamsDocument():
+				at = it.GetActivityStreamsDocument()
+			default:
+				continue
+			}
+			a := attachment{URL: firstURL(at.GetActivityStreamsUrl())}
+			if mt := at.GetActivityStreamsMediaType(); mt != nil {
+				a.MediaType = mt.Get()
+			}
+			if !strings.HasPrefix(a.URL, "https://") && !strings.HasPrefix(a.URL, "http://") {
+				continue
+			}
+			if a.MediaType != "" && !strings.HasPrefix(a.MediaType, "image/") {
+				continue
+			}
+			if nm := at.GetActivityStreamsName(); nm != nil && nm.Len() > 0 {
+				a.Alt = truncate(text(nm.Begin()), 1500)
+			}
+			if sz, ok := at.(sizedType); ok {
+				if w := sz.GetActivityStreamsWidth(); w != nil {
+					a.Width = w.Get()
+				}
+				if h := sz.GetActivityStreamsHeight(); h != nil {
+					a.Height = h.Get()
+				}
+			}
+			rn.Attachments = append(rn.Attachments, a)
+		}
+	}
+	rn.Tags = hashtags(raw["tag"])
+	rn.Price = proposalPrice(raw["attachment"])
+	return rn, nil
+}
+
+// addressees returns a Note's to and cc.
+func addressees(n vocab.ActivityStreamsNote) []string {
+	var out []string
+	if p := n.GetActivityStreamsTo(); p != nil {
+		for it := p.Begin(); it != p.End(); it = it.Next() {
+			out = append(out, iriOf(it))
+		}
+	}
+	if p := n.GetActivityStreamsCc(); p != nil {
+		for it := p.Begin(); it != p.End(); it = it.Next() {
+			out = append(out, iriOf(it))
+		}
+	}
+	return out
+}
+
+// hashtags reads Hashtag names from a raw tag value (v1.0.0 keeps Hashtag
+// untyped: STACK.md §1.2.9).
+func hashtags(v any) []string {
+	var list []any
+	switch x := v.(type) {
+	case []any:
+		list = x
+	case map[string]any:
+		list = []any{x}
+	}
+	var out []string
+	for _, t := range list {
+		m, ok := t.(map[string]any)
+		if !ok || str(m, "type") != "Hashtag" {
+			continue
+		}
+		name := strings.TrimLeft(str(m, "name"), "#＃")
+		if name != "" && len(out) < 20 {
+			out = append(out, truncate(strings.ToLower(name), 60))
+		}
+	}
+	return out
+}
+
+// proposalPrice reads the price of the first FEP-0837 Proposal attached.
+func proposalPrice(v any) *notePrice {
+	list, _ := v.([]any)
+	if m, ok := v.(map[string]any); ok {
+		list = []any{m}
+	}
+	for _, a := range list {
+		m, ok := a.(map[string]any)
+		if !ok || str(m, "type") != "Proposal" {
+			continue
+		}
+		rec, _ := m["reciprocal"].(map[string]any)
+		if rec == nil {
+			return nil
+		}
+		q, _ := rec["resourceQuantity"].(map[string]any)
+		cur := currencyOf(str(rec, "resourceConformsTo"))
+		amount := fmt.Sprint(q["hasNumericalValue"])
+		if q == nil || cur == "" || amount == "" || len(amount) > 20 {
+			return nil
+		}
+		return &notePrice{Amount: amount, Currency: cur}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

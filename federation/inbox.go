@@ -1,0 +1,248 @@
+package federation
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/go-fed/activity/streams"
+	"github.com/go-fed/activity/streams/vocab"
+	"github.com/labstack/echo/v4"
+	"github.com/shiji-market/shiji/node"
+)
+
+// seenTTL is how long activity ids are remembered for de-duplication.
+const seenTTL = 30 * 24 * time.Hour
+
+// postInbox answers a POST to the shared inbox (target nil) or to an actor's
+// inbox: 202 when the activity was taken in (or is a duplicate, or of a type
+// we ignore), 401 when its signature or signer is wrong, 4xx for bad input.
+// Nothing changes unless the answer is 202.
+func (f *Federation) postInbox(c echo.Context, target *actorRef) error {
+	r := c.Request()
+	ctx := r.Context()
+	if target != nil {
+		if _, err := f.loadActor(ctx, *target); err != nil {
+			return err
+		}
+	}
+	if !isASMediaType(r.Header.Get("Content-Type")) {
+		return node.Errorf(node.EUNSUPPORTED, "An inbox takes application/activity+json or application/ld+json.")
+	}
+	limitBy := signatureHost(r.Header.Get("Signature"))
+	if limitBy == "" {
+		limitBy = "ip:" + c.RealIP()
+	}
+	if !f.limit.allow(limitBy, f.now()) {
+		return node.Errorf(node.ETOOMANY, "Too many activities from %s; slow down.", limitBy)
+	}
+	body, err := readCapped(http.MaxBytesReader(c.Response(), r.Body, maxBodyBytes+1))
+	if err != nil {
+		if node.ErrorCode(err) == node.EINTERNAL {
+			return node.Errorf(node.ETOOLARGE, "The activity is larger than %d bytes.", maxBodyBytes)
+		}
+		return err
+	}
+	if err := f.ingest(ctx, r, body); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusAccepted)
+}
+
+// isASMediaType accepts application/activity+json and application/ld+json
+// (any profile) and, leniently, application/json.
+func isASMediaType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/activity+json" || mt == "application/ld+json" || mt == "application/json")
+}
+
+// signatureHost is the host of the keyId of a Signature header, or "".
+func signatureHost(h string) string {
+	if h == "" {
+		return ""
+	}
+	p, err := parseSignature(h)
+	if err != nil {
+		return ""
+	}
+	return hostOf(p.keyID)
+}
+
+// ingest verifies and takes in one activity (body is the request's body).
+// It returns nil (202) for activities taken in, duplicates and ignored ones;
+// EUNAUTHORIZED for a bad signature or a signer who is not the actor;
+// EINVALID for malformed activities; other errors are ours (500, the sender
+// retries).
+func (f *Federation) ingest(ctx context.Context, r *http.Request, body []byte) error {
+	sr, err := f.checkRequest(r, body)
+	if err != nil {
+		return err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		return node.Errorf(node.EINVALID, "The body is not a JSON object.")
+	}
+	actorID, typ, id := refOf(m["actor"]), str(m, "type"), str(m, "id")
+	if actorID == "" || typ == "" {
+		return node.Errorf(node.EINVALID, "An activity needs a type and an actor.")
+	}
+	if typ == "Delete" && refOf(m["object"]) == actorID {
+		// An account deleted elsewhere: its key is usually gone too. Only
+		// actors we know matter.
+		if _, err := f.cachedActor(ctx, actorID); errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+	}
+	signer, err := f.verifySigned(ctx, sr)
+	if err != nil {
+		return err
+	}
+	if signer.ID != actorID {
+		return node.Errorf(node.EUNAUTHORIZED, "The request is signed by %s, but the activity's actor is %s.", signer.ID, actorID)
+	}
+	if id != "" && !sameHost(id, actorID) {
+		return node.Errorf(node.EINVALID, "The activity's id is not on its actor's host.")
+	}
+	if id != "" {
+		fresh, err := f.markSeen(ctx, id)
+		if err != nil || !fresh {
+			return err
+		}
+	}
+	if err := f.dispatch(ctx, m, signer); err != nil {
+		if id != "" {
+			f.forgetSeen(ctx, id)
+		}
+		if c := node.ErrorCode(err); c == node.EINVALID || c == node.EUNAUTHORIZED {
+			return err
+		}
+		return fmt.Errorf("federation: %s %s from %s: %w", typ, id, actorID, err)
+	}
+	return nil
+}
+
+// refOf returns the IRI of a JSON value that is an IRI or an object with an id.
+func refOf(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case map[string]any:
+		return str(x, "id")
+	case []any:
+		if len(x) == 1 {
+			return refOf(x[0])
+		}
+	}
+	return ""
+}
+
+// markSeen records an activity id; fresh is false when it was seen before.
+func (f *Federation) markSeen(ctx context.Context, id string) (fresh bool, err error) {
+	err = f.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO ap_inbox_seen(id, received_at) VALUES (?, ?)`, id, f.now().Unix())
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		fresh = n == 1
+		return nil
+	})
+	return fresh, err
+}
+
+func (f *Federation) forgetSeen(ctx context.Context, id string) {
+	f.db.Write(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM ap_inbox_seen WHERE id = ?`, id)
+		return err
+	})
+}
+
+// dispatch runs the activity through go-fed's JSON resolver to the handler
+// of its type; types without one are ignored (go-fed v1.0.0 would answer 400
+// for types it does not know: STACK.md §1.2.5).
+func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *remoteActor) error {
+	raw, _ := m["object"].(map[string]any)
+	if _, ok := m["@context"]; !ok {
+		m["@context"] = asContextIRI // go-fed needs one to read the type
+	}
+	res, err := streams.NewJSONResolver(
+		func(ctx context.Context, a vocab.ActivityStreamsFollow) error {
+			return handled(f.onFollow(ctx, signer, a))
+		},
+		func(ctx context.Context, a vocab.ActivityStreamsUndo) error { return handled(f.onUndo(ctx, signer, a)) },
+		func(ctx context.Context, a vocab.ActivityStreamsAccept) error {
+			return handled(f.onAccept(ctx, signer, a, true))
+		},
+		func(ctx context.Context, a vocab.ActivityStreamsReject) error {
+			return handled(f.onAccept(ctx, signer, a, false))
+		},
+		func(ctx context.Context, a vocab.ActivityStreamsCreate) error {
+			return handled(f.onCreate(ctx, signer, a, raw))
+		},
+		func(ctx context.Context, a vocab.ActivityStreamsUpdate) error {
+			return handled(f.onUpdate(ctx, signer, a, raw))
+		},
+		func(ctx context.Context, a vocab.ActivityStreamsDelete) error {
+			return handled(f.onDelete(ctx, signer, a))
+		},
+		func(ctx context.Context, a vocab.ActivityStreamsAnnounce) error {
+			return handled(f.onAnnounce(ctx, signer, a, raw))
+		},
+	)
+	if err != nil {
+		return err
+	}
+	err = res.Resolve(ctx, m)
+	var he *handlerError
+	switch {
+	case err == nil:
+		return nil
+	case streams.IsUnmatchedErr(err):
+		return nil
+	case errors.As(err, &he):
+		return he.err
+	}
+	return node.Errorf(node.EINVALID, "The activity cannot be read: %v.", err)
+}
+
+// handlerError marks errors of our handlers, to tell them from go-fed's
+// errors about malformed activities.
+type handlerError struct{ err error }
+
+func (e *handlerError) Error() string { return e.err.Error() }
+
+// handled wraps a handler's error (nil stays nil).
+func handled(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &handlerError{err}
+}
+
+// objectProp is what every activity has.
+type objectProp interface {
+	GetActivityStreamsObject() vocab.ActivityStreamsObjectProperty
+}
+
+// firstObject returns the first value of an activity's object, or nil.
+func firstObject(a objectProp) vocab.ActivityStreamsObjectPropertyIterator {
+	p := a.GetActivityStreamsObject()
+	if p == nil || p.Len() == 0 {
+		return nil
+	}
+	return p.Begin()
+}
+
+// localActorOf resolves an IRI of this node to a followable local actor.
+func (f *Federation) localActorOf(ctx context.Context, iri string) (*localActor, error) {
+	ref, ok := parseActorPath(f.u.localPath(iri))
+	if !ok || ref.boxPath != "" || ref.kind == keyInstance {
+		return nil, node.Errorf(node.ENOTFOUND, "%s is not an actor here.", iri)
+	}
+	return f.loadActor(ctx, ref)
+}

@@ -1,0 +1,117 @@
+package federation
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/go-fed/activity/streams/vocab"
+	"github.com/shiji-market/shiji/node"
+)
+
+// onFollow: a remote actor follows a stall, the market or a person here. The
+// follow is stored and accepted at once (TODO(issue 7): let stallholders
+// approve followers by hand); a Follow of something else is ignored.
+func (f *Federation) onFollow(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsFollow) error {
+	obj := firstObject(a)
+	if obj == nil {
+		return node.Errorf(node.EINVALID, "A Follow needs an object.")
+	}
+	target, err := f.localActorOf(ctx, iriOf(obj))
+	if node.ErrorCode(err) == node.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	followID := idOf(a)
+	if followID == "" {
+		return node.Errorf(node.EINVALID, "A Follow needs an id.")
+	}
+	acceptID := f.u.activity(newToken())
+	body, err := docBytes(accept(acceptID, target.id, follow(followID, signer.ID, target.id), signer.ID))
+	if err != nil {
+		return err
+	}
+	err = f.db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ap_followers(actor, follower, inbox, shared_inbox, follow_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(actor, follower) DO UPDATE SET inbox = excluded.inbox,
+			shared_inbox = excluded.shared_inbox, follow_id = excluded.follow_id`,
+			target.key, signer.ID, signer.Inbox, signer.SharedInbox, followID, f.now().Unix()); err != nil {
+			return err
+		}
+		return f.enqueueTx(ctx, tx, outgoing{actor: target.key, kind: "accept", activity: acceptID, body: body,
+			inboxes: []string{signer.deliveryInbox()}})
+	})
+	if err != nil {
+		return err
+	}
+	f.kick()
+	f.log.Info("new follower", "actor", target.id, "follower", signer.ID)
+	return nil
+}
+
+// onUndo: a remote actor stops following. Undos of other things (likes,
+// boosts) are ignored.
+func (f *Federation) onUndo(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsUndo) error {
+	obj := firstObject(a)
+	if obj == nil {
+		return node.Errorf(node.EINVALID, "An Undo needs an object.")
+	}
+	var followID, targetKey string
+	switch {
+	case obj.IsActivityStreamsFollow():
+		fl := obj.GetActivityStreamsFollow()
+		if p := fl.GetActivityStreamsActor(); p != nil && p.Len() > 0 && iriOf(p.Begin()) != signer.ID {
+			return node.Errorf(node.EUNAUTHORIZED, "Only the follower can undo a Follow.")
+		}
+		followID = idOf(fl)
+		if o := firstObject(fl); o != nil {
+			if t, err := f.localActorOf(ctx, iriOf(o)); err == nil {
+				targetKey = t.key
+			}
+		}
+	case obj.IsIRI():
+		followID = obj.GetIRI().String()
+	default:
+		return nil
+	}
+	return f.db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM ap_followers WHERE follower = ? AND (follow_id = ? OR actor = ?)`,
+			signer.ID, followID, targetKey)
+		return err
+	})
+}
+
+// onAccept: a remote actor accepted (ok) or rejected one of our Follows.
+func (f *Federation) onAccept(ctx context.Context, signer *remoteActor, a objectProp, ok bool) error {
+	obj := firstObject(a)
+	if obj == nil {
+		return node.Errorf(node.EINVALID, "An Accept or Reject needs an object.")
+	}
+	followID := iriOf(obj)
+	var follower string
+	if obj.IsActivityStreamsFollow() {
+		fl := obj.GetActivityStreamsFollow()
+		if p := fl.GetActivityStreamsActor(); p != nil && p.Len() > 0 {
+			follower = iriOf(p.Begin())
+		}
+		if o := firstObject(fl); o != nil && iriOf(o) != signer.ID {
+			return nil // not a Follow of the signer
+		}
+	} else if !obj.IsIRI() {
+		return nil // an Accept of something else (an Offer: later phases)
+	}
+	var account node.AccountID
+	if ref, isLocal := parseActorPath(f.u.localPath(follower)); isLocal && ref.kind == "person" {
+		if acc, _, err := f.db.AccountByName(ctx, ref.name); err == nil {
+			account = acc.ID
+		}
+	}
+	return f.db.Write(ctx, func(tx *sql.Tx) error {
+		q := `UPDATE ap_following SET state = 'accepted' WHERE actor = ? AND (follow_id = ? OR account_id = ?)`
+		if !ok {
+			q = `DELETE FROM ap_following WHERE actor = ? AND (follow_id = ? OR account_id = ?)`
+		}
+		_, err := tx.ExecContext(ctx, q, signer.ID, followID, account)
+		return err
+	})
+}

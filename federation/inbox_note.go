@@ -1,0 +1,188 @@
+package federation
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"github.com/go-fed/activity/streams"
+	"github.com/go-fed/activity/streams/vocab"
+	"github.com/shiji-market/shiji/node"
+)
+
+// Notes that belong in a conversation (replies to our items, stalls and
+// messages; private messages to our stalls and people) go to the
+// conversations (inbox_message.go). Other notes come in only from actors
+// that someone here follows, only when public and only when they are not
+// replies.
+
+// onCreate: a followed actor posted (a remote item or a post).
+func (f *Federation) onCreate(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsCreate, raw map[string]any) error {
+	obj := firstObject(a)
+	if obj == nil || !obj.IsActivityStreamsNote() {
+		return nil
+	}
+	n, err := f.parseNote(ctx, obj.GetActivityStreamsNote(), raw)
+	if err != nil {
+		return node.Errorf(node.EINVALID, "The Note cannot be read: %v.", err)
+	}
+	if n.Actor != signer.ID {
+		return node.Errorf(node.EUNAUTHORIZED, "A Note can only be created by its author.")
+	}
+	if taken, err := f.takeMessage(ctx, signer, n); taken || err != nil {
+		return err
+	}
+	if !n.Public || n.Reply {
+		return nil
+	}
+	if ok, err := f.followedHere(ctx, signer.ID); err != nil || !ok {
+		return err
+	}
+	return f.storeNote(ctx, n, false)
+}
+
+// onUpdate: a note we keep changed, or an actor's profile did.
+func (f *Federation) onUpdate(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsUpdate, raw map[string]any) error {
+	obj := firstObject(a)
+	if obj == nil {
+		return nil
+	}
+	if iriOf(obj) == signer.ID {
+		_, err := f.remoteActor(ctx, signer.ID, true) // the profile changed: fetch it again
+		return err
+	}
+	if !obj.IsActivityStreamsNote() {
+		return nil
+	}
+	n, err := f.parseNote(ctx, obj.GetActivityStreamsNote(), raw)
+	if err != nil {
+		return node.Errorf(node.EINVALID, "The Note cannot be read: %v.", err)
+	}
+	if n.Actor != signer.ID {
+		return node.Errorf(node.EUNAUTHORIZED, "A Note can only be updated by its author.")
+	}
+	if err := f.updateMessage(ctx, signer, n); err != nil {
+		return err
+	}
+	return f.storeNote(ctx, n, true)
+}
+
+// onDelete: a note is gone, or the actor is.
+func (f *Federation) onDelete(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsDelete) error {
+	obj := firstObject(a)
+	if obj == nil {
+		return nil
+	}
+	id := iriOf(obj)
+	return f.db.Write(ctx, func(tx *sql.Tx) error {
+		if id == signer.ID {
+			if err := tombstoneMessagesTx(ctx, tx, f.now().Unix(), signer.ID, ""); err != nil {
+				return err
+			}
+			for _, q := range []string{`DELETE FROM ap_notes WHERE actor = ?1 OR via = ?1`, `DELETE FROM ap_followers WHERE follower = ?1`,
+				`DELETE FROM ap_following WHERE actor = ?1`, `DELETE FROM ap_actors WHERE id = ?1`} {
+				if _, err := tx.ExecContext(ctx, q, id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if id == "" {
+			return nil
+		}
+		if err := tombstoneMessagesTx(ctx, tx, f.now().Unix(), signer.ID, id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM ap_notes WHERE id = ? AND actor = ?`, id, signer.ID)
+		return err
+	})
+}
+
+// onAnnounce: a followed actor (a market's Group) shares a note. An embedded
+// note is trusted only from the announcer's own host; others are fetched.
+func (f *Federation) onAnnounce(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsAnnounce, raw map[string]any) error {
+	obj := firstObject(a)
+	if obj == nil {
+		return nil
+	}
+	if ok, err := f.followedHere(ctx, signer.ID); err != nil || !ok {
+		return err
+	}
+	id := iriOf(obj)
+	var note vocab.ActivityStreamsNote
+	if obj.IsActivityStreamsNote() && sameHost(id, signer.ID) {
+		note = obj.GetActivityStreamsNote()
+	} else if id != "" {
+		m, err := f.client.getJSON(ctx, id, "", keyInstance)
+		if err != nil {
+			f.log.Info("announced object unavailable", "id", id, "err", err)
+			return nil
+		}
+		if str(m, "id") != id {
+			return nil
+		}
+		t, err := streams.ToType(ctx, m)
+		if err != nil {
+			return nil
+		}
+		n, ok := t.(vocab.ActivityStreamsNote)
+		if !ok {
+			return nil
+		}
+		note, raw = n, m
+	}
+	if note == nil {
+		return nil
+	}
+	n, err := f.parseNote(ctx, note, raw)
+	if err != nil {
+		return node.Errorf(node.EINVALID, "The Note cannot be read: %v.", err)
+	}
+	if !n.Public || n.Reply || n.Actor == "" || !sameHost(n.Actor, n.ID) {
+		return nil
+	}
+	n.Via = signer.ID
+	return f.storeNote(ctx, n, false)
+}
+
+// followedHere reports whether a local account follows the actor (accepted).
+func (f *Federation) followedHere(ctx context.Context, actor string) (bool, error) {
+	var n int
+	err := f.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM ap_following WHERE actor = ? AND state = 'accepted'`, actor).Scan(&n)
+	return n > 0, err
+}
+
+// storeNote inserts or replaces a remote note; with onlyUpdate it changes only
+// a note already kept (by the same author).
+func (f *Federation) storeNote(ctx context.Context, n *remoteNote, onlyUpdate bool) error {
+	atts, _ := json.Marshal(n.Attachments)
+	tags, _ := json.Marshal(n.Tags)
+	if n.Tags == nil {
+		tags = []byte("[]")
+	}
+	if n.Attachments == nil {
+		atts = []byte("[]")
+	}
+	price := ""
+	if n.Price != nil {
+		b, _ := json.Marshal(n.Price)
+		price = string(b)
+	}
+	return f.db.Write(ctx, func(tx *sql.Tx) error {
+		if onlyUpdate {
+			_, err := tx.ExecContext(ctx, `UPDATE ap_notes SET name = ?, content = ?, url = ?, attachments = ?, tags = ?, price = ?,
+				updated = ? WHERE id = ? AND actor = ?`, n.Name, n.Content, n.URL, string(atts), string(tags), price,
+				n.Updated.Unix(), n.ID, n.Actor)
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO ap_notes(id, actor, via, name, content, url, attachments, tags, price, published, updated, received_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT(id) DO UPDATE SET name = excluded.name, content = excluded.content, url = excluded.url,
+			attachments = excluded.attachments, tags = excluded.tags, price = excluded.price, updated = excluded.updated,
+			via = CASE WHEN ap_notes.via = '' THEN ap_notes.via ELSE excluded.via END
+			WHERE ap_notes.actor = excluded.actor`,
+			n.ID, n.Actor, n.Via, n.Name, n.Content, n.URL, string(atts), string(tags), price, n.Published.Unix(), n.Updated.Unix(),
+			f.now().Unix())
+		return err
+	})
+}

@@ -1,0 +1,89 @@
+package federation
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+
+	"github.com/go-fed/activity/streams"
+	"github.com/go-fed/activity/streams/vocab"
+)
+
+// Media types of ActivityPub documents.
+const (
+	contentTypeAS  = "application/activity+json"
+	contentTypeLD  = `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`
+	publicIRI      = "https://www.w3.org/ns/activitystreams#Public"
+	maxBodyBytes   = 1 << 20 // inbox bodies and fetched documents
+	asContextIRI   = "https://www.w3.org/ns/activitystreams"
+	securityV1IRI  = "https://w3id.org/security/v1"
+	nodeinfoSchema = "http://nodeinfo.diaspora.software/ns/schema/2.1"
+)
+
+// jsonLDContext is the @context of every document we serve or send.
+// go-fed v1.0.0's own context names http://joinmastodon.org/ns as a context
+// document (it serves none) and comes in a random order (STACK.md §1.2.2), so
+// it is replaced by this fixed one: the AS and security contexts, the
+// Mastodon extensions we use, and FEP-0837's ValueFlows terms.
+func jsonLDContext() []any {
+	return []any{asContextIRI, securityV1IRI, map[string]any{
+		"toot":                      "http://joinmastodon.org/ns#",
+		"discoverable":              "toot:discoverable",
+		"indexable":                 "toot:indexable",
+		"sensitive":                 "as:sensitive",
+		"Hashtag":                   "as:Hashtag",
+		"manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+		"vf":                        "https://w3id.org/valueflows/ont/vf#",
+		"om2":                       "http://www.ontology-of-units-of-measure.org/resource/om-2/",
+		"Proposal":                  "vf:Proposal",
+		"Intent":                    "vf:Intent",
+		"purpose":                   "vf:purpose",
+		"unitBased":                 "vf:unitBased",
+		"publishes":                 "vf:publishes",
+		"reciprocal":                "vf:reciprocal",
+		"action":                    "vf:action",
+		"resourceConformsTo":        map[string]any{"@id": "vf:resourceConformsTo", "@type": "@id"},
+		"resourceQuantity":          "vf:resourceQuantity",
+		"availableQuantity":         "vf:availableQuantity",
+		"hasUnit":                   "om2:hasUnit",
+		"hasNumericalValue":         "om2:hasNumericalValue",
+	}}
+}
+
+// serialize turns a go-fed value into JSON-ready map with the fixed @context.
+func serialize(t vocab.Type) (map[string]any, error) {
+	m, err := streams.Serialize(t)
+	if err != nil {
+		return nil, err
+	}
+	m["@context"] = jsonLDContext()
+	return m, nil
+}
+
+// writeAS writes an ActivityStreams document with the right media type.
+func writeAS(w http.ResponseWriter, status int, m map[string]any) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", contentTypeAS+"; charset=utf-8")
+	w.WriteHeader(status)
+	_, err = w.Write(b)
+	return err
+}
+
+// iri parses an absolute URL, panicking on our own malformed ones would hide
+// bugs, so it returns nil for bad input and callers check.
+func iri(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() {
+		return nil
+	}
+	return u
+}
+
+func idProp(s string) vocab.JSONLDIdProperty {
+	p := streams.NewJSONLDIdProperty()
+	p.Set(iri(s))
+	return p
+}

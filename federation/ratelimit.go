@@ -1,0 +1,56 @@
+package federation
+
+import (
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Inbox rate limit per remote host: a burst of 300 activities, then 30 a
+// second. Modest for a market node, generous for a busy Mastodon server
+// delivering to a shared inbox.
+const (
+	inboxBurst = 300
+	inboxRate  = 30
+)
+
+// hostLimiter is a token bucket per remote host, forgotten after ten idle
+// minutes.
+type hostLimiter struct {
+	rate  rate.Limit
+	burst int
+	mu    sync.Mutex
+	m     map[string]*hostBucket
+	swept time.Time
+}
+
+type hostBucket struct {
+	l    *rate.Limiter
+	seen time.Time
+}
+
+func newHostLimiter(r rate.Limit, burst int) *hostLimiter {
+	return &hostLimiter{rate: r, burst: burst, m: map[string]*hostBucket{}}
+}
+
+// allow takes one token of host's bucket.
+func (h *hostLimiter) allow(host string, now time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if now.Sub(h.swept) > time.Minute {
+		for k, b := range h.m {
+			if now.Sub(b.seen) > 10*time.Minute {
+				delete(h.m, k)
+			}
+		}
+		h.swept = now
+	}
+	b := h.m[host]
+	if b == nil {
+		b = &hostBucket{l: rate.NewLimiter(h.rate, h.burst)}
+		h.m[host] = b
+	}
+	b.seen = now
+	return b.l.AllowN(now, 1)
+}

@@ -1,0 +1,118 @@
+package federation
+
+import (
+	"fmt"
+	"html"
+	"strconv"
+	"strings"
+
+	"github.com/go-fed/activity/streams"
+	"github.com/shiji-market/shiji/node"
+)
+
+// noteMap renders an item as a Note (without @context): name, HTML content
+// with the story, the price and a link to the stall, photos as Image
+// attachments with alt text and size, Hashtag tags, the item page as url, and
+// an FEP-0837 Proposal attached for machines. Hashtag and Proposal are not in
+// go-fed v1.0.0's vocabulary, so they are added to the serialised map.
+func (f *Federation) noteMap(it *node.Item, st *node.Stall) (map[string]any, error) {
+	actor := f.u.stall(st.ID)
+	n := streams.NewActivityStreamsNote()
+	n.SetJSONLDId(idProp(f.u.item(it.ID)))
+	at := streams.NewActivityStreamsAttributedToProperty()
+	at.AppendIRI(iri(actor))
+	n.SetActivityStreamsAttributedTo(at)
+	name := streams.NewActivityStreamsNameProperty()
+	name.AppendXMLSchemaString(it.Title)
+	n.SetActivityStreamsName(name)
+	content := streams.NewActivityStreamsContentProperty()
+	content.AppendXMLSchemaString(f.noteContent(it, st))
+	n.SetActivityStreamsContent(content)
+	u := streams.NewActivityStreamsUrlProperty()
+	u.AppendIRI(iri(f.u.item(it.ID)))
+	n.SetActivityStreamsUrl(u)
+	n.SetActivityStreamsPublished(publishedProp(it.CreatedAt))
+	if it.UpdatedAt.After(it.CreatedAt) {
+		up := streams.NewActivityStreamsUpdatedProperty()
+		up.Set(it.UpdatedAt.UTC())
+		n.SetActivityStreamsUpdated(up)
+	}
+	n.SetActivityStreamsTo(toProp(publicIRI))
+	n.SetActivityStreamsCc(ccProp(f.u.followers(actor)))
+	if len(it.Photos) > 0 {
+		att := streams.NewActivityStreamsAttachmentProperty()
+		for _, p := range it.Photos {
+			att.AppendActivityStreamsImage(f.image(p))
+		}
+		n.SetActivityStreamsAttachment(att)
+	}
+	m, err := streams.Serialize(n)
+	if err != nil {
+		return nil, err
+	}
+	delete(m, "@context")
+	m["sensitive"] = false
+	tags := make([]any, 0, len(it.Tags))
+	for _, t := range it.Tags {
+		tags = append(tags, map[string]any{"type": "Hashtag", "href": f.u.tag(t), "name": "#" + t})
+	}
+	m["tag"] = tags
+	atts, _ := m["attachment"].([]any)
+	if one, ok := m["attachment"].(map[string]any); ok {
+		atts = []any{one}
+	}
+	m["attachment"] = append(atts, f.proposal(it, actor))
+	return m, nil
+}
+
+// noteContent is the HTML Mastodon shows: title, story, price, stall, tags.
+func (f *Federation) noteContent(it *node.Item, st *node.Stall) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<p><strong>%s</strong></p>", html.EscapeString(it.Title))
+	b.WriteString(string(f.md.HTML(it.Story)))
+	line := html.EscapeString(it.Price.String())
+	if it.Status != node.ItemAvailable {
+		line += " · " + html.EscapeString(string(it.Status))
+	}
+	fmt.Fprintf(&b, `<p>%s · <a href="%s">%s</a></p>`, line, html.EscapeString(f.u.stall(st.ID)), html.EscapeString(st.Name))
+	if len(it.Tags) > 0 {
+		b.WriteString("<p>")
+		for i, t := range it.Tags {
+			if i > 0 {
+				b.WriteString(" ")
+			}
+			fmt.Fprintf(&b, `<a href="%s" class="mention hashtag" rel="tag">#<span>%s</span></a>`,
+				html.EscapeString(f.u.tag(t)), html.EscapeString(t))
+		}
+		b.WriteString("</p>")
+	}
+	return b.String()
+}
+
+// proposal is the item as an FEP-0837 offer: the stall publishes the item
+// (quantity one, so many available) and wants the price in return. Free,
+// swap and "ask" items have no reciprocal.
+func (f *Federation) proposal(it *node.Item, actor string) map[string]any {
+	id := f.u.item(it.ID)
+	avail := it.Quantity
+	if it.Status != node.ItemAvailable {
+		avail = 0
+	}
+	p := map[string]any{
+		"type": "Proposal", "id": id + "#proposal", "attributedTo": actor, "name": it.Title,
+		"purpose": "offer", "unitBased": true, "to": publicIRI,
+		"publishes": map[string]any{
+			"type": "Intent", "id": id + "#primary", "action": "transfer", "resourceConformsTo": id,
+			"resourceQuantity":  map[string]any{"hasUnit": "one", "hasNumericalValue": "1"},
+			"availableQuantity": map[string]any{"hasUnit": "one", "hasNumericalValue": strconv.Itoa(avail)},
+		},
+	}
+	if it.Price.Kind == node.PriceAmount {
+		p["reciprocal"] = map[string]any{
+			"type": "Intent", "id": id + "#reciprocal", "action": "transfer",
+			"resourceConformsTo": currencyIRI(it.Price.Currency),
+			"resourceQuantity":   map[string]any{"hasUnit": "one", "hasNumericalValue": it.Price.Amount()},
+		}
+	}
+	return p
+}

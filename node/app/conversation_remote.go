@@ -1,0 +1,111 @@
+package app
+
+import (
+	"context"
+
+	"github.com/shiji-market/shiji/data"
+	"github.com/shiji-market/shiji/node"
+)
+
+// RemotePost is a message written elsewhere on the fediverse, as federation
+// hands it over after checking its signature: into a conversation (a private
+// chat with the remote author), or into the public thread of an item or
+// stall.
+type RemotePost struct {
+	Conversation node.ConversationID
+	Item         node.ItemID  // or: the thread of this item
+	Stall        node.StallID // or: the thread of this stall
+	ReplyTo      node.MessageID
+	APID         string // the Note's id: a message is taken in once
+	AuthorName   string // user@host
+	AuthorShown  string // display name
+	AuthorURL    string // profile page
+	Body         string // Markdown-safe text
+}
+
+// PostRemote stores a message by a remote author (no local account), tells
+// the stallholders (a "question" in a thread) or the chat's members, and
+// sends it live. The caller (federation) has authorised the author. A message
+// already taken in (same APID) is ECONFLICT. It does not call the Federator:
+// remote messages are not sent on.
+func (a *App) PostRemote(ctx context.Context, in RemotePost) (*node.Message, error) {
+	if in.APID == "" || in.AuthorName == "" {
+		return nil, node.Errorf(node.EINVALID, "A remote message needs an id and an author.")
+	}
+	body, err := node.ValidateMessageBody(in.Body)
+	if err != nil {
+		return nil, err
+	}
+	var c *node.Conversation
+	if in.Conversation != 0 {
+		c, err = a.DB.Conversation(ctx, in.Conversation, 0)
+	} else {
+		c, err = a.ThreadOf(ctx, in.Item, in.Stall)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.Kind == node.Group {
+		return nil, node.Errorf(node.EFORBIDDEN, "Group chats are not federated.")
+	}
+	if in.ReplyTo != 0 {
+		if p, err := a.DB.Message(ctx, in.ReplyTo); err != nil || p.Conversation != c.ID {
+			in.ReplyTo = 0
+		}
+	}
+	m := &node.Message{Conversation: c.ID, AuthorName: in.AuthorName, AuthorShown: in.AuthorShown, AuthorURL: in.AuthorURL,
+		Body: body, ReplyTo: in.ReplyTo}
+	nm := &data.NewMessage{Message: m, APID: in.APID}
+	recipients, err := a.notifyFor(ctx, c, m, nm)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.DB.PostMessage(ctx, nm); err != nil {
+		return nil, err
+	}
+	a.announce(ctx, c, m, recipients)
+	return m, nil
+}
+
+// RemoteChat says who the local side of a private chat with a remote actor
+// is: a stall (its holders) or one account; Item is what the chat is about.
+type RemoteChat struct {
+	Stall   node.StallID
+	Account node.AccountID
+	Item    node.ItemID
+}
+
+// StartRemotePrivate opens a private chat whose local members are a stall's
+// holders or one account; the remote side is kept by federation.
+func (a *App) StartRemotePrivate(ctx context.Context, in RemoteChat) (*node.Conversation, error) {
+	c := &node.Conversation{Kind: node.Private, Item: in.Item}
+	var members []data.Member
+	switch {
+	case in.Stall != 0:
+		st, err := a.DB.Stall(ctx, in.Stall)
+		if err != nil {
+			return nil, err
+		}
+		c.Stall = st.ID
+		for _, h := range st.Holders {
+			members = append(members, data.Member{Account: h, Role: "stall"})
+		}
+	case in.Account != 0:
+		c.CreatedBy = in.Account
+		members = []data.Member{{Account: in.Account, Role: "owner"}}
+	}
+	if len(members) == 0 {
+		return nil, node.Errorf(node.EINVALID, "A private chat needs someone here in it.")
+	}
+	if err := a.DB.CreateConversation(ctx, c, members); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// messagePosted tells the Federator, when there is one, about a local message.
+func (a *App) messagePosted(ctx context.Context, c *node.Conversation, m *node.Message) {
+	if a.Fed != nil && c != nil && m != nil {
+		a.Fed.MessagePosted(context.WithoutCancel(ctx), c, m)
+	}
+}

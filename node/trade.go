@@ -1,0 +1,347 @@
+package node
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// TradeID identifies a trade (交易).
+type TradeID int64
+
+// TradeStatus is where a trade is: requested → accepted → handed_over →
+// completed, or declined, cancelled or expired.
+type TradeStatus string
+
+// Trade statuses.
+const (
+	TradeRequested  TradeStatus = "requested"   // the resident asked; the stall has not answered
+	TradeAccepted   TradeStatus = "accepted"    // the stall holds the quantity until the market day closes
+	TradeHandedOver TradeStatus = "handed_over" // the stall says it handed the item over
+	TradeCompleted  TradeStatus = "completed"   // the resident confirmed (or the grace after the day passed)
+	TradeDeclined   TradeStatus = "declined"    // the stall said no, with a reason
+	TradeCancelled  TradeStatus = "cancelled"   // either side called it off, with a reason
+	TradeExpired    TradeStatus = "expired"     // nobody came: the day and its grace passed
+)
+
+// TradeStatuses lists every status in the order of a trade's life.
+var TradeStatuses = []TradeStatus{TradeRequested, TradeAccepted, TradeHandedOver, TradeCompleted, TradeDeclined, TradeCancelled, TradeExpired}
+
+// Open reports whether a trade in this status can still change.
+func (s TradeStatus) Open() bool {
+	return s == TradeRequested || s == TradeAccepted || s == TradeHandedOver
+}
+
+// Holds reports whether a trade in this status holds its quantity of the item.
+func (s TradeStatus) Holds() bool { return s == TradeAccepted || s == TradeHandedOver }
+
+// Limits on trades and notes.
+const (
+	MaxTradeMessageLen = 500
+	MaxReasonLen       = 500
+	MaxNoteLen         = 500
+	// DefaultTradeGrace is how long after its market day closes an open
+	// trade expires (SHIJI_TRADE_GRACE changes it).
+	DefaultTradeGrace = 24 * time.Hour
+)
+
+// Trade is a resident's reservation of an item for a market day, and what
+// became of it.
+type Trade struct {
+	ID           TradeID
+	Item         ItemID
+	Stall        StallID
+	Buyer        AccountID
+	Quantity     int
+	Day          string    // the market day, YYYY-MM-DD in the market's zone
+	StartsAt     time.Time // when that market day opens
+	ClosesAt     time.Time // when it closes; the hold ends then (plus the grace)
+	Message      string
+	Status       TradeStatus
+	Reason       string // why it was declined or cancelled
+	Conversation ConversationID
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Events       []TradeEvent // its steps, oldest first
+
+	// Filled when loaded, for showing the trade.
+	ItemTitle  string
+	StallName  string
+	BuyerName  string
+	BuyerShown string
+	Notes      []Note
+}
+
+// TradeEvent is one step of a trade: who moved it to which status, when.
+type TradeEvent struct {
+	Status    TradeStatus
+	Actor     AccountID // 0: the market itself (expiry)
+	ActorName string
+	Reason    string
+	At        time.Time
+}
+
+// ExpiresAt is when an open trade expires with the given grace.
+func (t *Trade) ExpiresAt(grace time.Duration) time.Time { return t.ClosesAt.Add(grace) }
+
+// CanReserve checks that quantity of it can be asked for now: the item is on
+// the table and that many are not held for others. ECONFLICT otherwise,
+// EINVALID for a quantity below one.
+func (it *Item) CanReserve(quantity int) error {
+	switch {
+	case quantity < 1:
+		return Errorf(EINVALID, "Reserve at least one.")
+	case quantity > MaxQuantity:
+		return Errorf(EINVALID, "The quantity may be at most %d.", MaxQuantity)
+	case it.Status == ItemWithdrawn:
+		return Errorf(ECONFLICT, "This item has been taken off the table; it cannot be reserved.")
+	case it.Status == ItemGone:
+		return Errorf(ECONFLICT, "This item is gone; it cannot be reserved.")
+	case it.Available() == 0:
+		return Errorf(ECONFLICT, "All of this item are held for other reservations.")
+	case quantity > it.Available():
+		return Errorf(ECONFLICT, "Only %d of this item can still be reserved; you asked for %d.", it.Available(), quantity)
+	}
+	return nil
+}
+
+// Available is how many of the item are not held by accepted trades.
+func (it *Item) Available() int { return max(0, it.Quantity-it.Held) }
+
+// NewTrade makes a requested trade: buyer reserves quantity of it for day,
+// at now. isHolder says whether buyer holds the item's stall (not allowed).
+// Errors: EFORBIDDEN, EINVALID, ECONFLICT.
+func NewTrade(buyer AccountID, isHolder bool, it *Item, quantity int, day MarketDay, message string, now time.Time) (*Trade, error) {
+	if isHolder {
+		return nil, Errorf(EFORBIDDEN, "You cannot reserve from your own stall.")
+	}
+	if err := it.CanReserve(quantity); err != nil {
+		return nil, err
+	}
+	if day.Cancelled {
+		return nil, Errorf(EINVALID, "The market day on %s has been cancelled.", day.Date)
+	}
+	if day.Over(now) {
+		return nil, Errorf(EINVALID, "The market day on %s is over; choose an upcoming one.", day.Date)
+	}
+	message = strings.TrimSpace(message)
+	if n := utf8.RuneCountInString(message); n > MaxTradeMessageLen {
+		return nil, Errorf(EINVALID, "A message may be at most %d characters long (this one has %d).", MaxTradeMessageLen, n)
+	}
+	t := &Trade{Item: it.ID, Stall: it.Stall, Buyer: buyer, Quantity: quantity, Day: day.Date, StartsAt: day.Start,
+		ClosesAt: day.End, Message: message, ItemTitle: it.Title, StallName: it.StallName}
+	t.move(TradeRequested, buyer, "", now)
+	t.CreatedAt = t.UpdatedAt
+	return t, nil
+}
+
+// move records a step.
+func (t *Trade) move(to TradeStatus, by AccountID, reason string, now time.Time) {
+	t.Status, t.UpdatedAt = to, now
+	if reason != "" {
+		t.Reason = reason
+	}
+	t.Events = append(t.Events, TradeEvent{Status: to, Actor: by, Reason: reason, At: now})
+}
+
+// LastEvent is the trade's latest step.
+func (t *Trade) LastEvent() TradeEvent {
+	if len(t.Events) == 0 {
+		return TradeEvent{Status: t.Status, At: t.UpdatedAt}
+	}
+	return t.Events[len(t.Events)-1]
+}
+
+// stateWords says what happened to a trade, for error messages.
+func (s TradeStatus) stateWords() string {
+	switch s {
+	case TradeRequested:
+		return "still waiting for the stall's answer"
+	case TradeAccepted:
+		return "already accepted"
+	case TradeHandedOver:
+		return "already handed over"
+	case TradeCompleted:
+		return "already completed"
+	case TradeDeclined:
+		return "declined"
+	case TradeCancelled:
+		return "cancelled"
+	case TradeExpired:
+		return "expired"
+	}
+	return string(s)
+}
+
+func validateReason(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	switch n := utf8.RuneCountInString(reason); {
+	case n == 0:
+		return "", Errorf(EINVALID, "Say why, in a few words (\"reason\").")
+	case n > MaxReasonLen:
+		return "", Errorf(EINVALID, "A reason may be at most %d characters long (this one has %d).", MaxReasonLen, n)
+	}
+	return reason, nil
+}
+
+// Accept is the stall accepting a requested trade: the quantity is held
+// until the market day closes. isHolder says whether by holds the stall.
+// Errors: EFORBIDDEN (not the stall, or the resident's own request),
+// ECONFLICT (not requested, or the day is over). Whether enough of the item
+// is left is checked by the store in the same transaction.
+func (t *Trade) Accept(by AccountID, isHolder bool, now time.Time) error {
+	switch {
+	case !isHolder && by == t.Buyer:
+		return Errorf(EFORBIDDEN, "You cannot accept your own reservation: the stall does.")
+	case !isHolder:
+		return Errorf(EFORBIDDEN, "Only the stall's stallholders can accept a reservation.")
+	case t.Status != TradeRequested:
+		return Errorf(ECONFLICT, "This reservation is %s; only a requested one can be accepted.", t.Status.stateWords())
+	case !now.Before(t.ClosesAt):
+		return Errorf(ECONFLICT, "The market day %s is over; this reservation can no longer be accepted.", t.Day)
+	}
+	t.move(TradeAccepted, by, "", now)
+	return nil
+}
+
+// Decline is the stall saying no to a requested trade, with a reason.
+// Errors: EFORBIDDEN, ECONFLICT, EINVALID (no reason).
+func (t *Trade) Decline(by AccountID, isHolder bool, reason string, now time.Time) error {
+	if !isHolder {
+		return Errorf(EFORBIDDEN, "Only the stall's stallholders can decline a reservation.")
+	}
+	if t.Status != TradeRequested {
+		return Errorf(ECONFLICT, "This reservation is %s; only a requested one can be declined.", t.Status.stateWords())
+	}
+	reason, err := validateReason(reason)
+	if err != nil {
+		return err
+	}
+	t.move(TradeDeclined, by, reason, now)
+	return nil
+}
+
+// HandOver is the stall marking an accepted trade handed over (usually at
+// the stall on the market day). Errors: EFORBIDDEN, ECONFLICT.
+func (t *Trade) HandOver(by AccountID, isHolder bool, now time.Time) error {
+	switch {
+	case !isHolder:
+		return Errorf(EFORBIDDEN, "Only the stall's stallholders can mark a reservation handed over.")
+	case t.Status == TradeRequested:
+		return Errorf(ECONFLICT, "Accept the reservation before handing it over.")
+	case t.Status != TradeAccepted:
+		return Errorf(ECONFLICT, "This reservation is %s; only an accepted one can be handed over.", t.Status.stateWords())
+	}
+	t.move(TradeHandedOver, by, "", now)
+	return nil
+}
+
+// Confirm is the resident confirming the hand-over, which completes the
+// trade. Errors: EFORBIDDEN (not the resident), ECONFLICT (not handed over).
+func (t *Trade) Confirm(by AccountID, now time.Time) error {
+	switch {
+	case by != t.Buyer:
+		return Errorf(EFORBIDDEN, "Only the person who reserved it confirms the hand-over.")
+	case t.Status == TradeRequested || t.Status == TradeAccepted:
+		return Errorf(ECONFLICT, "The stall has not marked it handed over yet; confirm once you have it.")
+	case t.Status != TradeHandedOver:
+		return Errorf(ECONFLICT, "This reservation is %s; there is nothing to confirm.", t.Status.stateWords())
+	}
+	t.move(TradeCompleted, by, "", now)
+	return nil
+}
+
+// Cancel is either side calling a requested or accepted trade off, with a
+// reason, before its market day is over. Errors: EFORBIDDEN, ECONFLICT, EINVALID.
+func (t *Trade) Cancel(by AccountID, isHolder bool, reason string, now time.Time) error {
+	switch {
+	case by != t.Buyer && !isHolder:
+		return Errorf(EFORBIDDEN, "Only the person who reserved it and the stall can cancel a reservation.")
+	case t.Status == TradeHandedOver:
+		return Errorf(ECONFLICT, "It has been handed over already; it can no longer be cancelled.")
+	case t.Status != TradeRequested && t.Status != TradeAccepted:
+		return Errorf(ECONFLICT, "This reservation is %s; it can no longer be cancelled.", t.Status.stateWords())
+	case !now.Before(t.ClosesAt):
+		return Errorf(ECONFLICT, "The market day %s is over; the reservation will expire by itself.", t.Day)
+	}
+	reason, err := validateReason(reason)
+	if err != nil {
+		return err
+	}
+	t.move(TradeCancelled, by, reason, now)
+	return nil
+}
+
+// Expire ends an open trade whose market day closed more than grace ago: a
+// requested or accepted one expires (its hold is released); one handed over
+// but never confirmed is completed. It returns false (and changes nothing)
+// when the trade is not due.
+func (t *Trade) Expire(now time.Time, grace time.Duration) bool {
+	if !t.Status.Open() || now.Before(t.ExpiresAt(grace)) {
+		return false
+	}
+	if t.Status == TradeHandedOver {
+		t.move(TradeCompleted, 0, "", now)
+	} else {
+		t.move(TradeExpired, 0, "", now)
+	}
+	return true
+}
+
+// NoteSide says who wrote a thank-you note: the resident (about the stall)
+// or the stall (about the resident).
+type NoteSide string
+
+// Note sides.
+const (
+	NoteFromBuyer NoteSide = "buyer"
+	NoteFromStall NoteSide = "stall"
+)
+
+// Note is a short public thank-you note left after a completed trade. No
+// stars, no scores: a warm trace the market leaves.
+type Note struct {
+	ID        int64
+	Trade     TradeID
+	Side      NoteSide
+	Author    AccountID
+	Body      string
+	CreatedAt time.Time
+
+	// Filled when loaded, for showing.
+	AuthorName  string
+	AuthorShown string
+	Stall       StallID
+	StallName   string
+	Buyer       AccountID
+	BuyerName   string
+	Item        ItemID
+	ItemTitle   string
+}
+
+// NewNote makes by's thank-you note on t. isHolder says whether by holds
+// the trade's stall. Errors: EFORBIDDEN (not a side of the trade),
+// ECONFLICT (not completed), EINVALID (empty or too long). One note per side
+// is the store's to enforce.
+func (t *Trade) NewNote(by AccountID, isHolder bool, body string, now time.Time) (*Note, error) {
+	var side NoteSide
+	switch {
+	case by == t.Buyer:
+		side = NoteFromBuyer
+	case isHolder:
+		side = NoteFromStall
+	default:
+		return nil, Errorf(EFORBIDDEN, "Only the two sides of a trade leave notes on it.")
+	}
+	if t.Status != TradeCompleted {
+		return nil, Errorf(ECONFLICT, "Thank-you notes come after the hand-over is confirmed (this reservation is %s).", t.Status.stateWords())
+	}
+	body = strings.TrimSpace(body)
+	switch n := utf8.RuneCountInString(body); {
+	case n == 0:
+		return nil, Errorf(EINVALID, "The note is empty: a few warm words are enough.")
+	case n > MaxNoteLen:
+		return nil, Errorf(EINVALID, "A note may be at most %d characters long (this one has %d).", MaxNoteLen, n)
+	}
+	return &Note{Trade: t.ID, Side: side, Author: by, Body: body, CreatedAt: now}, nil
+}
