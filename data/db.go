@@ -46,7 +46,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	}
 	q := url.Values{}
 	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "synchronous(NORMAL)",
-		"foreign_keys(ON)", "temp_store(MEMORY)"} {
+		"foreign_keys(ON)", "temp_store(MEMORY)", "cache_size(-16000)"} {
 		q.Add("_pragma", p)
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()

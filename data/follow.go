@@ -67,7 +67,7 @@ func (db *DB) FollowedItems(ctx context.Context, account node.AccountID, limit i
 	if limit <= 0 || limit > 200 {
 		limit = 24
 	}
-	return db.queryItems(ctx, `SELECT `+itemCols+` FROM items i JOIN stalls s ON s.id = i.stall_id
+	return db.queryItems(ctx, `SELECT `+itemListCols+` FROM items i JOIN stalls s ON s.id = i.stall_id
 		JOIN stall_follows f ON f.stall_id = i.stall_id AND f.account_id = ?
 		WHERE i.status = 'available' ORDER BY i.created_at DESC, i.id DESC LIMIT ?`, account, limit)
 }

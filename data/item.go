@@ -13,6 +13,11 @@ import (
 const itemCols = `i.id, i.stall_id, i.title, i.story, i.price_kind, i.price_minor, i.currency, i.quantity, i.tags, i.status,
 	i.created_at, i.updated_at, s.name, s.alley_id`
 
+// itemListCols is itemCols without the story, for listings (cards never show
+// it, and long stories spill onto overflow pages that cost a read each).
+const itemListCols = `i.id, i.stall_id, i.title, '', i.price_kind, i.price_minor, i.currency, i.quantity, i.tags, i.status,
+	i.created_at, i.updated_at, s.name, s.alley_id`
+
 func scanItem(row scanner) (*node.Item, error) {
 	var it node.Item
 	var tags string
@@ -149,7 +154,7 @@ func (db *DB) Items(ctx context.Context, f ItemFilter) ([]*node.Item, error) {
 		f.Limit = 48
 	}
 	f.Limit = min(f.Limit, 200)
-	q := `SELECT ` + itemCols + ` FROM items i JOIN stalls s ON s.id = i.stall_id WHERE ` + strings.Join(where, " AND ") +
+	q := `SELECT ` + itemListCols + ` FROM items i JOIN stalls s ON s.id = i.stall_id WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY i.created_at DESC, i.id DESC LIMIT ? OFFSET ?`
 	return db.queryItems(ctx, q, append(args, f.Limit, f.Offset)...)
 }
@@ -183,7 +188,7 @@ func (db *DB) ItemsByID(ctx context.Context, ids []node.ItemID) ([]*node.Item, e
 	for i, id := range ids {
 		args[i] = id
 	}
-	items, err := db.queryItems(ctx, `SELECT `+itemCols+` FROM items i JOIN stalls s ON s.id = i.stall_id WHERE i.id IN (`+
+	items, err := db.queryItems(ctx, `SELECT `+itemListCols+` FROM items i JOIN stalls s ON s.id = i.stall_id WHERE i.id IN (`+
 		strings.Repeat("?,", len(ids)-1)+`?)`, args...)
 	if err != nil {
 		return nil, err

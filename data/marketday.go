@@ -167,6 +167,6 @@ func (db *DB) ItemsOn(ctx context.Context, date string, limit int) ([]*node.Item
 	if limit <= 0 || limit > 200 {
 		limit = 48
 	}
-	return db.queryItems(ctx, `SELECT `+itemCols+` FROM items i JOIN stalls s ON s.id = i.stall_id
+	return db.queryItems(ctx, `SELECT `+itemListCols+` FROM items i JOIN stalls s ON s.id = i.stall_id
 		WHERE i.bring_on = ? AND i.status IN ('available', 'reserved') ORDER BY i.created_at DESC, i.id DESC LIMIT ?`, date, limit)
 }

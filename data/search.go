@@ -78,7 +78,7 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]*node.Item, []*node.
 	if len(long) == 0 {
 		join = "CROSS JOIN"
 	}
-	items, err := db.queryItems(ctx, `SELECT `+itemCols+` FROM items i `+join+` stalls s ON s.id = i.stall_id WHERE `+
+	items, err := db.queryItems(ctx, `SELECT `+itemListCols+` FROM items i `+join+` stalls s ON s.id = i.stall_id WHERE `+
 		strings.Join(where, " AND ")+` ORDER BY i.created_at DESC, i.id DESC LIMIT ?`, append(args, q.Limit)...)
 	if err != nil {
 		return nil, nil, err
