@@ -161,6 +161,9 @@ func load(ctx context.Context, db *data.DB, opt Options, pictures int) (Summary,
 	if err := b.Commit(); err != nil {
 		return Summary{}, err
 	}
+	if err := writeMarketDays(ctx, db, now); err != nil {
+		return Summary{}, err
+	}
 	return sum, nil
 }
 
