@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -154,57 +155,50 @@ func (s *Server) apiDeleteItem(c echo.Context) error {
 }
 
 // uploadedPhoto opens the multipart "file" field of the request.
-func uploadedPhoto(c echo.Context) (interface {
-	Read([]byte) (int, error)
-	Close() error
-}, string, error) {
-	fh, err := c.FormFile("file")
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) || strings.Contains(err.Error(), "too large") {
-			return nil, "", node.Errorf(node.ETOOLARGE, "The photo is too large.")
-		}
-		return nil, "", node.Errorf(node.EINVALID, "Send the photo as multipart/form-data in a field called \"file\".")
+func uploadedPhoto(c echo.Context) (io.ReadCloser, string, error) {
+	f, err := openUpload(c, "file")
+	if err == nil && f == nil {
+		err = node.Errorf(node.EINVALID, "Send the photo as multipart/form-data in a field called \"file\".")
 	}
-	f, err := fh.Open()
 	if err != nil {
 		return nil, "", err
 	}
 	return f, c.FormValue("alt"), nil
 }
 
-func (s *Server) apiAddItemPhoto(c echo.Context) error {
-	id, err := pathID(c, "item")
-	if err != nil {
-		return err
+// openUpload opens the multipart file field of the request, or returns nil
+// when none was sent (an empty file counts as none). A body over the upload
+// limit is ETOOLARGE.
+func openUpload(c echo.Context, field string) (io.ReadCloser, error) {
+	fh, err := c.FormFile(field)
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil && fh.Size > 0:
+		return fh.Open()
+	case err != nil && (errors.As(err, &tooBig) || strings.Contains(err.Error(), "too large")):
+		return nil, node.Errorf(node.ETOOLARGE, "The photo is too large.")
 	}
-	f, alt, err := uploadedPhoto(c)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	p, err := s.app.AddItemPhoto(c.Request().Context(), account(c), node.ItemID(id), s.photos, f, alt)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, s.photoJSON(p))
+	return nil, nil
 }
 
-func (s *Server) apiAddStallPhoto(c echo.Context) error {
-	id, err := pathID(c, "stall")
-	if err != nil {
-		return err
+// apiAddPhoto serves POST /api/v1/items/:id/photos and /api/v1/stalls/:id/photos.
+func (s *Server) apiAddPhoto(kind string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c, kind)
+		if err != nil {
+			return err
+		}
+		f, alt, err := uploadedPhoto(c)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		p, err := s.addPhoto(c, kind, id, f, alt)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusCreated, s.photoJSON(p))
 	}
-	f, alt, err := uploadedPhoto(c)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	p, err := s.app.AddStallPhoto(c.Request().Context(), account(c), node.StallID(id), s.photos, f, alt)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, s.photoJSON(p))
 }
 
 // searchQuery reads q, alley (id or slug), min, max, currency and status.

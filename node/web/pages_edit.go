@@ -1,7 +1,7 @@
 package web
 
 import (
-	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -24,25 +24,7 @@ func (s *Server) formError(c echo.Context, name, title string, err error, d map[
 }
 
 // formPhoto returns the uploaded "photo" file of a form, or nil when none was chosen.
-func formPhoto(c echo.Context) (interface {
-	Read([]byte) (int, error)
-	Close() error
-}, error) {
-	fh, err := c.FormFile("photo")
-	if errors.Is(err, http.ErrMissingFile) {
-		return nil, nil
-	}
-	if err != nil {
-		if strings.Contains(err.Error(), "too large") {
-			return nil, node.Errorf(node.ETOOLARGE, "The photo is too large.")
-		}
-		return nil, nil
-	}
-	if fh.Size == 0 {
-		return nil, nil
-	}
-	return fh.Open()
-}
+func formPhoto(c echo.Context) (io.ReadCloser, error) { return openUpload(c, "photo") }
 
 func (s *Server) stallForm(c echo.Context, st *node.Stall, err error) error {
 	alleys, aerr := s.app.DB.Alleys(c.Request().Context())
@@ -98,12 +80,17 @@ func (s *Server) savePhotoFromForm(c echo.Context, kind string, id int64) error 
 		return err
 	}
 	defer f.Close()
-	if kind == "stall" {
-		_, err = s.app.AddStallPhoto(c.Request().Context(), account(c), node.StallID(id), s.photos, f, c.FormValue("alt"))
-	} else {
-		_, err = s.app.AddItemPhoto(c.Request().Context(), account(c), node.ItemID(id), s.photos, f, c.FormValue("alt"))
-	}
+	_, err = s.addPhoto(c, kind, id, f, c.FormValue("alt"))
 	return err
+}
+
+// addPhoto stores an uploaded photo on a stall or an item, as the signed-in
+// account: the one path for the pages and the API.
+func (s *Server) addPhoto(c echo.Context, kind string, id int64, r io.Reader, alt string) (node.Photo, error) {
+	if kind == "stall" {
+		return s.app.AddStallPhoto(c.Request().Context(), account(c), node.StallID(id), s.photos, r, alt)
+	}
+	return s.app.AddItemPhoto(c.Request().Context(), account(c), node.ItemID(id), s.photos, r, alt)
 }
 
 func (s *Server) editStallPage(c echo.Context) error {
