@@ -45,7 +45,7 @@ type testNode struct {
 	done   chan error
 }
 
-var listenRE = regexp.MustCompile(`listening on (http://[0-9.:\[\]]+)`)
+var listenRE = regexp.MustCompile(`listening on (https?://[0-9.:\[\]]+)`)
 
 // startNode runs `shiji serve --addr 127.0.0.1:0 --data DIR extra...` and waits
 // until it listens. The node stops when the test ends.

@@ -32,7 +32,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 const mainUsage = `shiji — a community market node (市集)
 
 Usage:
-  shiji serve [--addr 127.0.0.1:8080] [--data DIR] [--base-url URL] [--demo]
+  shiji serve [--addr 127.0.0.1:8080] [--data DIR] [--base-url URL] [--demo] [--tls-cert FILE --tls-key FILE]
   shiji user add NAME --role organiser|moderator|stallholder|resident [--data DIR]
   shiji demo [--data DIR] [--stalls N] [--items N] [--seed S]
   shiji version

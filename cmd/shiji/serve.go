@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shiji-market/shiji/data"
@@ -24,6 +27,7 @@ import (
 )
 
 const serveUsage = `Usage: shiji serve [--addr 127.0.0.1:8080] [--data DIR] [--base-url URL] [--demo]
+                   [--tls-cert FILE --tls-key FILE]
 
 Runs the market node until SIGINT or SIGTERM; in-flight requests finish and the
 database closes cleanly.
@@ -31,7 +35,11 @@ database closes cleanly.
 Environment (flags win):
   SHIJI_ADDR        address to listen on (default 127.0.0.1:8080)
   SHIJI_DATA        data directory: database, uploads, theme overrides (default ./var)
-  SHIJI_BASE_URL    public URL of the node, e.g. https://market.example (default http://ADDR)
+  SHIJI_BASE_URL    public URL of the node, e.g. https://market.example (default http://ADDR,
+                    https://ADDR with TLS)
+  SHIJI_TLS_CERT    serve HTTPS with this PEM certificate chain (e.g. certbot's fullchain.pem);
+                    reloaded when the file changes
+  SHIJI_TLS_KEY     the PEM private key of that certificate (e.g. privkey.pem); give both or neither
   SHIJI_THEME       theme name (default "default"); files in DATA/themes/THEME/ override it
   SHIJI_TRUST_PROXY set to 1 when behind a reverse proxy on loopback/private addresses
   SHIJI_ALLOW_PRIVATE_NETWORKS set to 1 to federate with nodes on loopback/private addresses (tests, a LAN)
@@ -41,6 +49,7 @@ Environment (flags win):
 
 type serveConfig struct {
 	addr, dataDir, baseURL, theme, logLevel string
+	tlsCert, tlsKey                         string
 	tradeGrace                              time.Duration
 	demo, trustProxy, allowPrivate          bool
 }
@@ -50,7 +59,9 @@ func serve(ctx context.Context, args []string, e env) error {
 	var cfg serveConfig
 	fs.StringVar(&cfg.addr, "addr", "", "address to listen on (env SHIJI_ADDR, default 127.0.0.1:8080)")
 	fs.StringVar(&cfg.dataDir, "data", "", "data directory (env SHIJI_DATA, default ./var)")
-	fs.StringVar(&cfg.baseURL, "base-url", "", "public URL of this node (env SHIJI_BASE_URL, default http://ADDR)")
+	fs.StringVar(&cfg.baseURL, "base-url", "", "public URL of this node (env SHIJI_BASE_URL, default http://ADDR, https://ADDR with --tls-cert)")
+	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate chain, reloaded when it changes (env SHIJI_TLS_CERT)")
+	fs.StringVar(&cfg.tlsKey, "tls-key", "", "the PEM private key of --tls-cert (env SHIJI_TLS_KEY)")
 	fs.StringVar(&cfg.theme, "theme", "", "theme (env SHIJI_THEME, default \"default\")")
 	fs.BoolVar(&cfg.demo, "demo", false, "load the demo market into an empty database")
 	fs.DurationVar(&cfg.tradeGrace, "trade-grace", 0, "how long after its market day closes an uncollected reservation expires (env SHIJI_TRADE_GRACE, default 24h)")
@@ -70,6 +81,14 @@ func serve(ctx context.Context, args []string, e env) error {
 	cfg.dataDir = firstNonEmpty(cfg.dataDir, e.getenv("SHIJI_DATA"), "./var")
 	cfg.baseURL = firstNonEmpty(cfg.baseURL, e.getenv("SHIJI_BASE_URL"))
 	cfg.theme = firstNonEmpty(cfg.theme, e.getenv("SHIJI_THEME"), "default")
+	cfg.tlsCert = firstNonEmpty(cfg.tlsCert, e.getenv("SHIJI_TLS_CERT"))
+	cfg.tlsKey = firstNonEmpty(cfg.tlsKey, e.getenv("SHIJI_TLS_KEY"))
+	switch {
+	case cfg.tlsCert != "" && cfg.tlsKey == "":
+		return fmt.Errorf("--tls-cert %s needs --tls-key (or SHIJI_TLS_KEY): the certificate's private key", cfg.tlsCert)
+	case cfg.tlsKey != "" && cfg.tlsCert == "":
+		return fmt.Errorf("--tls-key %s needs --tls-cert (or SHIJI_TLS_CERT): the certificate chain", cfg.tlsKey)
+	}
 	cfg.trustProxy = cfg.trustProxy || e.getenv("SHIJI_TRUST_PROXY") == "1"
 	cfg.allowPrivate = cfg.allowPrivate || e.getenv("SHIJI_ALLOW_PRIVATE_NETWORKS") == "1"
 	cfg.logLevel = firstNonEmpty(e.getenv("SHIJI_LOG_LEVEL"), "info")
@@ -92,6 +111,13 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		return fmt.Errorf("SHIJI_LOG_LEVEL %q: use debug, info, warn or error", cfg.logLevel)
 	}
 	logger := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	var certs *certReloader
+	if cfg.tlsCert != "" {
+		var err error
+		if certs, err = newCertReloader(cfg.tlsCert, cfg.tlsKey, logger); err != nil {
+			return err
+		}
+	}
 
 	dbPath := filepath.Join(cfg.dataDir, "shiji.db")
 	db, err := data.Open(ctx, dbPath, time.Now)
@@ -124,9 +150,13 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		return fmt.Errorf("cannot listen on %s: %w", cfg.addr, err)
 	}
 	defer ln.Close()
+	scheme := "http"
+	if certs != nil {
+		scheme = "https"
+	}
 	baseURL := cfg.baseURL
 	if baseURL == "" {
-		baseURL = "http://" + ln.Addr().String()
+		baseURL = scheme + "://" + ln.Addr().String()
 	}
 	photos, err := media.NewStore(filepath.Join(cfg.dataDir, "media"), media.DefaultLimits())
 	if err != nil {
@@ -156,6 +186,13 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	if certs != nil {
+		hs.TLSConfig = &tls.Config{
+			MinVersion:     tls.VersionTLS12,
+			NextProtos:     []string{"h2", "http/1.1"},
+			GetCertificate: certs.getCertificate,
+		}
+	}
 	hs.RegisterOnShutdown(srv.Close)
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
@@ -167,8 +204,14 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	go func() { a.RunTrades(bg, logger); close(tradesDone) }() // expires uncollected reservations
 
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	fmt.Fprintf(e.stdout, "shiji: listening on http://%s (public URL %s, data %s)\n", ln.Addr(), strings.TrimSuffix(baseURL, "/"), cfg.dataDir)
+	go func() {
+		if certs != nil {
+			errc <- hs.ServeTLS(ln, "", "") // the certificate comes from TLSConfig.GetCertificate
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
+	fmt.Fprintf(e.stdout, "shiji: listening on %s://%s (public URL %s, data %s)\n", scheme, ln.Addr(), strings.TrimSuffix(baseURL, "/"), cfg.dataDir)
 	select {
 	case err := <-errc:
 		return err
@@ -204,4 +247,77 @@ func sweepSessions(ctx context.Context, db *data.DB, logger *slog.Logger) {
 		case <-t.C:
 		}
 	}
+}
+
+// certReloader hands TLS handshakes a certificate pair read from two PEM
+// files, and reads the pair again when either file's size or modification
+// time has changed, so that a renewal (certbot, an ACME client) takes effect
+// without a restart. A pair that fails to load is logged and the previous one
+// is kept.
+type certReloader struct {
+	certFile, keyFile string
+	logger            *slog.Logger
+
+	mu    sync.Mutex
+	cert  *tls.Certificate
+	stamp pairStamp // of the files last tried
+}
+
+// pairStamp is what a stat of the two files says; the zero value when either
+// cannot be read.
+type pairStamp struct{ certMod, certSize, keyMod, keySize int64 }
+
+func statPair(certFile, keyFile string) pairStamp {
+	c, err := os.Stat(certFile)
+	if err != nil {
+		return pairStamp{}
+	}
+	k, err := os.Stat(keyFile)
+	if err != nil {
+		return pairStamp{}
+	}
+	return pairStamp{c.ModTime().UnixNano(), c.Size(), k.ModTime().UnixNano(), k.Size()}
+}
+
+// newCertReloader loads the pair; the error names both files.
+func newCertReloader(certFile, keyFile string, logger *slog.Logger) (*certReloader, error) {
+	r := &certReloader{certFile: certFile, keyFile: keyFile, logger: logger, stamp: statPair(certFile, keyFile)}
+	c, err := r.load()
+	if err != nil {
+		return nil, err
+	}
+	r.cert = c
+	return r, nil
+}
+
+func (r *certReloader) load() (*tls.Certificate, error) {
+	c, err := tls.LoadX509KeyPair(r.certFile, r.keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("TLS certificate %s with key %s: %w", r.certFile, r.keyFile, err)
+	}
+	return &c, nil
+}
+
+// getCertificate is the tls.Config hook: a stat of both files per full
+// handshake (microseconds, against the handshake's milliseconds).
+func (r *certReloader) getCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := statPair(r.certFile, r.keyFile)
+	if st == r.stamp {
+		return r.cert, nil
+	}
+	r.stamp = st
+	c, err := r.load()
+	if err != nil {
+		r.logger.Warn("TLS certificate not reloaded; still serving the previous one", "err", err)
+		return r.cert, nil
+	}
+	r.cert = c
+	if c.Leaf != nil { // LoadX509KeyPair fills it unless GODEBUG=x509keypairleaf=0
+		r.logger.Info("TLS certificate reloaded", "cert", r.certFile, "subject", c.Leaf.Subject.String(), "not_after", c.Leaf.NotAfter)
+	} else {
+		r.logger.Info("TLS certificate reloaded", "cert", r.certFile)
+	}
+	return r.cert, nil
 }
