@@ -10,7 +10,7 @@ import (
 	"github.com/shiji-market/shiji/node"
 )
 
-const stallCols = `s.id, s.name, s.story, s.alley_id, s.x, s.y, s.open_today, s.created_at, s.updated_at`
+const stallCols = `s.id, s.name, s.story, s.alley_id, s.x, s.y, s.open_today, s.approve_followers, s.created_at, s.updated_at`
 
 type scanner interface{ Scan(...any) error }
 
@@ -18,7 +18,7 @@ func scanStall(row scanner) (*node.Stall, error) {
 	var s node.Stall
 	var x, y sql.NullInt64
 	var created, updated int64
-	if err := row.Scan(&s.ID, &s.Name, &s.Story, &s.Alley, &x, &y, &s.OpenToday, &created, &updated); err != nil {
+	if err := row.Scan(&s.ID, &s.Name, &s.Story, &s.Alley, &x, &y, &s.OpenToday, &s.ApproveFollowers, &created, &updated); err != nil {
 		return nil, err
 	}
 	if x.Valid {
@@ -44,8 +44,8 @@ func createStall(ctx context.Context, tx *sql.Tx, s *node.Stall, holder node.Acc
 	if s.Spot != nil {
 		x, y = s.Spot.X, s.Spot.Y
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO stalls(name, story, alley_id, x, y, open_today, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, s.Name, s.Story, s.Alley, x, y, s.OpenToday, now.Unix(), now.Unix())
+	res, err := tx.ExecContext(ctx, `INSERT INTO stalls(name, story, alley_id, x, y, open_today, approve_followers, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.Name, s.Story, s.Alley, x, y, s.OpenToday, s.ApproveFollowers, now.Unix(), now.Unix())
 	if isUnique(err) {
 		return node.Errorf(node.ECONFLICT, "Another stall already stands on that spot.")
 	} else if err != nil {
@@ -98,7 +98,8 @@ func (db *DB) Stall(ctx context.Context, id node.StallID) (*node.Stall, error) {
 	return s, rows.Err()
 }
 
-// UpdateStall stores a stall's name, story, alley and open flag.
+// UpdateStall stores a stall's name, story, alley, open flag and whether its
+// followers are approved by hand.
 func (db *DB) UpdateStall(ctx context.Context, s *node.Stall) error {
 	if err := s.Validate(); err != nil {
 		return err
@@ -107,8 +108,8 @@ func (db *DB) UpdateStall(ctx context.Context, s *node.Stall) error {
 		if err := alleyExists(ctx, tx, s.Alley); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE stalls SET name = ?, story = ?, alley_id = ?, open_today = ?, updated_at = ? WHERE id = ?`,
-			s.Name, s.Story, s.Alley, s.OpenToday, db.now().Unix(), s.ID)
+		res, err := tx.ExecContext(ctx, `UPDATE stalls SET name = ?, story = ?, alley_id = ?, open_today = ?, approve_followers = ?, updated_at = ? WHERE id = ?`,
+			s.Name, s.Story, s.Alley, s.OpenToday, s.ApproveFollowers, db.now().Unix(), s.ID)
 		if err != nil {
 			return fmt.Errorf("data: update stall: %w", err)
 		}
@@ -232,4 +233,22 @@ func (db *DB) CountAvailable(ctx context.Context) (map[node.StallID]int, error) 
 		out[id] = n
 	}
 	return out, rows.Err()
+}
+
+// StallIDsHeldBy returns the ids of the stalls account holds.
+func (db *DB) StallIDsHeldBy(ctx context.Context, account node.AccountID) ([]node.StallID, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT stall_id FROM stall_holders WHERE account_id = ? ORDER BY stall_id`, account)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []node.StallID
+	for rows.Next() {
+		var id node.StallID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }

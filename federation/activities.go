@@ -89,3 +89,15 @@ func undo(id, actor string, f vocab.ActivityStreamsFollow, to string) vocab.Acti
 	a.SetActivityStreamsTo(toProp(to))
 	return a
 }
+
+// reject is actor's Reject of a Follow (embedded, as Mastodon expects).
+func reject(id, actor string, f vocab.ActivityStreamsFollow, to string) vocab.ActivityStreamsReject {
+	a := streams.NewActivityStreamsReject()
+	a.SetJSONLDId(idProp(id))
+	a.SetActivityStreamsActor(actorProp(actor))
+	o := streams.NewActivityStreamsObjectProperty()
+	o.AppendActivityStreamsFollow(f)
+	a.SetActivityStreamsObject(o)
+	a.SetActivityStreamsTo(toProp(to))
+	return a
+}

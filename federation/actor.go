@@ -26,6 +26,7 @@ type localActor struct {
 	icon         *node.Photo
 	published    time.Time
 	discoverable bool
+	approves     bool // manuallyApprovesFollowers: follows wait for an answer
 }
 
 // loadActor loads the local actor ref names; ENOTFOUND when there is none.
@@ -55,7 +56,8 @@ func (f *Federation) loadActor(ctx context.Context, ref actorRef) (*localActor, 
 			return nil, err
 		}
 		a := &localActor{key: stallKey(s.ID), typ: "Organization", id: f.u.stall(s.ID), username: f.u.stallHandle(s.ID),
-			name: s.Name, summary: string(f.md.HTML(s.Story)), url: f.u.stall(s.ID), published: s.CreatedAt, discoverable: true}
+			name: s.Name, summary: string(f.md.HTML(s.Story)), url: f.u.stall(s.ID), published: s.CreatedAt, discoverable: true,
+			approves: s.ApproveFollowers}
 		if len(s.Photos) > 0 {
 			a.icon = &s.Photos[0]
 		}
@@ -194,7 +196,7 @@ func (f *Federation) actorDocument(ctx context.Context, a *localActor) (map[stri
 	// (STACK.md §1.2.9): unknown properties are serialised as they are.
 	u := t.GetUnknownProperties()
 	u["endpoints"] = map[string]any{"sharedInbox": f.u.sharedInbox()}
-	u["manuallyApprovesFollowers"] = false // TODO(issue 7): manual approval of followers
+	u["manuallyApprovesFollowers"] = a.approves
 	u["indexable"] = a.discoverable
 	return serialize(t)
 }

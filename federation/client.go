@@ -89,6 +89,9 @@ func (c *client) getJSON(ctx context.Context, rawURL, accept, signAs string) (ma
 	if req.URL.Scheme != "https" && req.URL.Scheme != "http" {
 		return nil, fmt.Errorf("federation: will not fetch %q", rawURL)
 	}
+	if c.f.isBlocked(ctx, rawURL) {
+		return nil, fmt.Errorf("federation: GET %s: %w", rawURL, errBlocked)
+	}
 	if accept == "" {
 		accept = contentTypeAS + ", " + contentTypeLD
 	}
@@ -131,6 +134,9 @@ func (c *client) post(ctx context.Context, inbox string, body []byte, signAs str
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, inbox, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
+	}
+	if c.f.isBlocked(ctx, inbox) {
+		return 0, fmt.Errorf("federation: POST %s: %w", inbox, errBlocked)
 	}
 	req.Header.Set("Content-Type", contentTypeLD)
 	req.Header.Set("Accept", contentTypeAS+", "+contentTypeLD)

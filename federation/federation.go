@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/shiji-market/shiji/data"
@@ -62,6 +63,8 @@ type Federation struct {
 	limit  *hostLimiter
 	wake   chan struct{}
 	retry  time.Duration // the queue's first retry delay (tests shorten it)
+
+	blocked atomic.Pointer[blockSet] // the organiser's blocks (blocks.go)
 }
 
 var _ app.Federator = (*Federation)(nil)

@@ -72,6 +72,9 @@ func (f *Federation) apiFollow(c echo.Context) error {
 	default:
 		return node.Errorf(node.EINVALID, "Send \"acct\" (such as stall-1@market.example) or \"actor\".")
 	}
+	if f.isBlocked(ctx, actorID) {
+		return node.Errorf(node.EFORBIDDEN, "The organiser has blocked %s.", actorID)
+	}
 	ra, err := f.remoteActor(ctx, actorID, true)
 	if err != nil {
 		f.log.Info("follow: actor unavailable", "actor", actorID, "err", err)

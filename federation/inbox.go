@@ -35,6 +35,9 @@ func (f *Federation) postInbox(c echo.Context, target *actorRef) error {
 		return node.Errorf(node.EUNSUPPORTED, "An inbox takes application/activity+json or application/ld+json.")
 	}
 	limitBy := signatureHost(r.Header.Get("Signature"))
+	if limitBy != "" && f.blocks(ctx).hostBlocked(limitBy) {
+		return node.Errorf(node.EFORBIDDEN, "This market does not take activities from %s.", limitBy)
+	}
 	if limitBy == "" {
 		limitBy = "ip:" + c.RealIP()
 	}
@@ -90,6 +93,9 @@ func (f *Federation) ingest(ctx context.Context, r *http.Request, body []byte) e
 	actorID, typ, id := refOf(m["actor"]), str(m, "type"), str(m, "id")
 	if actorID == "" || typ == "" {
 		return node.Errorf(node.EINVALID, "An activity needs a type and an actor.")
+	}
+	if f.isBlocked(ctx, actorID) {
+		return node.Errorf(node.EFORBIDDEN, "This market does not take activities from %s.", actorID)
 	}
 	if typ == "Delete" && refOf(m["object"]) == actorID {
 		// An account deleted elsewhere: its key is usually gone too. Only

@@ -9,8 +9,10 @@ import (
 )
 
 // onFollow: a remote actor follows a stall, the market or a person here. The
-// follow is stored and accepted at once (TODO(issue 7): let stallholders
-// approve followers by hand); a Follow of something else is ignored.
+// follow is stored and accepted at once, unless it is of a stall that
+// approves its followers by hand and the actor does not follow it yet: then
+// it waits in ap_follow_requests and the stallholders are notified. A Follow
+// of something else is ignored.
 func (f *Federation) onFollow(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsFollow) error {
 	obj := firstObject(a)
 	if obj == nil {
@@ -26,20 +28,13 @@ func (f *Federation) onFollow(ctx context.Context, signer *remoteActor, a vocab.
 	if followID == "" {
 		return node.Errorf(node.EINVALID, "A Follow needs an id.")
 	}
-	acceptID := f.u.activity(newToken())
-	body, err := docBytes(accept(acceptID, target.id, follow(followID, signer.ID, target.id), signer.ID))
-	if err != nil {
-		return err
-	}
-	err = f.db.Write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ap_followers(actor, follower, inbox, shared_inbox, follow_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(actor, follower) DO UPDATE SET inbox = excluded.inbox,
-			shared_inbox = excluded.shared_inbox, follow_id = excluded.follow_id`,
-			target.key, signer.ID, signer.Inbox, signer.SharedInbox, followID, f.now().Unix()); err != nil {
+	if target.approves {
+		if waiting, err := f.requestFollow(ctx, signer, target, followID); err != nil || waiting {
 			return err
 		}
-		return f.enqueueTx(ctx, tx, outgoing{actor: target.key, kind: "accept", activity: acceptID, body: body,
-			inboxes: []string{signer.deliveryInbox()}})
+	}
+	err = f.db.Write(ctx, func(tx *sql.Tx) error {
+		return f.acceptFollowTx(ctx, tx, target.key, target.id, followerOf(signer), followID)
 	})
 	if err != nil {
 		return err
@@ -47,6 +42,36 @@ func (f *Federation) onFollow(ctx context.Context, signer *remoteActor, a vocab.
 	f.kick()
 	f.log.Info("new follower", "actor", target.id, "follower", signer.ID)
 	return nil
+}
+
+// follower is who follows one of our actors, and where to tell them.
+type follower struct{ id, inbox, sharedInbox string }
+
+func followerOf(a *remoteActor) follower { return follower{a.ID, a.Inbox, a.SharedInbox} }
+
+func (fl follower) deliveryInbox() string {
+	if fl.sharedInbox != "" {
+		return fl.sharedInbox
+	}
+	return fl.inbox
+}
+
+// acceptFollowTx stores fl as a follower of the local actor (key, id) and
+// queues an Accept of their Follow. Call kick after the commit.
+func (f *Federation) acceptFollowTx(ctx context.Context, tx *sql.Tx, key, id string, fl follower, followID string) error {
+	acceptID := f.u.activity(newToken())
+	body, err := docBytes(accept(acceptID, id, follow(followID, fl.id, id), fl.id))
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ap_followers(actor, follower, inbox, shared_inbox, follow_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(actor, follower) DO UPDATE SET inbox = excluded.inbox,
+		shared_inbox = excluded.shared_inbox, follow_id = excluded.follow_id`,
+		key, fl.id, fl.inbox, fl.sharedInbox, followID, f.now().Unix()); err != nil {
+		return err
+	}
+	return f.enqueueTx(ctx, tx, outgoing{actor: key, kind: "accept", activity: acceptID, body: body,
+		inboxes: []string{fl.deliveryInbox()}})
 }
 
 // onUndo: a remote actor stops following. Undos of other things (likes,
@@ -75,9 +100,13 @@ func (f *Federation) onUndo(ctx context.Context, signer *remoteActor, a vocab.Ac
 		return nil
 	}
 	return f.db.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM ap_followers WHERE follower = ? AND (follow_id = ? OR actor = ?)`,
-			signer.ID, followID, targetKey)
-		return err
+		for _, table := range []string{"ap_followers", "ap_follow_requests"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE follower = ? AND (follow_id = ? OR actor = ?)`,
+				signer.ID, followID, targetKey); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -138,7 +138,7 @@ func (f *Federation) onAnnounce(ctx context.Context, signer *remoteActor, a voca
 	if err != nil {
 		return node.Errorf(node.EINVALID, "The Note cannot be read: %v.", err)
 	}
-	if !n.Public || n.Reply || n.Actor == "" || !sameHost(n.Actor, n.ID) {
+	if !n.Public || n.Reply || n.Actor == "" || !sameHost(n.Actor, n.ID) || f.isBlocked(ctx, n.Actor) {
 		return nil
 	}
 	n.Via = signer.ID

@@ -306,7 +306,7 @@ func (w *worker) record(ctx context.Context, outs []outcome) {
 // not worth retrying; nor is an address the SSRF guard refuses.
 func permanent(o outcome) bool {
 	if o.err != nil {
-		return isSSRFRefusal(o.err) || strings.Contains(o.err.Error(), "unsupported protocol scheme")
+		return isSSRFRefusal(o.err) || errors.Is(o.err, errBlocked) || strings.Contains(o.err.Error(), "unsupported protocol scheme")
 	}
 	s := o.status
 	return s == http.StatusNotImplemented || (s >= 400 && s < 500 && s != 401 && s != 408 && s != 429)

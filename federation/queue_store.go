@@ -37,16 +37,20 @@ func (f *Federation) enqueueTx(ctx context.Context, tx *sql.Tx, o outgoing) erro
 	return f.addDeliveriesTx(ctx, tx, id, o.inboxes)
 }
 
-// addDeliveriesTx queues outbox row id for each distinct inbox.
+// addDeliveriesTx queues outbox row id for each distinct inbox that is not
+// blocked.
 func (f *Federation) addDeliveriesTx(ctx context.Context, tx *sql.Tx, outboxID int64, inboxes []string) error {
 	now := f.now()
 	for _, inbox := range dedupe(inboxes) {
 		host := hostOf(inbox)
-		if host == "" {
+		if host == "" || f.isBlocked(ctx, inbox) {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO ap_deliveries(outbox_id, inbox, host, next_at_ms, created_at)
-			VALUES (?, ?, ?, ?, ?)`, outboxID, inbox, host, now.UnixMilli(), now.Unix()); err != nil {
+		// Queued already: left alone, unless it failed for good (a pending
+		// Follow sent again): then it starts over.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ap_deliveries(outbox_id, inbox, host, next_at_ms, created_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT(outbox_id, inbox) DO UPDATE SET failed_at = NULL, attempts = 0, lease_ms = 0,
+			next_at_ms = excluded.next_at_ms, last_error = '' WHERE failed_at IS NOT NULL`, outboxID, inbox, host, now.UnixMilli(), now.Unix()); err != nil {
 			return fmt.Errorf("federation: queue delivery: %w", err)
 		}
 	}

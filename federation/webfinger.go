@@ -115,6 +115,9 @@ func (f *Federation) lookupAcct(ctx context.Context, acct string) (string, error
 	if strings.EqualFold(host, f.host) {
 		return "", node.Errorf(node.EINVALID, "%s is on this market; follow it here.", acct)
 	}
+	if f.blocks(ctx).hostBlocked(host) {
+		return "", node.Errorf(node.EFORBIDDEN, "The organiser has blocked %s.", host)
+	}
 	schemes := []string{"https"}
 	if f.cfg.AllowPrivate {
 		schemes = append(schemes, "http")

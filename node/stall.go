@@ -61,10 +61,13 @@ type Stall struct {
 	Alley     AlleyID
 	Spot      *Spot
 	OpenToday bool
-	Holders   []AccountID
-	Photos    []Photo
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// ApproveFollowers: people elsewhere who follow the stall wait until a
+	// stallholder accepts them (manuallyApprovesFollowers).
+	ApproveFollowers bool
+	Holders          []AccountID
+	Photos           []Photo
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // Limits on what people write.

@@ -50,6 +50,9 @@ type StallChange struct {
 	Story     *string
 	Alley     *node.AlleyID
 	OpenToday *bool
+	// ApproveFollowers: followers elsewhere wait for a stallholder's answer.
+	// Turning it off accepts everyone still waiting.
+	ApproveFollowers *bool
 }
 
 // UpdateStall applies ch to stall id as acc.
@@ -71,8 +74,15 @@ func (a *App) UpdateStall(ctx context.Context, acc *node.Account, id node.StallI
 	if ch.OpenToday != nil {
 		s.OpenToday = *ch.OpenToday
 	}
+	wasApproving := s.ApproveFollowers
+	if ch.ApproveFollowers != nil {
+		s.ApproveFollowers = *ch.ApproveFollowers
+	}
 	if err := a.DB.UpdateStall(ctx, s); err != nil {
 		return nil, err
+	}
+	if wasApproving && !s.ApproveFollowers {
+		a.acceptWaitingFollowers(ctx, s)
 	}
 	if s.OpenToday != wasOpen {
 		a.Live.Publish(Ambience, live.NewEvent("stall", map[string]any{

@@ -46,6 +46,7 @@ type stallInput struct {
 	Story     *string         `json:"story"`
 	Alley     json.RawMessage `json:"alley"`
 	OpenToday *bool           `json:"open_today"`
+	Approve   *bool           `json:"approve_followers"`
 	Days      *[]string       `json:"market_days"` // PATCH: the upcoming market days it comes to
 }
 
@@ -53,7 +54,8 @@ func (s *Server) stallJSON(ctx context.Context, st *node.Stall, lang string, wit
 	out := stallJSON{
 		stallRefJSON: stallRefJSON{ID: st.ID, Name: st.Name, URL: s.abs(node.StallPath(st.ID))},
 		Story:        st.Story, StoryHTML: string(s.cfg.Markdown.HTML(st.Story)), Spot: st.Spot, OpenToday: st.OpenToday,
-		Photos: s.photosJSON(st.Photos), CreatedAt: st.CreatedAt, UpdatedAt: st.UpdatedAt, Holders: []string{},
+		ApproveFollowers: st.ApproveFollowers,
+		Photos:           s.photosJSON(st.Photos), CreatedAt: st.CreatedAt, UpdatedAt: st.UpdatedAt, Holders: []string{},
 	}
 	alleys, err := s.app.DB.Alleys(ctx)
 	if err != nil {
@@ -107,6 +109,9 @@ func (s *Server) apiCreateStall(c echo.Context) error {
 	if in.OpenToday != nil {
 		st.OpenToday = *in.OpenToday
 	}
+	if in.Approve != nil {
+		st.ApproveFollowers = *in.Approve
+	}
 	if len(in.Alley) == 0 {
 		return node.Errorf(node.EINVALID, "Choose the stall's \"alley\" (see GET /api/v1/alleys).")
 	}
@@ -155,7 +160,7 @@ func (s *Server) apiUpdateStall(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	ch := app.StallChange{Name: in.Name, Story: in.Story, OpenToday: in.OpenToday}
+	ch := app.StallChange{Name: in.Name, Story: in.Story, OpenToday: in.OpenToday, ApproveFollowers: in.Approve}
 	if len(in.Alley) > 0 {
 		alley, err := s.resolveAlley(ctx, in.Alley)
 		if err != nil {

@@ -60,18 +60,20 @@ type stallRefJSON struct {
 
 type stallJSON struct {
 	stallRefJSON
-	Story     string        `json:"story"`
-	StoryHTML string        `json:"story_html"`
-	Alley     *alleyJSON    `json:"alley"`
-	Spot      *node.Spot    `json:"spot"`
-	OpenToday bool          `json:"open_today"`
-	Holders   []string      `json:"holders"`
-	Photos    []photoJSON   `json:"photos"`
-	Items     []itemJSON    `json:"items,omitempty"`
-	Days      []string      `json:"market_days"` // the upcoming market days it comes to
-	CreatedAt time.Time     `json:"created_at"`
-	UpdatedAt time.Time     `json:"updated_at"`
-	Neighbour *stallRefJSON `json:"-"`
+	Story     string     `json:"story"`
+	StoryHTML string     `json:"story_html"`
+	Alley     *alleyJSON `json:"alley"`
+	Spot      *node.Spot `json:"spot"`
+	OpenToday bool       `json:"open_today"`
+	// ApproveFollowers: followers elsewhere wait for a stallholder's answer.
+	ApproveFollowers bool          `json:"approve_followers"`
+	Holders          []string      `json:"holders"`
+	Photos           []photoJSON   `json:"photos"`
+	Items            []itemJSON    `json:"items,omitempty"`
+	Days             []string      `json:"market_days"` // the upcoming market days it comes to
+	CreatedAt        time.Time     `json:"created_at"`
+	UpdatedAt        time.Time     `json:"updated_at"`
+	Neighbour        *stallRefJSON `json:"-"`
 }
 
 type itemJSON struct {

@@ -256,14 +256,6 @@ func (s *Server) notificationsPage(c echo.Context) error {
 	return s.render(c, http.StatusOK, "notifications", "notify.title", map[string]any{"Notifications": ns})
 }
 
-func (s *Server) moderationPage(c echo.Context) error {
-	rs, err := s.app.Reports(c.Request().Context(), account(c))
-	if err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "moderation", "mod.title", map[string]any{"Reports": rs})
-}
-
 func (s *Server) resolveReportPage(c echo.Context) error {
 	id, err := pathID(c, "report")
 	if err != nil {

@@ -52,6 +52,7 @@ func (s *Server) newStallPage(c echo.Context) error {
 func stallFromForm(c echo.Context, st *node.Stall) {
 	st.Name, st.Story = c.FormValue("name"), c.FormValue("story")
 	st.OpenToday = c.FormValue("open_today") == "1"
+	st.ApproveFollowers = c.FormValue("approve_followers") == "1"
 	if id, err := strconv.ParseInt(c.FormValue("alley"), 10, 64); err == nil {
 		st.Alley = node.AlleyID(id)
 	}
@@ -118,7 +119,7 @@ func (s *Server) updateStall(c echo.Context) error {
 	if _, err := s.app.ValidStallDays(c.Request().Context(), formDays(c)); err != nil {
 		return s.stallForm(c, st, err)
 	}
-	ch := app.StallChange{Name: &st.Name, Story: &st.Story, Alley: &st.Alley, OpenToday: &st.OpenToday}
+	ch := app.StallChange{Name: &st.Name, Story: &st.Story, Alley: &st.Alley, OpenToday: &st.OpenToday, ApproveFollowers: &st.ApproveFollowers}
 	if _, err := s.app.UpdateStall(c.Request().Context(), account(c), st.ID, ch); err != nil {
 		return s.stallForm(c, st, err)
 	}
