@@ -43,6 +43,10 @@ type Config struct {
 	// Workers is how many deliveries run at once (default 16), PerHost how
 	// many of them to one host (default 4).
 	Workers, PerHost int
+	// AuthorizedFetch requires a valid HTTP signature on every GET of our
+	// ActivityStreams documents (Mastodon's secure mode), so blocked servers
+	// cannot read them either.
+	AuthorizedFetch bool
 }
 
 // Federation is the ActivityPub side of a node. Mount adds its routes to the

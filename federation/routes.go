@@ -22,21 +22,22 @@ func (f *Federation) Mount(e *echo.Echo) {
 	e.GET("/.well-known/host-meta", f.getHostMeta)
 	e.GET("/.well-known/nodeinfo", f.getNodeInfoLinks)
 	e.GET("/nodeinfo/2.1", f.getNodeInfo)
-	e.GET("/activities/:token", f.getActivity)
+	g := f.guardFetch // blocks and authorized fetch (authorized_fetch.go)
+	e.GET("/activities/:token", f.getActivity, g)
 	for _, p := range []string{"/market", "/actor", "/users/:name"} {
-		e.GET(p, f.getActor)
-		e.GET(p+"/outbox", f.getOutbox)
-		e.GET(p+"/followers", f.getFollowers)
-		e.GET(p+"/following", f.getFollowing)
+		e.GET(p, f.getActor, g)
+		e.GET(p+"/outbox", f.getOutbox, g)
+		e.GET(p+"/followers", f.getFollowers, g)
+		e.GET(p+"/following", f.getFollowing, g)
 	}
-	e.GET("/stalls/:id/outbox", f.getOutbox)
-	e.GET("/stalls/:id/followers", f.getFollowers)
-	e.GET("/stalls/:id/following", f.getFollowing)
+	e.GET("/stalls/:id/outbox", f.getOutbox, g)
+	e.GET("/stalls/:id/followers", f.getFollowers, g)
+	e.GET("/stalls/:id/following", f.getFollowing, g)
 	e.GET("/api/v1/follows", f.apiFollows)
 	e.POST("/api/v1/follows", f.apiFollow)
 	e.DELETE("/api/v1/follows/:id", f.apiUnfollow)
 	e.GET("/api/v1/timeline", f.apiTimeline)
-	e.GET("/messages/:id", f.getMessage)
+	e.GET("/messages/:id", f.getMessage, g)
 	e.POST("/api/v1/remote/replies", f.apiRemoteReply)
 	e.POST("/api/v1/remote/messages", f.apiRemoteMessage)
 }
@@ -68,6 +69,9 @@ func (f *Federation) intercept(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Response().Header().Add("Vary", "Accept") // the HTML page too: caches must keep both apart
 			if !wantsAS(r.Header.Get("Accept")) {
 				break
+			}
+			if err := f.checkFetch(c, false); err != nil {
+				return f.answer(c, err)
 			}
 			switch {
 			case p == "/":

@@ -115,18 +115,19 @@ func TestTwoMarketsApproveAndBlock(t *testing.T) {
 	if c := a.count(`SELECT count(*) FROM messages WHERE body LIKE '%Still there%'`); c != 0 {
 		t.Fatalf("a blocked server's question arrived")
 	}
-	// B still thinks it follows (A told it nothing); ajie unfollows and asks
-	// again: both are refused at A's inbox.
+	// B still thinks it follows (A told it nothing); ajie unfollows (the
+	// Undo is refused at A's inbox) and asks again: B cannot even read the
+	// stall's actor any more (A refuses GETs signed on a blocked server).
 	if r := b.call("DELETE", fmt.Sprintf("/api/v1/follows/%d", followID), "ajie", ""); r.Status != 204 {
 		t.Fatalf("unfollow = %d %s", r.Status, r.Body)
 	}
-	if r := b.call("POST", "/api/v1/follows", "ajie", fmt.Sprintf(`{"acct":%q}`, stallAcct)); r.Status != 201 || r.JSON(t)["state"] != "pending" {
+	waitForIn(t, 20*time.Second, "B's Undo to be refused", func() bool {
+		return b.count(`SELECT count(*) FROM ap_deliveries d JOIN ap_outbox o ON o.id = d.outbox_id
+			WHERE o.kind = 'undo' AND d.failed_at IS NOT NULL AND d.last_error = 'HTTP 403'`) == 1
+	})
+	if r := b.call("POST", "/api/v1/follows", "ajie", fmt.Sprintf(`{"acct":%q}`, stallAcct)); r.Status != 404 {
 		t.Fatalf("follow from a blocked server = %d %s", r.Status, r.Body)
 	}
-	waitForIn(t, 20*time.Second, "B's Follow to be refused", func() bool {
-		return b.count(`SELECT count(*) FROM ap_deliveries d JOIN ap_outbox o ON o.id = d.outbox_id
-			WHERE o.kind = 'follow' AND d.failed_at IS NOT NULL AND d.last_error = 'HTTP 403'`) == 1
-	})
 	if c := a.count(`SELECT count(*) FROM ap_follow_requests`) + a.count(`SELECT count(*) FROM ap_followers`); c != 0 {
 		t.Fatalf("a blocked server's follow arrived")
 	}
@@ -146,10 +147,56 @@ func TestTwoMarketsApproveAndBlock(t *testing.T) {
 	if r := a.call("DELETE", fmt.Sprintf("/api/v1/admin/blocks/%d", int(blocks[0].(map[string]any)["id"].(float64))), "mei", ""); r.Status != 204 {
 		t.Fatalf("unblock = %d %s", r.Status, r.Body)
 	}
-	if r := b.call("POST", "/api/v1/follows", "ajie", fmt.Sprintf(`{"acct":%q}`, stallAcct)); r.Status != 200 {
+	if r := b.call("POST", "/api/v1/follows", "ajie", fmt.Sprintf(`{"acct":%q}`, stallAcct)); r.Status != 201 {
 		t.Fatalf("follow after the block = %d %s", r.Status, r.Body)
 	}
 	waitForIn(t, 20*time.Second, "the new request", func() bool {
 		return len(a.call("GET", "/api/v1/follow-requests", "wang", "").JSON(t)["follow_requests"].([]any)) == 1
+	})
+}
+
+// Two markets in authorized-fetch (secure) mode still federate: every fetch
+// between them is signed and verified, and only the instance actor is
+// readable without a signature.
+func TestTwoMarketsInSecureMode(t *testing.T) {
+	secure := []string{"--authorized-fetch"}
+	a := newFedNodeWith(t, secure, "mei:organiser", "wang:stallholder")
+	b := newFedNodeWith(t, secure, "ajie:resident")
+	if r := a.call("POST", "/api/v1/alleys", "mei", `{"slug":"vintage","name":{"en":"Vintage"}}`); r.Status != 201 {
+		t.Fatalf("alley: %d %s", r.Status, r.Body)
+	}
+	r := a.call("POST", "/api/v1/stalls", "wang", `{"name":"Old Wang's Bicycles","alley":"vintage"}`)
+	if r.Status != 201 {
+		t.Fatalf("stall: %d %s", r.Status, r.Body)
+	}
+	stallID := int(r.JSON(t)["id"].(float64))
+	if doc := a.c.do("GET", fmt.Sprintf("/stalls/%d", stallID), nil, "Accept", asAccept); doc.Status != 401 {
+		t.Fatalf("unsigned fetch of the stall = %d %s", doc.Status, doc.Body)
+	}
+	if doc := a.c.do("GET", "/actor", nil, "Accept", asAccept); doc.Status != 200 {
+		t.Fatalf("unsigned fetch of the instance actor = %d", doc.Status)
+	}
+	if page := a.c.get(fmt.Sprintf("/stalls/%d", stallID)); page.Status != 200 {
+		t.Fatalf("the stall's page = %d", page.Status)
+	}
+	r = b.call("POST", "/api/v1/follows", "ajie", fmt.Sprintf(`{"acct":"stall-%d@%s"}`, stallID, a.host()))
+	if r.Status != 201 || r.JSON(t)["state"] != "accepted" {
+		t.Fatalf("follow = %d %s", r.Status, r.Body)
+	}
+	it := a.call("POST", fmt.Sprintf("/api/v1/stalls/%d/items", stallID), "wang", `{"title":"Brass bell","price":{"kind":"free"},"quantity":1}`)
+	if it.Status != 201 {
+		t.Fatalf("item = %d %s", it.Status, it.Body)
+	}
+	waitForIn(t, 30*time.Second, "the item in B's timeline", func() bool {
+		names, _ := b.timeline("ajie")
+		return len(names) == 1 && names[0] == "Brass bell"
+	})
+	// B asks on the item: B fetches the Note (signed), A takes the question.
+	q := b.call("POST", "/api/v1/remote/replies", "ajie", fmt.Sprintf(`{"in_reply_to":%q,"body":"Does it ring?"}`, it.JSON(t)["url"]))
+	if q.Status != 201 {
+		t.Fatalf("question = %d %s", q.Status, q.Body)
+	}
+	waitForIn(t, 30*time.Second, "the question at A", func() bool {
+		return a.count(`SELECT count(*) FROM messages WHERE body LIKE '%Does it ring%'`) == 1
 	})
 }

@@ -20,6 +20,7 @@ type fedNode struct {
 	n      *testNode
 	c      *client
 	tokens map[string]string
+	flags  []string // more flags for serve
 }
 
 func freeAddr(t *testing.T) string {
@@ -33,7 +34,13 @@ func freeAddr(t *testing.T) string {
 
 func newFedNode(t *testing.T, users ...string) *fedNode {
 	t.Helper()
-	f := &fedNode{t: t, dir: t.TempDir(), addr: freeAddr(t), tokens: map[string]string{}}
+	return newFedNodeWith(t, nil, users...)
+}
+
+// newFedNodeWith starts a node with more serve flags.
+func newFedNodeWith(t *testing.T, flags []string, users ...string) *fedNode {
+	t.Helper()
+	f := &fedNode{t: t, dir: t.TempDir(), addr: freeAddr(t), tokens: map[string]string{}, flags: flags}
 	for _, u := range users {
 		name, role, _ := strings.Cut(u, ":")
 		if _, e, err := runCmd(t, "a long secret phrase\n", "user", "add", name, "--role", role, "--data", f.dir); err != nil {
@@ -53,7 +60,7 @@ func newFedNode(t *testing.T, users ...string) *fedNode {
 }
 
 func (f *fedNode) start() {
-	f.n = startNode(f.t, f.dir, "--allow-private-networks", "--addr", f.addr)
+	f.n = startNode(f.t, f.dir, append([]string{"--allow-private-networks", "--addr", f.addr}, f.flags...)...)
 	f.c = newClient(f.t, f.n.URL)
 }
 

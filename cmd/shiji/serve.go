@@ -43,6 +43,7 @@ Environment (flags win):
   SHIJI_THEME       theme name (default "default"); files in DATA/themes/THEME/ override it
   SHIJI_TRUST_PROXY set to 1 when behind a reverse proxy on loopback/private addresses
   SHIJI_ALLOW_PRIVATE_NETWORKS set to 1 to federate with nodes on loopback/private addresses (tests, a LAN)
+  SHIJI_AUTHORIZED_FETCH set to 1 to serve ActivityPub documents to signed requests only (Mastodon's secure mode)
   SHIJI_LOG_LEVEL   debug, info, warn or error (default info)
   SHIJI_TRADE_GRACE how long after its market day closes an uncollected reservation expires (default 24h)
 `
@@ -52,6 +53,7 @@ type serveConfig struct {
 	tlsCert, tlsKey                         string
 	tradeGrace                              time.Duration
 	demo, trustProxy, allowPrivate          bool
+	authorizedFetch                         bool
 }
 
 func serve(ctx context.Context, args []string, e env) error {
@@ -67,6 +69,7 @@ func serve(ctx context.Context, args []string, e env) error {
 	fs.DurationVar(&cfg.tradeGrace, "trade-grace", 0, "how long after its market day closes an uncollected reservation expires (env SHIJI_TRADE_GRACE, default 24h)")
 	fs.BoolVar(&cfg.trustProxy, "trust-proxy", false, "take the client IP from X-Forwarded-For set by a local proxy (env SHIJI_TRUST_PROXY=1)")
 	fs.BoolVar(&cfg.allowPrivate, "allow-private-networks", false, "fetch from and deliver to loopback/private addresses (env SHIJI_ALLOW_PRIVATE_NETWORKS=1)")
+	fs.BoolVar(&cfg.authorizedFetch, "authorized-fetch", false, "serve ActivityPub documents to signed requests only, as Mastodon's secure mode (env SHIJI_AUTHORIZED_FETCH=1)")
 	if err := parseFlags(fs, args, e, serveUsage); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -91,6 +94,7 @@ func serve(ctx context.Context, args []string, e env) error {
 	}
 	cfg.trustProxy = cfg.trustProxy || e.getenv("SHIJI_TRUST_PROXY") == "1"
 	cfg.allowPrivate = cfg.allowPrivate || e.getenv("SHIJI_ALLOW_PRIVATE_NETWORKS") == "1"
+	cfg.authorizedFetch = cfg.authorizedFetch || e.getenv("SHIJI_AUTHORIZED_FETCH") == "1"
 	cfg.logLevel = firstNonEmpty(e.getenv("SHIJI_LOG_LEVEL"), "info")
 	if v := e.getenv("SHIJI_TRADE_GRACE"); v != "" && cfg.tradeGrace == 0 {
 		d, err := time.ParseDuration(v)
@@ -166,7 +170,8 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	if cfg.tradeGrace > 0 {
 		a.TradeGrace = cfg.tradeGrace
 	}
-	fed, err := federation.New(federation.Config{App: a, BaseURL: baseURL, Logger: logger, AllowPrivate: cfg.allowPrivate, Version: version})
+	fed, err := federation.New(federation.Config{App: a, BaseURL: baseURL, Logger: logger, AllowPrivate: cfg.allowPrivate,
+		AuthorizedFetch: cfg.authorizedFetch, Version: version})
 	if err != nil {
 		return err
 	}
