@@ -199,6 +199,7 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 		func(ctx context.Context, a vocab.ActivityStreamsAnnounce) error {
 			return handled(f.onAnnounce(ctx, signer, a, raw))
 		},
+		func(ctx context.Context, a vocab.ActivityStreamsLike) error { return handled(f.onLike(ctx, signer, a)) },
 	)
 	if err != nil {
 		return err

@@ -94,8 +94,23 @@ func (f *Federation) onUndo(ctx context.Context, signer *remoteActor, a vocab.Ac
 				targetKey = t.key
 			}
 		}
+	case obj.IsActivityStreamsLike():
+		l := obj.GetActivityStreamsLike()
+		if p := l.GetActivityStreamsActor(); p != nil && p.Len() > 0 && iriOf(p.Begin()) != signer.ID {
+			return node.Errorf(node.EUNAUTHORIZED, "Only who liked it can undo a Like.")
+		}
+		return f.unreact(ctx, signer, "like", idOf(l), iriOfFirst(l))
+	case obj.IsActivityStreamsAnnounce():
+		an := obj.GetActivityStreamsAnnounce()
+		if p := an.GetActivityStreamsActor(); p != nil && p.Len() > 0 && iriOf(p.Begin()) != signer.ID {
+			return node.Errorf(node.EUNAUTHORIZED, "Only who boosted it can undo a boost.")
+		}
+		return f.unreact(ctx, signer, "announce", idOf(an), iriOfFirst(an))
 	case obj.IsIRI():
 		followID = obj.GetIRI().String()
+		if err := f.unreact(ctx, signer, "", followID, ""); err != nil { // an Undo naming a Like or boost
+			return err
+		}
 	default:
 		return nil
 	}

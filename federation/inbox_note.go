@@ -80,7 +80,7 @@ func (f *Federation) onDelete(ctx context.Context, signer *remoteActor, a vocab.
 				return err
 			}
 			for _, q := range []string{`DELETE FROM ap_notes WHERE actor = ?1 OR via = ?1`, `DELETE FROM ap_followers WHERE follower = ?1`,
-				`DELETE FROM ap_following WHERE actor = ?1`, `DELETE FROM ap_actors WHERE id = ?1`} {
+				`DELETE FROM ap_following WHERE actor = ?1`, `DELETE FROM ap_actors WHERE id = ?1`, `DELETE FROM ap_reactions WHERE actor = ?1`} {
 				if _, err := tx.ExecContext(ctx, q, id); err != nil {
 					return err
 				}
@@ -104,6 +104,9 @@ func (f *Federation) onAnnounce(ctx context.Context, signer *remoteActor, a voca
 	obj := firstObject(a)
 	if obj == nil {
 		return nil
+	}
+	if ours, err := f.react(ctx, signer, "announce", idOf(a), iriOf(obj)); ours || err != nil {
+		return err // a boost of one of our items: counted
 	}
 	if ok, err := f.followedHere(ctx, signer.ID); err != nil || !ok {
 		return err

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"database/sql"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -199,4 +201,37 @@ func TestTwoMarketsInSecureMode(t *testing.T) {
 	waitForIn(t, 30*time.Second, "the question at A", func() bool {
 		return a.count(`SELECT count(*) FROM messages WHERE body LIKE '%Does it ring%'`) == 1
 	})
+}
+
+// Likes and boosts from elsewhere show on the item's page and in its JSON.
+func TestItemShowsLikesAndBoosts(t *testing.T) {
+	a := newFedNode(t, "mei:organiser", "wang:stallholder")
+	if r := a.call("POST", "/api/v1/alleys", "mei", `{"slug":"vintage","name":{"en":"Vintage"}}`); r.Status != 201 {
+		t.Fatalf("alley: %d %s", r.Status, r.Body)
+	}
+	st := a.call("POST", "/api/v1/stalls", "wang", `{"name":"Bikes","alley":"vintage"}`)
+	it := a.call("POST", fmt.Sprintf("/api/v1/stalls/%d/items", int(st.JSON(t)["id"].(float64))), "wang", `{"title":"Bell","price":{"kind":"free"},"quantity":1}`)
+	if it.Status != 201 {
+		t.Fatalf("item = %d %s", it.Status, it.Body)
+	}
+	id := int(it.JSON(t)["id"].(float64))
+	if mustContainNot := a.c.get(fmt.Sprintf("/items/%d", id)).Body; strings.Contains(mustContainNot, "♥") {
+		t.Fatalf("an item nobody liked shows likes")
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(a.dir, "shiji.db")+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i, kind := range []string{"like", "like", "announce"} {
+		if _, err := db.Exec(`INSERT INTO ap_reactions(item_id, actor, kind, activity, created_at) VALUES (?, ?, ?, ?, 0)`,
+			id, fmt.Sprintf("https://x.test/users/%d", i), kind, fmt.Sprintf("https://x.test/a/%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := a.call("GET", fmt.Sprintf("/api/v1/items/%d", id), "", "")
+	if fv, _ := r.JSON(t)["fediverse"].(map[string]any); fv["likes"] != 2.0 || fv["boosts"] != 1.0 {
+		t.Fatalf("item JSON fediverse = %v", r.JSON(t)["fediverse"])
+	}
+	mustContain(t, "item page", a.c.get(fmt.Sprintf("/items/%d", id)).Body, "♥ 2 · ↻ 1")
 }

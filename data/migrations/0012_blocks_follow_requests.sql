@@ -34,3 +34,16 @@ CREATE TABLE ap_follow_requests (
 	created_at   INTEGER NOT NULL,
 	UNIQUE (actor, follower)
 );
+
+-- Likes and boosts (Announce) of our items from the fediverse, counted on
+-- the item. activity is the Like's or Announce's id (an Undo names it).
+CREATE TABLE ap_reactions (
+	item_id    INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+	actor      TEXT NOT NULL,
+	kind       TEXT NOT NULL CHECK (kind IN ('like', 'announce')),
+	activity   TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	PRIMARY KEY (item_id, actor, kind)
+) WITHOUT ROWID;
+CREATE INDEX ap_reactions_activity ON ap_reactions(activity);
+CREATE INDEX ap_reactions_actor ON ap_reactions(actor);

@@ -95,7 +95,13 @@ func (s *Server) apiItem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.itemJSON(it, true))
+	out := s.itemJSON(it, true)
+	var r reactionsJSON
+	if r.Likes, r.Boosts, err = s.app.DB.Reactions(c.Request().Context(), it.ID); err != nil {
+		return err
+	}
+	out.Fediverse = &r
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) apiUpdateItem(c echo.Context) error {

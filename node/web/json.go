@@ -95,6 +95,13 @@ type itemJSON struct {
 	// the market day the stall brings it on ("" = whenever it comes).
 	Available *int   `json:"available,omitempty"`
 	BringOn   string `json:"bring_on,omitempty"`
+	// With the full item: likes and boosts from other servers.
+	Fediverse *reactionsJSON `json:"fediverse,omitempty"`
+}
+
+type reactionsJSON struct {
+	Likes  int `json:"likes"`
+	Boosts int `json:"boosts"`
 }
 
 // itemJSON renders an item; full adds the story and its HTML.

@@ -197,6 +197,8 @@ type itemPageData struct {
 	BringOn  *node.MarketDay // the day the stall brings it, if it says
 	Reserve  *reserveForm    // for a signed-in resident, when the stall comes on some day
 	MyTrades []*node.Trade   // the viewer's trades of this item, or all of them for its stall
+	// Likes and Boosts: from people on other servers (the fediverse).
+	Likes, Boosts int
 }
 
 func (s *Server) itemPage(c echo.Context) error {
@@ -224,6 +226,9 @@ func (s *Server) renderItem(c echo.Context, status int, form *reserveForm, chose
 		return err
 	}
 	d := itemPageData{Item: it, Story: s.cfg.Markdown.HTML(it.Story), CanEdit: st.CanEdit(account(c)), Thread: thread}
+	if d.Likes, d.Boosts, err = s.app.DB.Reactions(ctx, it.ID); err != nil {
+		return err
+	}
 	days, err := s.app.StallDays(ctx, st.ID)
 	if err != nil {
 		return err
