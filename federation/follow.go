@@ -38,12 +38,10 @@ type followJSON struct {
 }
 
 // apiFollow: POST /api/v1/follows {"acct":"stall-1@market.example"} (or
-// {"actor":"https://…"}) makes the signed-in account follow a remote actor:
-// WebFinger, a signed fetch of the actor, a Follow from the account's Person,
-// then up to five seconds' wait for the Accept. 201 with the follow (state
-// pending or accepted); 200 when it already existed.
+// {"actor":"https://…"}) makes the signed-in account follow a remote actor
+// (Follow). 201 with the follow (state pending or accepted); 200 when it
+// already existed.
 func (f *Federation) apiFollow(c echo.Context) error {
-	ctx := c.Request().Context()
 	acc := account(c)
 	if acc == nil {
 		return node.Errorf(node.EUNAUTHORIZED, "Please log in first.")
@@ -55,30 +53,54 @@ func (f *Federation) apiFollow(c echo.Context) error {
 	if err := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 64<<10)).Decode(&in); err != nil {
 		return node.Errorf(node.EINVALID, "Send a JSON object such as {\"acct\": \"stall-1@market.example\"}.")
 	}
-	actorID := strings.TrimSpace(in.Actor)
+	address := strings.TrimSpace(in.Actor)
+	if address != "" && !strings.HasPrefix(address, "https://") && !strings.HasPrefix(address, "http://") {
+		return node.Errorf(node.EINVALID, "\"actor\" must be an http(s) URL.")
+	}
+	if address == "" {
+		address = strings.TrimSpace(in.Acct)
+	}
+	fl, created, err := f.Follow(c.Request().Context(), acc, address)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return c.JSON(status, toFollowJSON(fl))
+}
+
+// Follow makes acc follow a remote actor, by its address (name@host) or
+// its actor URL: WebFinger, a signed fetch of the actor, a Follow from the
+// account's Person, then up to five seconds' wait for the Accept. created is
+// false when the follow already existed (a pending one is sent again)
+// (app.Fediverse).
+func (f *Federation) Follow(ctx context.Context, acc *node.Account, address string) (*node.RemoteFollow, bool, error) {
+	if acc == nil {
+		return nil, false, node.Errorf(node.EUNAUTHORIZED, "Please log in first.")
+	}
+	actorID := strings.TrimSpace(address)
 	switch {
-	case actorID != "":
-		if !strings.HasPrefix(actorID, "https://") && !strings.HasPrefix(actorID, "http://") {
-			return node.Errorf(node.EINVALID, "\"actor\" must be an http(s) URL.")
-		}
+	case actorID == "":
+		return nil, false, node.Errorf(node.EINVALID, "Give an address such as stall-1@market.example, or an actor's URL.")
+	case strings.HasPrefix(actorID, "https://") || strings.HasPrefix(actorID, "http://"):
 		if f.u.localPath(actorID) != "" {
-			return node.Errorf(node.EINVALID, "That actor is on this market.")
-		}
-	case strings.TrimSpace(in.Acct) != "":
-		var err error
-		if actorID, err = f.lookupAcct(ctx, in.Acct); err != nil {
-			return err
+			return nil, false, node.Errorf(node.EINVALID, "That actor is on this market.")
 		}
 	default:
-		return node.Errorf(node.EINVALID, "Send \"acct\" (such as stall-1@market.example) or \"actor\".")
+		var err error
+		if actorID, err = f.lookupAcct(ctx, actorID); err != nil {
+			return nil, false, err
+		}
 	}
 	if f.isBlocked(ctx, actorID) {
-		return node.Errorf(node.EFORBIDDEN, "The organiser has blocked %s.", actorID)
+		return nil, false, node.Errorf(node.EFORBIDDEN, "The organiser has blocked %s.", actorID)
 	}
 	ra, err := f.remoteActor(ctx, actorID, true)
 	if err != nil {
 		f.log.Info("follow: actor unavailable", "actor", actorID, "err", err)
-		return node.Errorf(node.ENOTFOUND, "Cannot fetch the actor %s.", actorID)
+		return nil, false, node.Errorf(node.ENOTFOUND, "Cannot fetch the actor %s.", actorID)
 	}
 	person := f.u.person(acc.Name)
 	var rowID int64
@@ -115,22 +137,15 @@ func (f *Federation) apiFollow(c echo.Context) error {
 			inboxes: []string{ra.Inbox}})
 	})
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	f.kick()
-	out, err := f.waitAccepted(ctx, acc.ID, rowID)
-	if err != nil {
-		return err
-	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	return c.JSON(status, out)
+	fl, err := f.waitAccepted(ctx, acc.ID, rowID)
+	return fl, created, err
 }
 
 // waitAccepted waits (a while) for the follow to be accepted, then returns it.
-func (f *Federation) waitAccepted(ctx context.Context, acc node.AccountID, id int64) (*followJSON, error) {
+func (f *Federation) waitAccepted(ctx context.Context, acc node.AccountID, id int64) (*node.RemoteFollow, error) {
 	deadline := time.Now().Add(followWait)
 	for {
 		list, err := f.follows(ctx, acc, id)
@@ -141,18 +156,24 @@ func (f *Federation) waitAccepted(ctx context.Context, acc node.AccountID, id in
 			return nil, node.Errorf(node.ECONFLICT, "The follow was rejected.")
 		}
 		if list[0].State == "accepted" || time.Now().After(deadline) {
-			return &list[0], nil
+			return list[0], nil
 		}
 		select {
 		case <-ctx.Done():
-			return &list[0], nil
+			return list[0], nil
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
 
+// Follows lists acc's follows of remote actors, newest first
+// (app.Fediverse).
+func (f *Federation) Follows(ctx context.Context, acc node.AccountID) ([]*node.RemoteFollow, error) {
+	return f.follows(ctx, acc, 0)
+}
+
 // follows lists acc's follows (only id when id != 0), newest first.
-func (f *Federation) follows(ctx context.Context, acc node.AccountID, id int64) ([]followJSON, error) {
+func (f *Federation) follows(ctx context.Context, acc node.AccountID, id int64) ([]*node.RemoteFollow, error) {
 	rows, err := f.db.Read().QueryContext(ctx, `SELECT fo.id, fo.actor, fo.state, fo.created_at, coalesce(a.preferred_username, ''),
 		coalesce(a.name, ''), coalesce(a.url, ''), coalesce(a.icon, ''), coalesce(a.type, '')
 		FROM ap_following fo LEFT JOIN ap_actors a ON a.id = fo.actor
@@ -161,20 +182,21 @@ func (f *Federation) follows(ctx context.Context, acc node.AccountID, id int64) 
 		return nil, err
 	}
 	defer rows.Close()
-	out := []followJSON{}
+	out := []*node.RemoteFollow{}
 	for rows.Next() {
-		var fj followJSON
+		var fl node.RemoteFollow
 		var created int64
 		var user string
-		if err := rows.Scan(&fj.ID, &fj.Actor, &fj.State, &created, &user, &fj.Name, &fj.URL, &fj.Icon, &fj.Type); err != nil {
+		a := &fl.Actor
+		if err := rows.Scan(&fl.ID, &a.ID, &fl.State, &created, &user, &a.Name, &a.URL, &a.Icon, &a.Type); err != nil {
 			return nil, err
 		}
-		fj.CreatedAt = time.Unix(created, 0).UTC()
-		fj.Acct = acctOf(&remoteActor{ID: fj.Actor, PreferredUsername: user})
-		if fj.URL == "" {
-			fj.URL = fj.Actor
+		fl.CreatedAt = time.Unix(created, 0).UTC()
+		a.Acct = acctOf(&remoteActor{ID: a.ID, PreferredUsername: user})
+		if a.URL == "" {
+			a.URL = a.ID
 		}
-		out = append(out, fj)
+		out = append(out, &fl)
 	}
 	return out, rows.Err()
 }
@@ -185,26 +207,37 @@ func (f *Federation) apiFollows(c echo.Context) error {
 	if acc == nil {
 		return node.Errorf(node.EUNAUTHORIZED, "Please log in first.")
 	}
-	list, err := f.follows(c.Request().Context(), acc.ID, 0)
+	list, err := f.Follows(c.Request().Context(), acc.ID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"follows": list})
+	out := make([]followJSON, 0, len(list))
+	for _, fl := range list {
+		out = append(out, toFollowJSON(fl))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"follows": out})
 }
 
 // apiUnfollow: DELETE /api/v1/follows/ID stops following and sends an Undo
 // of the Follow. 204; ENOTFOUND for someone else's or an unknown follow.
 func (f *Federation) apiUnfollow(c echo.Context) error {
-	ctx := c.Request().Context()
-	acc := account(c)
-	if acc == nil {
-		return node.Errorf(node.EUNAUTHORIZED, "Please log in first.")
-	}
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
 		return node.Errorf(node.ENOTFOUND, "No such follow.")
 	}
-	err = f.db.Write(ctx, func(tx *sql.Tx) error {
+	if err := f.Unfollow(c.Request().Context(), account(c), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// Unfollow stops acc's follow id and sends an Undo of the Follow; ENOTFOUND
+// for someone else's or an unknown follow (app.Fediverse).
+func (f *Federation) Unfollow(ctx context.Context, acc *node.Account, id int64) error {
+	if acc == nil {
+		return node.Errorf(node.EUNAUTHORIZED, "Please log in first.")
+	}
+	err := f.db.Write(ctx, func(tx *sql.Tx) error {
 		var actor, followID string
 		err := tx.QueryRowContext(ctx, `SELECT actor, follow_id FROM ap_following WHERE id = ? AND account_id = ?`, id, acc.ID).Scan(&actor, &followID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -216,7 +249,9 @@ func (f *Federation) apiUnfollow(c echo.Context) error {
 			return err
 		}
 		var inbox string
-		if err := tx.QueryRowContext(ctx, `SELECT inbox FROM ap_actors WHERE id = ?`, actor).Scan(&inbox); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT inbox FROM ap_actors WHERE id = ?`, actor).Scan(&inbox); errors.Is(err, sql.ErrNoRows) {
+			return nil // forgotten (purged): nowhere to send the Undo
+		} else if err != nil {
 			return err
 		}
 		person := f.u.person(acc.Name)
@@ -231,5 +266,11 @@ func (f *Federation) apiUnfollow(c echo.Context) error {
 		return err
 	}
 	f.kick()
-	return c.NoContent(http.StatusNoContent)
+	return nil
+}
+
+// toFollowJSON is a follow as the API shows it.
+func toFollowJSON(fl *node.RemoteFollow) followJSON {
+	return followJSON{ID: fl.ID, Actor: fl.Actor.ID, Acct: fl.Actor.Acct, Name: fl.Actor.Name, URL: fl.Actor.URL,
+		Icon: fl.Actor.Icon, Type: fl.Actor.Type, State: fl.State, CreatedAt: fl.CreatedAt}
 }

@@ -96,3 +96,43 @@ func DomainBlocked(domain, host string) bool {
 	host = strings.Trim(host, "[]")
 	return host == domain || strings.HasSuffix(host, "."+domain)
 }
+
+// RemoteActor is an actor on another server as people here see it.
+type RemoteActor struct {
+	ID   string // its IRI
+	Acct string // name@host, when known
+	Name string
+	URL  string // its profile page (its IRI when it has none)
+	Icon string
+	Type string // Person, Organization (a shiji stall), Group (a market) …
+}
+
+// RemoteFollow is a local account's follow of a remote actor.
+type RemoteFollow struct {
+	ID        int64
+	Actor     RemoteActor
+	State     string // pending or accepted
+	CreatedAt time.Time
+}
+
+// RemoteImage is a picture of a remote note.
+type RemoteImage struct {
+	URL, MediaType, Alt string
+	Width, Height       int
+}
+
+// RemotePrice is the price of a remote item (from its FEP-0837 Proposal).
+type RemotePrice struct{ Amount, Currency string }
+
+// RemoteNote is a public note (another market's item, a post) in a home
+// timeline.
+type RemoteNote struct {
+	ID, URL, Name      string
+	Content            string // sanitised HTML
+	Images             []RemoteImage
+	Tags               []string
+	Price              *RemotePrice
+	Published, Updated time.Time
+	Actor              RemoteActor
+	Via                *RemoteActor // the market that announced it, if any
+}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/shiji-market/shiji/node"
@@ -29,6 +30,16 @@ type Fediverse interface {
 	// AcceptWaiting accepts every follow request of the stall (errors are
 	// logged: it must not fail the stallholder's change).
 	AcceptWaiting(ctx context.Context, stall node.StallID)
+
+	// Follow makes acc follow a remote actor by its address (name@host) or
+	// actor URL; created is false when the follow existed.
+	Follow(ctx context.Context, acc *node.Account, address string) (f *node.RemoteFollow, created bool, err error)
+	Follows(ctx context.Context, acc node.AccountID) ([]*node.RemoteFollow, error)
+	Unfollow(ctx context.Context, acc *node.Account, id int64) error
+	// Timeline is the notes of the actors acc follows (and of those their
+	// followed markets announce) published before before (zero: now), newest
+	// first.
+	Timeline(ctx context.Context, acc node.AccountID, before time.Time, limit int) ([]*node.RemoteNote, error)
 }
 
 // fediverse returns the federation layer's controls, or EUNSUPPORTED.
@@ -165,4 +176,57 @@ func (a *App) acceptWaitingFollowers(ctx context.Context, s *node.Stall) {
 	if fv, ok := a.Fed.(Fediverse); ok {
 		fv.AcceptWaiting(context.WithoutCancel(ctx), s.ID)
 	}
+}
+
+// FollowRemote makes acc follow a stall, market or person on another server
+// by its address (stall-1@market.example) or actor URL.
+func (a *App) FollowRemote(ctx context.Context, acc *node.Account, address string) (*node.RemoteFollow, bool, error) {
+	if acc == nil {
+		return nil, false, node.Errorf(node.EUNAUTHORIZED, "Please log in first.")
+	}
+	fv, err := a.fediverse()
+	if err != nil {
+		return nil, false, err
+	}
+	return fv.Follow(ctx, acc, address)
+}
+
+// RemoteFollows lists acc's follows of actors elsewhere, newest first.
+func (a *App) RemoteFollows(ctx context.Context, acc *node.Account) ([]*node.RemoteFollow, error) {
+	if acc == nil {
+		return nil, node.Errorf(node.EUNAUTHORIZED, "Please log in first.")
+	}
+	fv, err := a.fediverse()
+	if err != nil {
+		return nil, err
+	}
+	return fv.Follows(ctx, acc.ID)
+}
+
+// UnfollowRemote stops one of acc's follows.
+func (a *App) UnfollowRemote(ctx context.Context, acc *node.Account, id int64) error {
+	if acc == nil {
+		return node.Errorf(node.EUNAUTHORIZED, "Please log in first.")
+	}
+	fv, err := a.fediverse()
+	if err != nil {
+		return err
+	}
+	return fv.Unfollow(ctx, acc, id)
+}
+
+// WorldTimeline is acc's home timeline of the world market: what the stalls,
+// markets and people it follows elsewhere show, newest first.
+func (a *App) WorldTimeline(ctx context.Context, acc *node.Account, before time.Time, limit int) ([]*node.RemoteNote, error) {
+	if acc == nil {
+		return nil, node.Errorf(node.EUNAUTHORIZED, "Please log in first.")
+	}
+	if limit < 1 || limit > 100 {
+		return nil, node.Errorf(node.EINVALID, "Show 1 to 100 notes at a time.")
+	}
+	fv, err := a.fediverse()
+	if err != nil {
+		return nil, err
+	}
+	return fv.Timeline(ctx, acc.ID, before, limit)
 }

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The world market page (/world) on two markets: B's resident follows a
+// stall of A by its address from the page, A's new item (with its price)
+// shows there, a bad address is refused with what was typed kept, and the
+// unfollow button stops it.
+func TestWorldMarketPage(t *testing.T) {
+	a := newFedNode(t, "mei:organiser", "wang:stallholder")
+	b := newFedNode(t, "ajie:resident")
+	if r := a.call("POST", "/api/v1/alleys", "mei", `{"slug":"vintage","name":{"en":"Vintage"}}`); r.Status != 201 {
+		t.Fatalf("alley: %d %s", r.Status, r.Body)
+	}
+	st := a.call("POST", "/api/v1/stalls", "wang", `{"name":"Old Wang's Bicycles","alley":"vintage"}`)
+	stallID := int(st.JSON(t)["id"].(float64))
+	ajie := webLogIn(t, b.n.URL, "ajie")
+	page := ajie.get("/world")
+	if page.Status != 200 {
+		t.Fatalf("world page = %d", page.Status)
+	}
+	mustContain(t, "empty world page", page.Body, "World market", "Nothing here yet", `action="/world/follow"`)
+	if anon := newClient(t, b.n.URL).get("/world"); anon.Status != 303 && anon.Status != 401 {
+		t.Fatalf("world page for nobody = %d", anon.Status)
+	}
+
+	// A bad address: refused, kept, nothing followed.
+	r := ajie.postForm("/world", "/world/follow", url.Values{"address": {"not an address"}})
+	if r.Status != 422 {
+		t.Fatalf("bad address = %d", r.Status)
+	}
+	mustContain(t, "refused follow", r.Body, `value="not an address"`, "is not an address")
+	r = ajie.postForm("/world", "/world/follow", url.Values{"address": {"nobody@" + a.host()}})
+	if r.Status != 404 {
+		t.Fatalf("unknown address = %d", r.Status)
+	}
+	if c := b.count(`SELECT count(*) FROM ap_following`); c != 0 {
+		t.Fatalf("refused follows were stored: %d", c)
+	}
+
+	address := fmt.Sprintf("stall-%d@%s", stallID, a.host())
+	if r := ajie.postForm("/world", "/world/follow", url.Values{"address": {address}}); r.Status != 303 {
+		t.Fatalf("follow = %d %s", r.Status, r.Body)
+	}
+	mustContain(t, "world page after the follow", ajie.get("/world").Body, "Following 1", "Old Wang&#39;s Bicycles", "@"+address)
+	it := a.call("POST", fmt.Sprintf("/api/v1/stalls/%d/items", stallID), "wang",
+		`{"title":"Brass bell","story":"Rings like **new**.","price":{"kind":"amount","amount":"25.00","currency":"CNY"},"quantity":1}`)
+	if it.Status != 201 {
+		t.Fatalf("item = %d %s", it.Status, it.Body)
+	}
+	waitForIn(t, 30*time.Second, "the item on the world page", func() bool {
+		return strings.Contains(ajie.get("/world").Body, "Brass bell")
+	})
+	mustContain(t, "world page with the item", ajie.get("/world").Body, "25.00 CNY", "<strong>new</strong>", it.JSON(t)["url"].(string), `action="/world/ask"`)
+
+	// Unfollow from the page.
+	follows := b.call("GET", "/api/v1/follows", "ajie", "").JSON(t)["follows"].([]any)
+	id := int(follows[0].(map[string]any)["id"].(float64))
+	if r := ajie.postForm("/world", fmt.Sprintf("/world/follows/%d/unfollow", id), url.Values{}); r.Status != 303 {
+		t.Fatalf("unfollow = %d %s", r.Status, r.Body)
+	}
+	if c := b.count(`SELECT count(*) FROM ap_following`); c != 0 {
+		t.Fatalf("follows after the unfollow = %d", c)
+	}
+	waitForIn(t, 20*time.Second, "A to forget the follower", func() bool { return a.count(`SELECT count(*) FROM ap_followers`) == 0 })
+}

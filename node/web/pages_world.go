@@ -1,0 +1,99 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/shiji-market/shiji/node"
+)
+
+// worldPageSize is how many notes the world market page shows at a time.
+const worldPageSize = 20
+
+// worldData is the world market page (世界市集): the signed-in account's
+// follows elsewhere and what they show, with the forms to follow, ask and
+// write. Address, Error and the forms' texts are kept when a form is refused.
+type worldData struct {
+	Federates bool
+	Follows   []*node.RemoteFollow
+	Notes     []worldNote
+	Older     string // the next page's URL, or ""
+	Address   string // the follow form, as typed
+	Error     string
+	// A refused question (to a note) or message (to an actor), kept as
+	// typed next to what it was for.
+	AskTo, Ask, AskError       string
+	WriteTo, Write, WriteError string
+}
+
+// worldNote is a remote note with its content ready for the page.
+type worldNote struct {
+	*node.RemoteNote
+	HTML template.HTML // re-sanitised: stored sanitised, cleaned again on the way out
+}
+
+func (s *Server) worldPage(c echo.Context) error {
+	var before time.Time
+	if v := c.QueryParam("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return node.Errorf(node.EINVALID, "before must be a unix time.")
+		}
+		before = time.Unix(n, 0)
+	}
+	return s.renderWorld(c, http.StatusOK, worldData{}, before)
+}
+
+func (s *Server) renderWorld(c echo.Context, status int, d worldData, before time.Time) error {
+	ctx := c.Request().Context()
+	acc := account(c)
+	follows, err := s.app.RemoteFollows(ctx, acc)
+	switch node.ErrorCode(err) {
+	case "":
+		d.Federates = true
+	case node.EUNSUPPORTED:
+		return s.render(c, status, "world", "world.title", d)
+	default:
+		return err
+	}
+	d.Follows = follows
+	notes, err := s.app.WorldTimeline(ctx, acc, before, worldPageSize)
+	if err != nil {
+		return err
+	}
+	for _, n := range notes {
+		d.Notes = append(d.Notes, worldNote{RemoteNote: n, HTML: s.cfg.Markdown.Sanitize(n.Content)})
+	}
+	if len(notes) == worldPageSize {
+		d.Older = "/world?before=" + strconv.FormatInt(notes[len(notes)-1].Published.Unix(), 10)
+	}
+	return s.render(c, status, "world", "world.title", d)
+}
+
+// followRemotePage: POST /world/follow (address).
+func (s *Server) followRemotePage(c echo.Context) error {
+	address := c.FormValue("address")
+	if _, _, err := s.app.FollowRemote(c.Request().Context(), account(c), address); err != nil {
+		status, msg := classify(err)
+		if status >= 500 || status == http.StatusUnauthorized {
+			return err
+		}
+		return s.renderWorld(c, status, worldData{Address: address, Error: msg}, time.Time{})
+	}
+	return c.Redirect(http.StatusSeeOther, "/world")
+}
+
+// unfollowRemotePage: POST /world/follows/ID/unfollow.
+func (s *Server) unfollowRemotePage(c echo.Context) error {
+	id, err := pathID(c, "follow")
+	if err != nil {
+		return err
+	}
+	if err := s.app.UnfollowRemote(c.Request().Context(), account(c), id); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/world")
+}
