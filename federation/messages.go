@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-fed/activity/streams"
+	"github.com/go-fed/activity/streams/vocab"
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
@@ -21,7 +23,8 @@ import (
 // is a Note at BASE/messages/ID. When a local account writes in a public
 // thread that has remote participants (remote authors of its messages), or
 // in a private chat with a remote actor, MessagePosted queues a Create{Note}
-// for them.
+// for them; MessageChanged sends its edits (Update{Note}) and its deletion
+// (Delete{Tombstone}) to the same people, signed by the same actor.
 
 // messageAudience is who a message's Note is by and for.
 type messageAudience struct {
@@ -39,13 +42,30 @@ func (f *Federation) MessagePosted(ctx context.Context, c *node.Conversation, m 
 	if m.Author == 0 || c.Kind == node.Group {
 		return
 	}
-	err := f.queueMessage(ctx, c, m)
-	if err != nil {
+	if err := f.queueMessage(ctx, c, m, "create"); err != nil {
 		f.log.Error("cannot queue a message", "message", m.ID, "conversation", c.ID, "err", err)
 	}
 }
 
-func (f *Federation) queueMessage(ctx context.Context, c *node.Conversation, m *node.Message) error {
+// MessageChanged implements app.Federator: the edit (kind "update") or the
+// deletion ("delete") of a message written here goes to the remote
+// participants of its conversation, as an Update{Note} (the Note rendered
+// again: same id, with updated) or a Delete{Tombstone}, signed by the actor
+// that signed its Create. Messages taken in from elsewhere (no local author)
+// are never sent. It never fails the caller: errors are logged.
+func (f *Federation) MessageChanged(ctx context.Context, c *node.Conversation, m *node.Message, kind string) {
+	if m.Author == 0 || c.Kind == node.Group || (kind != "update" && kind != "delete") {
+		return
+	}
+	if err := f.queueMessage(ctx, c, m, kind); err != nil {
+		f.log.Error("cannot queue a message change", "message", m.ID, "kind", kind, "conversation", c.ID, "err", err)
+	}
+}
+
+// queueMessage queues the Create, Update or Delete of a local message's Note
+// for the remote participants of its conversation (messageAudience), if
+// there are any.
+func (f *Federation) queueMessage(ctx context.Context, c *node.Conversation, m *node.Message, kind string) error {
 	aud, err := f.messageAudience(ctx, c, m)
 	if err != nil || aud == nil || len(aud.remotes) == 0 {
 		return err
@@ -60,35 +80,187 @@ func (f *Federation) queueMessage(ctx context.Context, c *node.Conversation, m *
 		}
 		inboxes = append(inboxes, ra.deliveryInbox())
 	}
-	note, err := f.messageNote(ctx, c, m, aud)
-	if err != nil {
+	var note map[string]any
+	if kind != "delete" {
+		if note, err = f.messageNote(ctx, c, m, aud); err != nil {
+			return err
+		}
+	}
+	at := map[string]time.Time{"create": m.CreatedAt, "update": m.EditedAt, "delete": m.DeletedAt}[kind]
+	if at.IsZero() {
+		at = f.now()
+	}
+	o := outgoing{actor: aud.key, kind: kind, activity: f.u.activity(newToken()), public: aud.public, inboxes: inboxes}
+	if o.body, err = f.messageActivity(kind, o.activity, aud, f.u.message(m.ID), note, at); err != nil {
 		return err
 	}
-	a := streams.NewActivityStreamsCreate()
-	id := f.u.activity(newToken())
+	if kind == "create" {
+		err = f.db.Write(ctx, func(tx *sql.Tx) error { return f.enqueueTx(ctx, tx, o) })
+	} else {
+		fresh := outgoing{actor: aud.key, kind: "create", activity: f.u.activity(newToken()), public: aud.public}
+		if kind == "update" {
+			if fresh.body, err = f.messageActivity("create", fresh.activity, aud, f.u.message(m.ID), note, m.CreatedAt); err != nil {
+				return err
+			}
+		}
+		err = f.db.Write(ctx, func(tx *sql.Tx) error {
+			return f.queueChangeTx(ctx, tx, f.u.message(m.ID), m.CreatedAt, o, fresh)
+		})
+	}
+	if err == nil {
+		f.kick()
+	}
+	return err
+}
+
+// messageActivity renders Create{Note}, Update{Note} or Delete{Tombstone} of
+// the Note noteID, addressed as the Note is.
+func (f *Federation) messageActivity(kind, id string, aud *messageAudience, noteID string, note map[string]any, at time.Time) ([]byte, error) {
+	var a interface {
+		vocab.Type
+		SetJSONLDId(vocab.JSONLDIdProperty)
+		SetActivityStreamsActor(vocab.ActivityStreamsActorProperty)
+		SetActivityStreamsTo(vocab.ActivityStreamsToProperty)
+		SetActivityStreamsCc(vocab.ActivityStreamsCcProperty)
+		SetActivityStreamsPublished(vocab.ActivityStreamsPublishedProperty)
+	}
+	switch kind {
+	case "create":
+		a = streams.NewActivityStreamsCreate()
+	case "update":
+		a = streams.NewActivityStreamsUpdate()
+	default:
+		a = streams.NewActivityStreamsDelete()
+	}
 	a.SetJSONLDId(idProp(id))
 	a.SetActivityStreamsActor(actorProp(aud.actor))
 	a.SetActivityStreamsTo(toProp(aud.to...))
 	if len(aud.cc) > 0 {
 		a.SetActivityStreamsCc(ccProp(aud.cc...))
 	}
-	a.SetActivityStreamsPublished(publishedProp(m.CreatedAt))
+	a.SetActivityStreamsPublished(publishedProp(at))
 	doc, err := serialize(a)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	doc["object"] = note
-	body, err := json.Marshal(doc)
+	if kind == "delete" {
+		ts, err := noteTombstone(noteID)
+		if err != nil {
+			return nil, err
+		}
+		delete(ts, "@context")
+		doc["object"] = ts
+	} else {
+		doc["object"] = note
+	}
+	return json.Marshal(doc)
+}
+
+// noteTombstone is what is left of a deleted message's Note.
+func noteTombstone(id string) (map[string]any, error) {
+	ts := streams.NewActivityStreamsTombstone()
+	ts.SetJSONLDId(idProp(id))
+	ft := streams.NewActivityStreamsFormerTypeProperty()
+	ft.AppendXMLSchemaString("Note")
+	ts.SetActivityStreamsFormerType(ft)
+	return serialize(ts)
+}
+
+// queueChangeTx queues o, the Update or Delete of the Note noteID (of a
+// message written at since), after what is still waiting to go about that
+// Note, so that the last word arrives last (the queue itself keeps no order):
+//
+//   - deliveries of its earlier Create and Updates that are waiting (not
+//     being sent) are dropped: an inbox still owed the Create gets fresh,
+//     a Create rendered now, instead of the Update, and no Delete (it never
+//     had the Note); earlier Updates are superseded;
+//   - a Delete also empties the earlier activities themselves (they carry
+//     the text, and are served at their ids and listed in the outbox);
+//   - to an inbox where an earlier one is being sent right now, o waits
+//     until that lease ends.
+func (f *Federation) queueChangeTx(ctx context.Context, tx *sql.Tx, noteID string, since time.Time, o, fresh outgoing) error {
+	rows, err := tx.QueryContext(ctx, `SELECT o.id, o.kind, coalesce(d.id, 0), coalesce(d.inbox, ''), coalesce(d.lease_ms, 0)
+		FROM ap_outbox o LEFT JOIN ap_deliveries d ON d.outbox_id = o.id AND d.failed_at IS NULL
+		WHERE o.actor = ? AND o.item_id IS NULL AND o.kind IN ('create', 'update') AND o.created_at >= ?
+		AND json_extract(CAST(o.body AS TEXT), '$.object.id') = ?`, o.actor, since.Add(-time.Minute).Unix(), noteID)
 	if err != nil {
+		return fmt.Errorf("federation: earlier activities of %s: %w", noteID, err)
+	}
+	now := f.now().UnixMilli()
+	var earlier, drop []any
+	hold := map[string]int64{} // inbox → when the earlier activity being sent there is done
+	owed := map[string]bool{}  // inboxes that have not had the Create yet
+	for rows.Next() {
+		var outbox, delivery, lease int64
+		var kind, inbox string
+		if err := rows.Scan(&outbox, &kind, &delivery, &inbox, &lease); err != nil {
+			rows.Close()
+			return err
+		}
+		earlier = append(earlier, outbox)
+		switch {
+		case delivery == 0:
+		case lease > now:
+			hold[inbox] = max(hold[inbox], lease)
+			if kind == "update" { // superseded; a Create being sent stays, in case it has to be sent again
+				drop = append(drop, delivery)
+			}
+		default:
+			drop = append(drop, delivery)
+			owed[inbox] = owed[inbox] || kind == "create"
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return err
 	}
-	err = f.db.Write(ctx, func(tx *sql.Tx) error {
-		return f.enqueueTx(ctx, tx, outgoing{actor: aud.key, kind: "create", activity: id, public: aud.public, body: body, inboxes: inboxes})
-	})
-	if err == nil {
-		f.kick()
+	if o.kind == "delete" && len(earlier) > 0 {
+		// Emptied, not deleted: outbox ids are not to be used again (the
+		// worker caches bodies by id).
+		in := `(` + placeholders(len(earlier)) + `)`
+		if _, err := tx.ExecContext(ctx, `DELETE FROM ap_deliveries WHERE outbox_id IN `+in, earlier...); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE ap_outbox SET body = NULL, public = 0 WHERE id IN `+in, earlier...); err != nil {
+			return err
+		}
+	} else if len(drop) > 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM ap_deliveries WHERE id IN (`+placeholders(len(drop))+`)`, drop...); err != nil {
+			return err
+		}
 	}
-	return err
+	if len(owed) > 0 {
+		var rest []string
+		for _, inbox := range o.inboxes {
+			if !owed[inbox] || hold[inbox] != 0 {
+				rest = append(rest, inbox)
+			}
+		}
+		o.inboxes = rest
+		if o.kind == "update" {
+			for inbox := range owed {
+				fresh.inboxes = append(fresh.inboxes, inbox)
+			}
+			if err := f.enqueueTx(ctx, tx, fresh); err != nil {
+				return err
+			}
+		}
+	}
+	if err := f.enqueueTx(ctx, tx, o); err != nil {
+		return err
+	}
+	for inbox, until := range hold {
+		if _, err := tx.ExecContext(ctx, `UPDATE ap_deliveries SET next_at_ms = max(next_at_ms, ?) WHERE inbox = ?
+			AND outbox_id IN (SELECT id FROM ap_outbox WHERE activity IN (?, ?))`, until, inbox, o.activity, fresh.activity); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// placeholders is "?, ?, …" for n arguments.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 // messageAudience works out who signs a message's Note and whom it is for;
@@ -265,12 +437,7 @@ func (f *Federation) getMessage(c echo.Context) error {
 		return f.answer(c, node.Errorf(node.ENOTFOUND, "No such message."))
 	}
 	if m.Deleted() {
-		ts := streams.NewActivityStreamsTombstone()
-		ts.SetJSONLDId(idProp(f.u.message(m.ID)))
-		ft := streams.NewActivityStreamsFormerTypeProperty()
-		ft.AppendXMLSchemaString("Note")
-		ts.SetActivityStreamsFormerType(ft)
-		doc, err := serialize(ts)
+		doc, err := noteTombstone(f.u.message(m.ID))
 		if err != nil {
 			return f.answer(c, err)
 		}

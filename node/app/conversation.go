@@ -448,12 +448,14 @@ func (a *App) RemoveMember(ctx context.Context, acc *node.Account, id node.Conve
 }
 
 // EditMessage changes a message's body: its author, within the edit window.
+// The edit is then sent to whoever elsewhere was sent the message.
 func (a *App) EditMessage(ctx context.Context, acc *node.Account, id node.MessageID, body string) (*node.Message, error) {
 	m, err := a.DB.Message(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := a.ReadConversation(ctx, acc, m.Conversation); err != nil {
+	c, err := a.ReadConversation(ctx, acc, m.Conversation)
+	if err != nil {
 		return nil, err
 	}
 	switch {
@@ -470,11 +472,19 @@ func (a *App) EditMessage(ctx context.Context, acc *node.Account, id node.Messag
 	if err := a.DB.EditMessage(ctx, id, body); err != nil {
 		return nil, err
 	}
-	return a.DB.Message(ctx, id)
+	if m, err = a.DB.Message(ctx, id); err != nil {
+		return nil, err
+	}
+	if !m.Deleted() { // not deleted meanwhile
+		a.messageChanged(ctx, c, m, "update")
+	}
+	return m, nil
 }
 
 // DeleteMessage leaves a tombstone: by its author, a group's owner or
-// moderators, or the market's moderators.
+// moderators, or the market's moderators. The deletion of a message written
+// here (whoever deletes it) is then sent to whoever elsewhere was sent the
+// message; a message from elsewhere is only hidden here.
 func (a *App) DeleteMessage(ctx context.Context, acc *node.Account, id node.MessageID) error {
 	m, err := a.DB.Message(ctx, id)
 	if err != nil {
@@ -487,7 +497,17 @@ func (a *App) DeleteMessage(ctx context.Context, acc *node.Account, id node.Mess
 	if acc == nil || (m.Author != acc.ID && !moderatesConversation(acc, c)) {
 		return node.Errorf(node.EFORBIDDEN, "Only its author and moderators can delete a message.")
 	}
-	return a.DB.DeleteMessage(ctx, id)
+	if m.Deleted() {
+		return nil // deleted before: nothing more to say
+	}
+	if err := a.DB.DeleteMessage(ctx, id); err != nil {
+		return err
+	}
+	if m, err = a.DB.Message(ctx, id); err != nil {
+		return err
+	}
+	a.messageChanged(ctx, c, m, "delete")
+	return nil
 }
 
 // Report lets anyone who can read a message report it to the moderators.
