@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -36,25 +37,54 @@ type Member struct {
 // CreateConversation stores a private or group conversation with its first
 // members (the creator first).
 func (db *DB) CreateConversation(ctx context.Context, c *node.Conversation, members []Member) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
-		now := db.now().Unix()
-		res, err := tx.ExecContext(ctx, `INSERT INTO conversations(kind, item_id, stall_id, name, description, created_by, created_at, last_message_at)
-			VALUES (?, nullif(?, 0), nullif(?, 0), ?, ?, nullif(?, 0), ?, ?)`, c.Kind, c.Item, c.Stall, c.Name, c.Description, c.CreatedBy, now, now)
-		if err != nil {
-			return fmt.Errorf("data: create conversation: %w", err)
+	return db.write(ctx, func(tx *sql.Tx) error { return createConversation(ctx, tx, c, members, db.now()) })
+}
+
+// RemoteSide is the other side of a private conversation with a remote
+// actor (ap_conversations): the actor, the local actor key ('stall:7',
+// 'account:3') and the remote object it follows ("" for a plain chat).
+type RemoteSide struct{ Actor, Local, Context string }
+
+// RemoteConversation returns the private conversation with side, creating
+// it (with members) and recording side in one transaction when there is
+// none yet.
+func (db *DB) RemoteConversation(ctx context.Context, side RemoteSide, c *node.Conversation, members []Member) (node.ConversationID, error) {
+	var id node.ConversationID
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT conversation_id FROM ap_conversations WHERE actor = ? AND local = ? AND context = ?`,
+			side.Actor, side.Local, side.Context).Scan(&id)
+		if err == nil || !errors.Is(err, sql.ErrNoRows) {
+			return err
 		}
-		id, _ := res.LastInsertId()
-		c.ID = node.ConversationID(id)
-		c.CreatedAt, c.LastMessageAt = time.Unix(now, 0).UTC(), time.Unix(now, 0).UTC()
-		for _, m := range members {
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO members(conversation_id, account_id, role, joined_at) VALUES (?, ?, ?, ?)`,
-				id, m.Account, m.Role, now); err != nil {
-				return fmt.Errorf("data: add member: %w", err)
-			}
+		if err := createConversation(ctx, tx, c, members, db.now()); err != nil {
+			return err
 		}
-		c.Members = len(members)
-		return nil
+		id = c.ID
+		_, err = tx.ExecContext(ctx, `INSERT INTO ap_conversations(conversation_id, actor, local, context) VALUES (?, ?, ?, ?)`,
+			id, side.Actor, side.Local, side.Context)
+		return err
 	})
+	return id, err
+}
+
+func createConversation(ctx context.Context, tx *sql.Tx, c *node.Conversation, members []Member, at time.Time) error {
+	now := at.Unix()
+	res, err := tx.ExecContext(ctx, `INSERT INTO conversations(kind, item_id, stall_id, name, description, created_by, created_at, last_message_at)
+		VALUES (?, nullif(?, 0), nullif(?, 0), ?, ?, nullif(?, 0), ?, ?)`, c.Kind, c.Item, c.Stall, c.Name, c.Description, c.CreatedBy, now, now)
+	if err != nil {
+		return fmt.Errorf("data: create conversation: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	c.ID = node.ConversationID(id)
+	c.CreatedAt, c.LastMessageAt = time.Unix(now, 0).UTC(), time.Unix(now, 0).UTC()
+	for _, m := range members {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO members(conversation_id, account_id, role, joined_at) VALUES (?, ?, ?, ?)`,
+			id, m.Account, m.Role, now); err != nil {
+			return fmt.Errorf("data: add member: %w", err)
+		}
+	}
+	c.Members = len(members)
+	return nil
 }
 
 // Thread returns the public thread of an item (item != 0) or a stall,
@@ -234,9 +264,12 @@ type NewMessage struct {
 		Item  node.ItemID
 		Stall node.StallID
 	}
-	APID   string // the ActivityPub id of a federated message ("" for local ones)
-	Notify []node.Notification
-	Notice []node.AccountID // who gets Notify (same order)
+	APID string // the ActivityPub id of a federated message ("" for local ones)
+	// RemoteActor is the remote author of a federated message (kept in
+	// ap_messages in the same transaction: only they may edit or delete it).
+	RemoteActor string
+	Notify      []node.Notification
+	Notice      []node.AccountID // who gets Notify (same order)
 }
 
 // PostMessage stores a message (and its thread when needed), moves the
@@ -275,6 +308,11 @@ func (db *DB) PostMessage(ctx context.Context, nm *NewMessage) error {
 		}
 		id, _ := res.LastInsertId()
 		m.ID, m.CreatedAt = node.MessageID(id), now.Truncate(time.Second).UTC()
+		if nm.RemoteActor != "" {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO ap_messages(message_id, actor) VALUES (?, ?)`, id, nm.RemoteActor); err != nil {
+				return err
+			}
+		}
 		for i, p := range m.Photos {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO message_photos(message_id, position, hash, ext, width, height, alt) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 				id, i, p.Hash, p.Ext, p.Width, p.Height, p.Alt); err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
 )
@@ -69,16 +70,11 @@ func (f *Federation) takeMessage(ctx context.Context, signer *remoteActor, n *re
 	if p.AuthorURL == "" || !strings.HasPrefix(p.AuthorURL, "http") {
 		p.AuthorURL = signer.ID
 	}
-	m, err := f.app.PostRemote(ctx, p)
-	if node.ErrorCode(err) == node.ECONFLICT {
-		return true, nil // taken in before
-	} else if err != nil {
+	p.Actor = signer.ID
+	if _, err := f.app.PostRemote(ctx, p); node.ErrorCode(err) != node.ECONFLICT {
 		return true, err
 	}
-	return true, f.db.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO ap_messages(message_id, actor) VALUES (?, ?)`, m.ID, signer.ID)
-		return err
-	})
+	return true, nil // taken in before
 }
 
 // messageTarget works out where a note goes, or nil when it is not a
@@ -232,40 +228,7 @@ func (f *Federation) replyToMessage(ctx context.Context, signer *remoteActor, n 
 
 // privateChat finds the private chat of k, or creates it.
 func (f *Federation) privateChat(ctx context.Context, k privateKey) (node.ConversationID, error) {
-	find := func() (node.ConversationID, error) {
-		var id node.ConversationID
-		err := f.db.Read().QueryRowContext(ctx, `SELECT conversation_id FROM ap_conversations WHERE actor = ? AND local = ? AND context = ?`,
-			k.actor, k.local, k.context).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return 0, nil
-		}
-		return id, err
-	}
-	if id, err := find(); err != nil || id != 0 {
-		return id, err
-	}
-	c, err := f.app.StartRemotePrivate(ctx, k.chat)
-	if err != nil {
-		return 0, err
-	}
-	var won bool
-	err = f.db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO ap_conversations(conversation_id, actor, local, context) VALUES (?, ?, ?, ?)`,
-			c.ID, k.actor, k.local, k.context)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			won = true
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM conversations WHERE id = ?`, c.ID) // someone else made it meanwhile
-		return err
-	})
-	if err != nil || won {
-		return c.ID, err
-	}
-	return find()
+	return f.app.RemotePrivate(ctx, k.chat, data.RemoteSide{Actor: k.actor, Local: k.local, Context: k.context})
 }
 
 func ignoreNotFound(err error) error {
@@ -275,24 +238,25 @@ func ignoreNotFound(err error) error {
 	return err
 }
 
-// updateMessage edits a message taken in from the signer.
-func (f *Federation) updateMessage(ctx context.Context, signer *remoteActor, n *remoteNote) error {
+// updateMessage edits a message taken in from the signer; found is false
+// when there is none.
+func (f *Federation) updateMessage(ctx context.Context, signer *remoteActor, n *remoteNote) (found bool, err error) {
 	var id node.MessageID
-	err := f.db.Read().QueryRowContext(ctx, `SELECT x.id FROM messages x JOIN ap_messages am ON am.message_id = x.id
+	err = f.db.Read().QueryRowContext(ctx, `SELECT x.id FROM messages x JOIN ap_messages am ON am.message_id = x.id
 		WHERE x.ap_id = ? AND am.actor = ?`, n.ID, signer.ID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil
+		return false, nil
 	} else if err != nil {
-		return err
+		return false, err
 	}
 	body := n.Text
 	if utf8.RuneCountInString(body) > node.MaxMessageLen {
 		body = string([]rune(body)[:node.MaxMessageLen-1]) + "…"
 	}
 	if strings.TrimSpace(body) == "" {
-		return nil
+		return true, nil
 	}
-	return f.db.EditMessage(ctx, id, body)
+	return true, f.db.EditMessage(ctx, id, body)
 }
 
 // tombstoneMessagesTx deletes (leaves tombstones of) the signer's messages:

@@ -61,7 +61,12 @@ func (f *Federation) onUpdate(ctx context.Context, signer *remoteActor, a vocab.
 	if n.Actor != signer.ID {
 		return node.Errorf(node.EUNAUTHORIZED, "A Note can only be updated by its author.")
 	}
-	if err := f.updateMessage(ctx, signer, n); err != nil {
+	if found, err := f.updateMessage(ctx, signer, n); found || err != nil {
+		return err
+	}
+	// A conversation note we never got (its Create was lost, or overtaken by
+	// this Update): taken in as it is now, as Mastodon does.
+	if taken, err := f.takeMessage(ctx, signer, n); taken || err != nil {
 		return err
 	}
 	return f.storeNote(ctx, n, true)

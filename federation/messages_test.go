@@ -678,3 +678,40 @@ func TestMessageChangesOvertakeNothing(t *testing.T) {
 		t.Fatalf("waiting: %v", p)
 	}
 }
+
+// A moderator removing a reported message written here sends its Delete,
+// as the author's own deletion does.
+func TestReportRemovalReachesTheRemoteSide(t *testing.T) {
+	n := newTestNode(t, "https://market.test", time.Now(), nil)
+	n.run()
+	ctx := context.Background()
+	mei := n.account("mei", node.RoleOrganiser)
+	wang := n.account("wang", node.RoleStallholder)
+	st := n.stall(wang, "Bikes")
+	bo := newRemote(t, n.net, "https://remote.test/users/bo", "")
+	boInbox := bo.id + "/inbox"
+	dm := map[string]any{"@context": asContextIRI, "id": "https://remote.test/n/1#create", "type": "Create", "actor": bo.id,
+		"object": map[string]any{"id": "https://remote.test/n/1", "type": "Note", "attributedTo": bo.id,
+			"content": "<p>Do you fix brakes?</p>", "to": n.f.u.stall(st.ID)}}
+	if w := n.do(bo.signedPost(t, "https://market.test/inbox", dm, n.clock.Now())); w.Code != http.StatusAccepted {
+		t.Fatalf("dm = %d %s", w.Code, w.Body)
+	}
+	convs, _ := n.db.Conversations(ctx, wang.ID, 10)
+	ans, err := n.app.Post(ctx, wang, app.PostInput{Conversation: convs[0].ID, Body: "Rude answer."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.waitPosts(t, boInbox, 1)
+	waitUntil(t, "the Create recorded", func() bool { return n.count(`SELECT count(*) FROM ap_deliveries`) == 0 })
+	r, err := n.app.Report(ctx, wang, ans.ID, "I wrote that in anger")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.app.ResolveReport(ctx, mei, r.ID, "remove"); err != nil {
+		t.Fatal(err)
+	}
+	del := decode(t, n.waitPosts(t, boInbox, 2)[1].Body)
+	if obj, _ := del["object"].(map[string]any); del["type"] != "Delete" || obj["id"] != n.f.u.message(ans.ID) {
+		t.Fatalf("after the removal bo got %s", mustJSON(del))
+	}
+}

@@ -556,8 +556,23 @@ func (a *App) ResolveReport(ctx context.Context, acc *node.Account, id int64, ac
 	switch action {
 	case "dismiss":
 	case "remove":
-		if err := a.DB.DeleteMessage(ctx, r.Message); err != nil {
+		m, err := a.DB.Message(ctx, r.Message)
+		if err != nil {
 			return err
+		}
+		if !m.Deleted() {
+			if err := a.DB.DeleteMessage(ctx, m.ID); err != nil {
+				return err
+			}
+			// A message written here goes from the servers it was sent to too.
+			c, err := a.DB.Conversation(ctx, m.Conversation, 0)
+			if err != nil {
+				return err
+			}
+			if m, err = a.DB.Message(ctx, m.ID); err != nil {
+				return err
+			}
+			a.messageChanged(ctx, c, m, "delete")
 		}
 	default:
 		return node.Errorf(node.EINVALID, "Unknown action %q: use dismiss or remove.", action)

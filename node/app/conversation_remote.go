@@ -17,6 +17,7 @@ type RemotePost struct {
 	Stall        node.StallID // or: the thread of this stall
 	ReplyTo      node.MessageID
 	APID         string // the Note's id: a message is taken in once
+	Actor        string // the author's actor IRI (only they may change it)
 	AuthorName   string // user@host
 	AuthorShown  string // display name
 	AuthorURL    string // profile page
@@ -55,7 +56,7 @@ func (a *App) PostRemote(ctx context.Context, in RemotePost) (*node.Message, err
 	}
 	m := &node.Message{Conversation: c.ID, AuthorName: in.AuthorName, AuthorShown: in.AuthorShown, AuthorURL: in.AuthorURL,
 		Body: body, ReplyTo: in.ReplyTo}
-	nm := &data.NewMessage{Message: m, APID: in.APID}
+	nm := &data.NewMessage{Message: m, APID: in.APID, RemoteActor: in.Actor}
 	recipients, err := a.notifyFor(ctx, c, m, nm)
 	if err != nil {
 		return nil, err
@@ -75,16 +76,17 @@ type RemoteChat struct {
 	Item    node.ItemID
 }
 
-// StartRemotePrivate opens a private chat whose local members are a stall's
-// holders or one account; the remote side is kept by federation.
-func (a *App) StartRemotePrivate(ctx context.Context, in RemoteChat) (*node.Conversation, error) {
+// RemotePrivate returns the private chat with a remote actor (side), opening
+// it when there is none: its local members are a stall's holders or one
+// account. The chat and its remote side are stored in one transaction.
+func (a *App) RemotePrivate(ctx context.Context, in RemoteChat, side data.RemoteSide) (node.ConversationID, error) {
 	c := &node.Conversation{Kind: node.Private, Item: in.Item}
 	var members []data.Member
 	switch {
 	case in.Stall != 0:
 		st, err := a.DB.Stall(ctx, in.Stall)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		c.Stall = st.ID
 		for _, h := range st.Holders {
@@ -95,12 +97,9 @@ func (a *App) StartRemotePrivate(ctx context.Context, in RemoteChat) (*node.Conv
 		members = []data.Member{{Account: in.Account, Role: "owner"}}
 	}
 	if len(members) == 0 {
-		return nil, node.Errorf(node.EINVALID, "A private chat needs someone here in it.")
+		return 0, node.Errorf(node.EINVALID, "A private chat needs someone here in it.")
 	}
-	if err := a.DB.CreateConversation(ctx, c, members); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return a.DB.RemoteConversation(ctx, side, c, members)
 }
 
 // messagePosted tells the Federator, when there is one, about a local message.
