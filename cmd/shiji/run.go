@@ -35,6 +35,8 @@ Usage:
   shiji serve [--addr 127.0.0.1:8080] [--data DIR] [--base-url URL] [--demo] [--tls-cert FILE --tls-key FILE]
   shiji user add NAME --role organiser|moderator|stallholder|resident [--data DIR]
   shiji demo [--data DIR] [--stalls N] [--items N] [--seed S]
+  shiji backup [--data DIR] FILE.tar.gz
+  shiji restore [--data DIR] [--force] FILE.tar.gz
   shiji version
 
 Run "shiji COMMAND --help" for a command's flags and environment variables.
@@ -53,6 +55,10 @@ func runWith(ctx context.Context, args []string, e env) error {
 		return user(ctx, rest, e)
 	case "demo":
 		return demoCmd(ctx, rest, e)
+	case "backup":
+		return backupCmd(ctx, rest, e)
+	case "restore":
+		return restoreCmd(ctx, rest, e)
 	case "version", "--version", "-version":
 		fmt.Fprintf(e.stdout, "shiji %s\n", version)
 		return nil
