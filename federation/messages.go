@@ -474,16 +474,8 @@ func decodeBody(c echo.Context, v any, example string) error {
 }
 
 // apiRemoteReply: POST /api/v1/remote/replies {"in_reply_to": IRI or URL of
-// a remote note (an item elsewhere), "body"} writes a public reply as the
-// signed-in account's Person to the note's author. The account's side of the
-// exchange is a private conversation of its own, one per remote note; the
-// answers come back into it. 201 with the message.
+// a remote note (an item elsewhere), "body"} (Ask). 201 with the message.
 func (f *Federation) apiRemoteReply(c echo.Context) error {
-	ctx := c.Request().Context()
-	acc := account(c)
-	if acc == nil {
-		return node.Errorf(node.EUNAUTHORIZED, "Please log in first.")
-	}
 	var in struct {
 		InReplyTo string `json:"in_reply_to"`
 		Body      string `json:"body"`
@@ -491,43 +483,16 @@ func (f *Federation) apiRemoteReply(c echo.Context) error {
 	if err := decodeBody(c, &in, `{"in_reply_to": "https://market.example/items/1", "body": "Is it still there?"}`); err != nil {
 		return err
 	}
-	target := strings.TrimSpace(in.InReplyTo)
-	if !strings.HasPrefix(target, "https://") && !strings.HasPrefix(target, "http://") {
-		return node.Errorf(node.EINVALID, "\"in_reply_to\" must be the http(s) address of a note elsewhere.")
-	}
-	if f.u.localPath(target) != "" {
-		return node.Errorf(node.EINVALID, "That is on this market; write in its thread here.")
-	}
-	if _, err := node.ValidateMessageBody(in.Body); err != nil {
+	w, err := f.Ask(c.Request().Context(), account(c), in.InReplyTo, in.Body)
+	if err != nil {
 		return err
 	}
-	obj, err := f.client.getJSON(ctx, target, "", keyInstance)
-	if err != nil {
-		f.log.Info("remote reply: object unavailable", "object", target, "err", err)
-		return node.Errorf(node.ENOTFOUND, "Cannot fetch %s.", target)
-	}
-	id, author := str(obj, "id"), refOf(obj["attributedTo"])
-	if id == "" || author == "" || !sameHost(id, target) || !sameHost(author, id) {
-		return node.Errorf(node.EINVALID, "%s is not a note with an author.", target)
-	}
-	ra, err := f.remoteActor(ctx, author, false)
-	if err != nil {
-		f.log.Info("remote reply: author unavailable", "actor", author, "err", err)
-		return node.Errorf(node.ENOTFOUND, "Cannot fetch the author %s.", author)
-	}
-	return f.writeRemote(c, acc, ra, id, in.Body)
+	return c.JSON(http.StatusCreated, toRemoteMessageJSON(w))
 }
 
 // apiRemoteMessage: POST /api/v1/remote/messages {"to": "user@host" or an
-// actor IRI, "body"} writes a private message as the signed-in account's
-// Person, in the private conversation between them (created on first use;
-// the answers come back into it). 201 with the message.
+// actor IRI, "body"} (Write). 201 with the message.
 func (f *Federation) apiRemoteMessage(c echo.Context) error {
-	ctx := c.Request().Context()
-	acc := account(c)
-	if acc == nil {
-		return node.Errorf(node.EUNAUTHORIZED, "Please log in first.")
-	}
 	var in struct {
 		To   string `json:"to"`
 		Body string `json:"body"`
@@ -535,44 +500,102 @@ func (f *Federation) apiRemoteMessage(c echo.Context) error {
 	if err := decodeBody(c, &in, `{"to": "stall-1@market.example", "body": "Hello"}`); err != nil {
 		return err
 	}
-	if _, err := node.ValidateMessageBody(in.Body); err != nil {
+	w, err := f.Write(c.Request().Context(), account(c), in.To, in.Body)
+	if err != nil {
 		return err
 	}
-	actorID := strings.TrimSpace(in.To)
+	return c.JSON(http.StatusCreated, toRemoteMessageJSON(w))
+}
+
+func toRemoteMessageJSON(w *node.RemoteWrite) remoteMessageJSON {
+	return remoteMessageJSON{ID: w.Message.ID, Conversation: w.Conversation, APID: w.APID, InReplyTo: w.InReplyTo, To: w.To, Acct: w.Acct}
+}
+
+// Ask writes a public reply as acc's Person to a remote note (an item
+// elsewhere), to the note's author. acc's side of the exchange is a private
+// conversation of its own, one per remote note; the answers come back into
+// it (app.Fediverse).
+func (f *Federation) Ask(ctx context.Context, acc *node.Account, note, body string) (*node.RemoteWrite, error) {
+	if acc == nil {
+		return nil, node.Errorf(node.EUNAUTHORIZED, "Please log in first.")
+	}
+	target := strings.TrimSpace(note)
+	if !strings.HasPrefix(target, "https://") && !strings.HasPrefix(target, "http://") {
+		return nil, node.Errorf(node.EINVALID, "\"in_reply_to\" must be the http(s) address of a note elsewhere.")
+	}
+	if f.u.localPath(target) != "" {
+		return nil, node.Errorf(node.EINVALID, "That is on this market; write in its thread here.")
+	}
+	if _, err := node.ValidateMessageBody(body); err != nil {
+		return nil, err
+	}
+	if f.isBlocked(ctx, target) {
+		return nil, node.Errorf(node.EFORBIDDEN, "The organiser has blocked %s.", hostOf(target))
+	}
+	obj, err := f.client.getJSON(ctx, target, "", keyInstance)
+	if err != nil {
+		f.log.Info("remote reply: object unavailable", "object", target, "err", err)
+		return nil, node.Errorf(node.ENOTFOUND, "Cannot fetch %s.", target)
+	}
+	id, author := str(obj, "id"), refOf(obj["attributedTo"])
+	if id == "" || author == "" || !sameHost(id, target) || !sameHost(author, id) {
+		return nil, node.Errorf(node.EINVALID, "%s is not a note with an author.", target)
+	}
+	ra, err := f.remoteActor(ctx, author, false)
+	if err != nil {
+		f.log.Info("remote reply: author unavailable", "actor", author, "err", err)
+		return nil, node.Errorf(node.ENOTFOUND, "Cannot fetch the author %s.", author)
+	}
+	return f.writeRemote(ctx, acc, ra, id, body)
+}
+
+// Write writes a private message as acc's Person to a remote actor (an
+// address such as stall-1@market.example, or its URL), in the private
+// conversation between them (created on first use; the answers come back
+// into it) (app.Fediverse).
+func (f *Federation) Write(ctx context.Context, acc *node.Account, to, body string) (*node.RemoteWrite, error) {
+	if acc == nil {
+		return nil, node.Errorf(node.EUNAUTHORIZED, "Please log in first.")
+	}
+	if _, err := node.ValidateMessageBody(body); err != nil {
+		return nil, err
+	}
+	actorID := strings.TrimSpace(to)
 	switch {
 	case actorID == "":
-		return node.Errorf(node.EINVALID, "Say whom to write to: \"to\", an address such as stall-1@market.example or an actor's URL.")
+		return nil, node.Errorf(node.EINVALID, "Say whom to write to: \"to\", an address such as stall-1@market.example or an actor's URL.")
 	case strings.HasPrefix(actorID, "https://") || strings.HasPrefix(actorID, "http://"):
 		if f.u.localPath(actorID) != "" {
-			return node.Errorf(node.EINVALID, "That is on this market; write to them here.")
+			return nil, node.Errorf(node.EINVALID, "That is on this market; write to them here.")
 		}
 	default:
 		var err error
 		if actorID, err = f.lookupAcct(ctx, actorID); err != nil {
-			return err
+			return nil, err
 		}
+	}
+	if f.isBlocked(ctx, actorID) {
+		return nil, node.Errorf(node.EFORBIDDEN, "The organiser has blocked %s.", actorID)
 	}
 	ra, err := f.remoteActor(ctx, actorID, false)
 	if err != nil {
 		f.log.Info("remote message: actor unavailable", "actor", actorID, "err", err)
-		return node.Errorf(node.ENOTFOUND, "Cannot fetch the actor %s.", actorID)
+		return nil, node.Errorf(node.ENOTFOUND, "Cannot fetch the actor %s.", actorID)
 	}
-	return f.writeRemote(c, acc, ra, "", in.Body)
+	return f.writeRemote(ctx, acc, ra, "", body)
 }
 
 // writeRemote posts body as acc in its conversation with ra about context
 // ("" = a private chat); App.Post then calls MessagePosted, which sends it.
-func (f *Federation) writeRemote(c echo.Context, acc *node.Account, ra *remoteActor, context, body string) error {
-	ctx := c.Request().Context()
+func (f *Federation) writeRemote(ctx context.Context, acc *node.Account, ra *remoteActor, context, body string) (*node.RemoteWrite, error) {
 	conv, err := f.privateChat(ctx, privateKey{actor: ra.ID, local: accountKey(acc.ID), context: context,
 		chat: app.RemoteChat{Account: acc.ID}})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	m, err := f.app.Post(ctx, acc, app.PostInput{Conversation: conv, Body: body})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(http.StatusCreated, remoteMessageJSON{ID: m.ID, Conversation: conv, APID: f.u.message(m.ID), InReplyTo: context,
-		To: ra.ID, Acct: acctOf(ra)})
+	return &node.RemoteWrite{Message: m, Conversation: conv, APID: f.u.message(m.ID), InReplyTo: context, To: ra.ID, Acct: acctOf(ra)}, nil
 }

@@ -136,3 +136,14 @@ type RemoteNote struct {
 	Actor              RemoteActor
 	Via                *RemoteActor // the market that announced it, if any
 }
+
+// RemoteWrite is a message written here to someone elsewhere: a question on
+// one of their notes (InReplyTo) or a private message.
+type RemoteWrite struct {
+	Message      *Message
+	Conversation ConversationID // the writer's side of the exchange
+	APID         string         // the message's Note id
+	InReplyTo    string         // the note asked about ("" for a private message)
+	To           string         // the remote actor's IRI
+	Acct         string         // its name@host
+}

@@ -59,6 +59,37 @@ func TestWorldMarketPage(t *testing.T) {
 	})
 	mustContain(t, "world page with the item", ajie.get("/world").Body, "25.00 CNY", "<strong>new</strong>", it.JSON(t)["url"].(string), `action="/world/ask"`)
 
+	// Ask about it from the page: an empty question is refused and kept
+	// nothing; a real one opens ajie's conversation and reaches A's thread.
+	itemID := it.JSON(t)["url"].(string)
+	if r := ajie.postForm("/world", "/world/ask", url.Values{"in_reply_to": {itemID}, "body": {"   "}}); r.Status != 422 {
+		t.Fatalf("empty question = %d", r.Status)
+	}
+	long := strings.Repeat("长", 2001)
+	if r := ajie.postForm("/world", "/world/ask", url.Values{"in_reply_to": {itemID}, "body": {long}}); r.Status != 422 {
+		t.Fatalf("long question = %d", r.Status)
+	} else {
+		mustContain(t, "refused question", r.Body, long) // what ajie wrote is still there
+	}
+	r = ajie.postForm("/world", "/world/ask", url.Values{"in_reply_to": {itemID}, "body": {"Does it still ring?"}})
+	if r.Status != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/conversations/") {
+		t.Fatalf("question = %d %s", r.Status, r.Header.Get("Location"))
+	}
+	mustContain(t, "ajie's conversation", ajie.get(r.Header.Get("Location")).Body, "Does it still ring?")
+	waitForIn(t, 30*time.Second, "the question in A's thread", func() bool {
+		return a.count(`SELECT count(*) FROM messages WHERE body = 'Does it still ring?'`) == 1
+	})
+	// Write to the stall privately from the follows list.
+	stallActor := fmt.Sprintf("%s/stalls/%d", a.n.URL, stallID)
+	r = ajie.postForm("/world", "/world/write", url.Values{"to": {stallActor}, "body": {"Can you hold it till Saturday?"}})
+	if r.Status != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/conversations/") {
+		t.Fatalf("message = %d %s", r.Status, r.Body)
+	}
+	waitForIn(t, 30*time.Second, "the message at A", func() bool {
+		return a.count(`SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+			WHERE c.kind = 'private' AND m.body = 'Can you hold it till Saturday?'`) == 1
+	})
+
 	// Unfollow from the page.
 	follows := b.call("GET", "/api/v1/follows", "ajie", "").JSON(t)["follows"].([]any)
 	id := int(follows[0].(map[string]any)["id"].(float64))

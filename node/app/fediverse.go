@@ -40,6 +40,11 @@ type Fediverse interface {
 	// followed markets announce) published before before (zero: now), newest
 	// first.
 	Timeline(ctx context.Context, acc node.AccountID, before time.Time, limit int) ([]*node.RemoteNote, error)
+	// Ask writes a question (a public reply) on a note elsewhere, Write a
+	// private message to an actor elsewhere; the answers land in acc's
+	// conversation with them.
+	Ask(ctx context.Context, acc *node.Account, note, body string) (*node.RemoteWrite, error)
+	Write(ctx context.Context, acc *node.Account, to, body string) (*node.RemoteWrite, error)
 }
 
 // fediverse returns the federation layer's controls, or EUNSUPPORTED.
@@ -229,4 +234,31 @@ func (a *App) WorldTimeline(ctx context.Context, acc *node.Account, before time.
 		return nil, err
 	}
 	return fv.Timeline(ctx, acc.ID, before, limit)
+}
+
+// AskElsewhere asks about a note on another server (an item of another
+// market): the question goes to its author, the answers land in acc's
+// conversation about it.
+func (a *App) AskElsewhere(ctx context.Context, acc *node.Account, note, body string) (*node.RemoteWrite, error) {
+	if acc == nil {
+		return nil, node.Errorf(node.EUNAUTHORIZED, "Please log in first.")
+	}
+	fv, err := a.fediverse()
+	if err != nil {
+		return nil, err
+	}
+	return fv.Ask(ctx, acc, note, body)
+}
+
+// WriteElsewhere writes privately to a stall, market or person on another
+// server, in acc's private conversation with them.
+func (a *App) WriteElsewhere(ctx context.Context, acc *node.Account, to, body string) (*node.RemoteWrite, error) {
+	if acc == nil {
+		return nil, node.Errorf(node.EUNAUTHORIZED, "Please log in first.")
+	}
+	fv, err := a.fediverse()
+	if err != nil {
+		return nil, err
+	}
+	return fv.Write(ctx, acc, to, body)
 }

@@ -27,6 +27,9 @@ type worldData struct {
 	// typed next to what it was for.
 	AskTo, Ask, AskError       string
 	WriteTo, Write, WriteError string
+	// Orphan: the refused question's note or message's actor is not on this
+	// page, so its form is shown on its own (what was typed is never lost).
+	AskOrphan, WriteOrphan bool
 }
 
 // worldNote is a remote note with its content ready for the page.
@@ -70,6 +73,13 @@ func (s *Server) renderWorld(c echo.Context, status int, d worldData, before tim
 	if len(notes) == worldPageSize {
 		d.Older = "/world?before=" + strconv.FormatInt(notes[len(notes)-1].Published.Unix(), 10)
 	}
+	d.AskOrphan, d.WriteOrphan = d.AskError != "", d.WriteError != ""
+	for _, n := range notes {
+		d.AskOrphan = d.AskOrphan && n.ID != d.AskTo
+	}
+	for _, f := range follows {
+		d.WriteOrphan = d.WriteOrphan && f.Actor.ID != d.WriteTo
+	}
 	return s.render(c, status, "world", "world.title", d)
 }
 
@@ -96,4 +106,34 @@ func (s *Server) unfollowRemotePage(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/world")
+}
+
+// askElsewherePage: POST /world/ask (in_reply_to, body) asks about a note on
+// the world page; the conversation opens.
+func (s *Server) askElsewherePage(c echo.Context) error {
+	note, body := c.FormValue("in_reply_to"), c.FormValue("body")
+	w, err := s.app.AskElsewhere(c.Request().Context(), account(c), note, body)
+	if err != nil {
+		status, msg := classify(err)
+		if status >= 500 || status == http.StatusUnauthorized {
+			return err
+		}
+		return s.renderWorld(c, status, worldData{AskTo: note, Ask: body, AskError: msg}, time.Time{})
+	}
+	return c.Redirect(http.StatusSeeOther, "/conversations/"+strconv.FormatInt(int64(w.Conversation), 10))
+}
+
+// writeElsewherePage: POST /world/write (to, body) writes privately to an
+// actor elsewhere; the conversation opens.
+func (s *Server) writeElsewherePage(c echo.Context) error {
+	to, body := c.FormValue("to"), c.FormValue("body")
+	w, err := s.app.WriteElsewhere(c.Request().Context(), account(c), to, body)
+	if err != nil {
+		status, msg := classify(err)
+		if status >= 500 || status == http.StatusUnauthorized {
+			return err
+		}
+		return s.renderWorld(c, status, worldData{WriteTo: to, Write: body, WriteError: msg}, time.Time{})
+	}
+	return c.Redirect(http.StatusSeeOther, "/conversations/"+strconv.FormatInt(int64(w.Conversation), 10))
 }

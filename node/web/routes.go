@@ -94,6 +94,8 @@ func (s *Server) routes() {
 	e.GET("/world", s.worldPage, requireAccount)
 	e.POST("/world/follow", s.followRemotePage, requireAccount)
 	e.POST("/world/follows/:id/unfollow", s.unfollowRemotePage, requireAccount)
+	e.POST("/world/ask", s.askElsewherePage, requireAccount)
+	e.POST("/world/write", s.writeElsewherePage, requireAccount)
 	e.POST("/follow-requests/:id/:action", s.answerFollowRequestPage, requireAccount)
 	e.GET("/map", s.mapPage)
 	e.GET("/wander", s.wanderPage)
