@@ -8,8 +8,11 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,6 +23,10 @@ import (
 
 // Run with: go test -run '^$' -bench 'Ingest|RSA' -benchtime 2000x ./federation
 // and:      go test -run '^$' -bench 'FanOut|Bare' -benchtime 5x ./federation
+// At the scale (10,000 followers on 1,000 hosts; needs ulimit -n of
+// a few thousand):
+//
+//	SHIJI_FANOUT_FOLLOWERS=10000 SHIJI_FANOUT_HOSTS=1000 go test -run '^$' -bench 'FanOut|Bare' -benchtime 1x ./federation
 
 // ingestSetup is a node where bo is followed, and n signed public Notes by bo.
 func ingestSetup(b *testing.B, n int) (*testNode, []*http.Request) {
@@ -97,14 +104,15 @@ func BenchmarkRSAVerify(b *testing.B) {
 
 // sinks are loopback inbox servers, each a host of its own (its port).
 type sinks struct {
-	srvs []*httptest.Server
-	got  atomic.Int64
+	srvs  []*httptest.Server
+	got   atomic.Int64
+	conns atomic.Int64 // connections accepted
 }
 
 func newSinks(b *testing.B, hosts int) *sinks {
 	s := &sinks{}
 	for i := 0; i < hosts; i++ {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			io.Copy(io.Discard, r.Body)
 			if r.Header.Get("Signature") == "" {
 				w.WriteHeader(401)
@@ -113,6 +121,12 @@ func newSinks(b *testing.B, hosts int) *sinks {
 			s.got.Add(1)
 			w.WriteHeader(http.StatusAccepted)
 		}))
+		srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				s.conns.Add(1)
+			}
+		}
+		srv.Start()
 		b.Cleanup(srv.Close)
 		s.srvs = append(s.srvs, srv)
 	}
@@ -123,15 +137,31 @@ func (s *sinks) inbox(i int) string {
 	return fmt.Sprintf("%s/users/u%d/inbox", s.srvs[i%len(s.srvs)].URL, i)
 }
 
-const (
-	fanFollowers = 1000
-	fanHosts     = 50
-)
+// fanScale is the size of the fan-out benchmarks: 1,000 followers on 50
+// hosts, or SHIJI_FANOUT_FOLLOWERS followers on SHIJI_FANOUT_HOSTS hosts.
+func fanScale(b *testing.B) (followers, hosts int) {
+	followers, hosts = 1000, 50
+	for _, v := range []struct {
+		name string
+		n    *int
+	}{{"SHIJI_FANOUT_FOLLOWERS", &followers}, {"SHIJI_FANOUT_HOSTS", &hosts}} {
+		if s := os.Getenv(v.name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n <= 0 {
+				b.Fatalf("%s=%q: want a positive number", v.name, s)
+			}
+			*v.n = n
+		}
+	}
+	return followers, hosts
+}
 
-// BenchmarkFanOut: one new item to 1000 followers on 50 loopback hosts
-// through the whole path (render, queue rows, per-host limits, signing at
-// send time, HTTP, recording); deliveries per second.
+// BenchmarkFanOut: one new item to the followers (no shared inboxes, so one
+// signature each) on the loopback hosts of fanScale, through the whole path
+// (render, queue rows, per-host limits, signing at send time, HTTP,
+// recording); deliveries per second.
 func BenchmarkFanOut(b *testing.B) {
+	fanFollowers, fanHosts := fanScale(b)
 	n := newTestNode(b, "https://market.test", time.Now(), func(c *Config) { c.Transport, c.AllowPrivate = nil, true })
 	wang := n.account("wang", node.RoleStallholder)
 	st := n.stall(wang, "Bikes")
@@ -163,12 +193,14 @@ func BenchmarkFanOut(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*fanFollowers)/b.Elapsed().Seconds(), "deliveries/s")
+	b.ReportMetric(float64(s.conns.Load())/float64(b.N), "conns/op")
 }
 
-// BenchmarkBareSignedPosts: the same 1000 signed POSTs in a bare loop (sign,
-// send, read the answer), one at a time and from 16 goroutines: what the
-// queue's bookkeeping is measured against.
+// BenchmarkBareSignedPosts: the same signed POSTs to the same sinks in a bare
+// loop (sign, send, read the answer), one at a time and from 16 goroutines:
+// what the queue's bookkeeping is measured against.
 func BenchmarkBareSignedPosts(b *testing.B) {
+	fanFollowers, fanHosts := fanScale(b)
 	for _, par := range []int{1, 16} {
 		b.Run(fmt.Sprintf("goroutines=%d", par), func(b *testing.B) {
 			n := newTestNode(b, "https://market.test", time.Now(), func(c *Config) { c.Transport, c.AllowPrivate = nil, true })
@@ -193,6 +225,7 @@ func BenchmarkBareSignedPosts(b *testing.B) {
 				wg.Wait()
 			}
 			b.ReportMetric(float64(b.N*fanFollowers)/b.Elapsed().Seconds(), "deliveries/s")
+			b.ReportMetric(float64(s.conns.Load())/float64(b.N), "conns/op")
 		})
 	}
 }

@@ -50,6 +50,7 @@ type worker struct {
 	wg       sync.WaitGroup
 	pruned   time.Time
 	base     time.Duration
+	hosts    []string // hosts with due deliveries at the last look, earliest first
 	bodies   bodyCache
 }
 
@@ -90,7 +91,7 @@ func (w *worker) run(ctx context.Context) {
 			w.step(ctx)
 		case o := <-w.results:
 			w.record(ctx, w.collect(o))
-			if err := w.dispatch(ctx); err != nil && ctx.Err() == nil {
+			if err := w.dispatch(ctx, false); err != nil && ctx.Err() == nil {
 				f.log.Error("queue: claiming deliveries", "err", err)
 			}
 			continue
@@ -132,7 +133,7 @@ func (w *worker) step(ctx context.Context) {
 			return err
 		})
 	}
-	if err := w.dispatch(ctx); err != nil && ctx.Err() == nil {
+	if err := w.dispatch(ctx, true); err != nil && ctx.Err() == nil {
 		f.log.Error("queue: claiming deliveries", "err", err)
 	}
 }
@@ -169,34 +170,28 @@ func (w *worker) drain() {
 }
 
 // dispatch claims due deliveries for hosts with free slots and starts them.
-func (w *worker) dispatch(ctx context.Context) error {
+// It looks up the hosts with due deliveries when look is set (every step)
+// or the last list is used up; otherwise it claims from that list, so the
+// answers of a fan-out to N inboxes do not each scan the N rows queued.
+func (w *worker) dispatch(ctx context.Context, look bool) error {
 	f := w.f
 	free := f.cfg.Workers - w.inflight
 	if free <= 0 {
 		return nil
 	}
 	now := f.now().UnixMilli()
-	rows, err := f.db.Read().QueryContext(ctx, `SELECT host FROM ap_deliveries WHERE failed_at IS NULL AND next_at_ms <= ?
-		AND lease_ms <= ? GROUP BY host ORDER BY min(next_at_ms) LIMIT 512`, now, now)
-	if err != nil {
-		return err
-	}
-	var hosts []string
-	for rows.Next() {
-		var h string
-		if err := rows.Scan(&h); err != nil {
-			rows.Close()
+	if look || len(w.hosts) == 0 {
+		if err := w.lookUpHosts(ctx, now); err != nil {
 			return err
 		}
-		hosts = append(hosts, h)
 	}
-	rows.Close()
-	if len(hosts) == 0 {
-		return rows.Err()
+	if len(w.hosts) == 0 {
+		return nil
 	}
 	var claimed []delivery
-	err = f.db.Write(ctx, func(tx *sql.Tx) error {
-		for _, h := range hosts {
+	done := map[string]bool{} // hosts with nothing more to claim now
+	err := f.db.Write(ctx, func(tx *sql.Tx) error {
+		for _, h := range w.hosts {
 			n := min(f.cfg.PerHost-w.busy[h], free)
 			if n <= 0 {
 				continue
@@ -215,11 +210,13 @@ func (w *worker) dispatch(ctx context.Context) error {
 				}
 				claimed = append(claimed, d)
 				free--
+				n--
 			}
 			rs.Close()
 			if err := rs.Err(); err != nil {
 				return err
 			}
+			done[h] = n > 0
 			if free <= 0 {
 				break
 			}
@@ -227,8 +224,16 @@ func (w *worker) dispatch(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
+		w.hosts = nil
 		return err
 	}
+	left := w.hosts[:0]
+	for _, h := range w.hosts {
+		if !done[h] {
+			left = append(left, h)
+		}
+	}
+	w.hosts = left
 	for _, d := range claimed {
 		w.busy[d.host]++
 		w.inflight++
@@ -236,6 +241,26 @@ func (w *worker) dispatch(ctx context.Context) error {
 		go w.deliver(ctx, d)
 	}
 	return nil
+}
+
+// lookUpHosts lists (in w.hosts) up to 512 hosts with deliveries due at now
+// and not leased, the earliest due first.
+func (w *worker) lookUpHosts(ctx context.Context, now int64) error {
+	w.hosts = w.hosts[:0]
+	rows, err := w.f.db.Read().QueryContext(ctx, `SELECT host FROM ap_deliveries WHERE failed_at IS NULL AND next_at_ms <= ?
+		AND lease_ms <= ? GROUP BY host ORDER BY min(next_at_ms) LIMIT 512`, now, now)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return err
+		}
+		w.hosts = append(w.hosts, h)
+	}
+	return rows.Err()
 }
 
 // deliver sends one claimed delivery and reports the outcome.
