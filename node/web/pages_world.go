@@ -1,9 +1,11 @@
 package web
 
 import (
+	"html"
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -36,6 +38,9 @@ type worldData struct {
 type worldNote struct {
 	*node.RemoteNote
 	HTML template.HTML // re-sanitised: stored sanitised, cleaned again on the way out
+	// ShowName, ShowPrice: the name and price are shown above the content
+	// unless it says them already (a shiji item's content does, for Mastodon).
+	ShowName, ShowPrice bool
 }
 
 func (s *Server) worldPage(c echo.Context) error {
@@ -68,7 +73,10 @@ func (s *Server) renderWorld(c echo.Context, status int, d worldData, before tim
 		return err
 	}
 	for _, n := range notes {
-		d.Notes = append(d.Notes, worldNote{RemoteNote: n, HTML: s.cfg.Markdown.Sanitize(n.Content)})
+		w := worldNote{RemoteNote: n, HTML: s.cfg.Markdown.Sanitize(n.Content)}
+		w.ShowName = n.Name != "" && !strings.Contains(string(w.HTML), html.EscapeString(n.Name))
+		w.ShowPrice = n.Price != nil && !strings.Contains(string(w.HTML), n.Price.Amount)
+		d.Notes = append(d.Notes, w)
 	}
 	if len(notes) == worldPageSize {
 		d.Older = "/world?before=" + strconv.FormatInt(notes[len(notes)-1].Published.Unix(), 10)
