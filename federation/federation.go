@@ -19,6 +19,7 @@ import (
 	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node/app"
 	"github.com/shiji-market/shiji/node/markdown"
+	"github.com/shiji-market/shiji/node/media"
 )
 
 // Config is everything federation needs; nothing is global.
@@ -43,6 +44,9 @@ type Config struct {
 	// Workers is how many deliveries run at once (default 16), PerHost how
 	// many of them to one host (default 4).
 	Workers, PerHost int
+	// Media, when set, keeps the pictures of messages from elsewhere (they
+	// are copied here and served as the messages' photos).
+	Media *media.Store
 	// AuthorizedFetch requires a valid HTTP signature on every GET of our
 	// ActivityStreams documents (Mastodon's secure mode), so blocked servers
 	// cannot read them either.
@@ -68,7 +72,8 @@ type Federation struct {
 	wake   chan struct{}
 	retry  time.Duration // the queue's first retry delay (tests shorten it)
 
-	blocked atomic.Pointer[blockSet] // the organiser's blocks (blocks.go)
+	blocked    atomic.Pointer[blockSet] // the organiser's blocks (blocks.go)
+	pictureSem chan struct{}            // one remote picture decoded at a time (pictures.go)
 }
 
 var _ app.Federator = (*Federation)(nil)
@@ -108,7 +113,7 @@ func New(cfg Config) (*Federation, error) {
 	f := &Federation{
 		cfg: cfg, app: cfg.App, db: cfg.App.DB, md: md, log: cfg.Logger.With("part", "federation"),
 		u: urls{base: u.Scheme + "://" + u.Host}, host: u.Host, now: cfg.Now,
-		limit: newHostLimiter(inboxRate, inboxBurst), wake: make(chan struct{}, 1),
+		limit: newHostLimiter(inboxRate, inboxBurst), wake: make(chan struct{}, 1), pictureSem: make(chan struct{}, 1),
 	}
 	f.keys = newKeyring(f)
 	f.client = newClient(f)

@@ -71,6 +71,7 @@ func (c *clock) Add(d time.Duration) {
 type fakeNet struct {
 	mu     sync.Mutex
 	docs   map[string][]byte
+	types  map[string]string // Content-Type of a served doc, when not ActivityStreams
 	posts  []fakePost
 	status func(url string) int
 }
@@ -81,7 +82,14 @@ type fakePost struct {
 	Body []byte
 }
 
-func newFakeNet() *fakeNet { return &fakeNet{docs: map[string][]byte{}} }
+func newFakeNet() *fakeNet { return &fakeNet{docs: map[string][]byte{}, types: map[string]string{}} }
+
+// serveFile serves body at url with the Content-Type ct (an image …).
+func (n *fakeNet) serveFile(url, ct string, body []byte) {
+	n.mu.Lock()
+	n.docs[url], n.types[url] = body, ct
+	n.mu.Unlock()
+}
 
 func (n *fakeNet) serve(url string, doc []byte) {
 	n.mu.Lock()
@@ -102,6 +110,9 @@ func (n *fakeNet) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		resp.StatusCode = 200
 		resp.Header.Set("Content-Type", contentTypeAS)
+		if ct := n.types[r.URL.String()]; ct != "" {
+			resp.Header.Set("Content-Type", ct)
+		}
 		resp.Body = io.NopCloser(bytes.NewReader(doc))
 	case http.MethodPost:
 		b, _ := io.ReadAll(r.Body)

@@ -51,8 +51,15 @@ func (f *Federation) takeMessage(ctx context.Context, signer *remoteActor, n *re
 	if utf8.RuneCountInString(body) > node.MaxMessageLen {
 		body = string([]rune(body)[:node.MaxMessageLen-1]) + "…"
 	}
+	if f.messageTaken(ctx, n.ID) {
+		return true, nil // taken in before: its pictures are not fetched again
+	}
+	photos := f.pictures(ctx, n.Attachments)
 	if strings.TrimSpace(body) == "" {
-		return true, nil // nothing to show (a picture only): not kept for now
+		if len(photos) == 0 {
+			return true, nil // nothing to show
+		}
+		body = "📷" // a picture only
 	}
 	if t.private != nil {
 		id, err := f.privateChat(ctx, *t.private)
@@ -62,7 +69,7 @@ func (f *Federation) takeMessage(ctx context.Context, signer *remoteActor, n *re
 		t.post.Conversation = id
 	}
 	p := t.post
-	p.APID, p.Body = n.ID, body
+	p.APID, p.Body, p.Photos = n.ID, body, photos
 	p.AuthorName, p.AuthorShown, p.AuthorURL = acctOf(signer), signer.Name, signer.URL
 	if p.AuthorShown == "" {
 		p.AuthorShown = signer.PreferredUsername
@@ -265,4 +272,11 @@ func tombstoneMessagesTx(ctx context.Context, tx *sql.Tx, now int64, actor, id s
 	_, err := tx.ExecContext(ctx, `UPDATE messages SET body = '', deleted_at = ? WHERE deleted_at IS NULL
 		AND id IN (SELECT message_id FROM ap_messages WHERE actor = ?) AND (? = '' OR ap_id = ?)`, now, actor, id, id)
 	return err
+}
+
+// messageTaken reports whether the note with ap id was taken in already.
+func (f *Federation) messageTaken(ctx context.Context, id string) bool {
+	var n int
+	f.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE ap_id = ?`, id).Scan(&n)
+	return n > 0
 }

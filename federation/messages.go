@@ -381,6 +381,13 @@ func (f *Federation) messageNote(ctx context.Context, c *node.Conversation, m *n
 		u.AppendIRI(iri(id))
 	}
 	n.SetActivityStreamsUrl(u)
+	if len(m.Photos) > 0 {
+		att := streams.NewActivityStreamsAttachmentProperty()
+		for _, p := range m.Photos {
+			att.AppendActivityStreamsImage(f.image(p))
+		}
+		n.SetActivityStreamsAttachment(att)
+	}
 	var mentions strings.Builder
 	var tags []any
 	for _, r := range aud.remotes {

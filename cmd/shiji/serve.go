@@ -171,7 +171,7 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		a.TradeGrace = cfg.tradeGrace
 	}
 	fed, err := federation.New(federation.Config{App: a, BaseURL: baseURL, Logger: logger, AllowPrivate: cfg.allowPrivate,
-		AuthorizedFetch: cfg.authorizedFetch, Version: version})
+		AuthorizedFetch: cfg.authorizedFetch, Media: photos, Version: version})
 	if err != nil {
 		return err
 	}

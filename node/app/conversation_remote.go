@@ -16,12 +16,13 @@ type RemotePost struct {
 	Item         node.ItemID  // or: the thread of this item
 	Stall        node.StallID // or: the thread of this stall
 	ReplyTo      node.MessageID
-	APID         string // the Note's id: a message is taken in once
-	Actor        string // the author's actor IRI (only they may change it)
-	AuthorName   string // user@host
-	AuthorShown  string // display name
-	AuthorURL    string // profile page
-	Body         string // Markdown-safe text
+	APID         string       // the Note's id: a message is taken in once
+	Actor        string       // the author's actor IRI (only they may change it)
+	AuthorName   string       // user@host
+	AuthorShown  string       // display name
+	AuthorURL    string       // profile page
+	Body         string       // Markdown-safe text
+	Photos       []node.Photo // its pictures, copied into the media store
 }
 
 // PostRemote stores a message by a remote author (no local account), tells
@@ -55,7 +56,7 @@ func (a *App) PostRemote(ctx context.Context, in RemotePost) (*node.Message, err
 		}
 	}
 	m := &node.Message{Conversation: c.ID, AuthorName: in.AuthorName, AuthorShown: in.AuthorShown, AuthorURL: in.AuthorURL,
-		Body: body, ReplyTo: in.ReplyTo}
+		Body: body, ReplyTo: in.ReplyTo, Photos: in.Photos}
 	nm := &data.NewMessage{Message: m, APID: in.APID, RemoteActor: in.Actor}
 	recipients, err := a.notifyFor(ctx, c, m, nm)
 	if err != nil {
