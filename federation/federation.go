@@ -13,11 +13,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node/app"
+	"github.com/shiji-market/shiji/node/i18n"
 	"github.com/shiji-market/shiji/node/markdown"
 	"github.com/shiji-market/shiji/node/media"
 )
@@ -74,6 +76,10 @@ type Federation struct {
 
 	blocked    atomic.Pointer[blockSet] // the organiser's blocks (blocks.go)
 	pictureSem chan struct{}            // one remote picture decoded at a time (pictures.go)
+
+	catOnce sync.Once // the catalogue market days are written with (events.go)
+	cat     *i18n.Catalog
+	catErr  error
 }
 
 var _ app.Federator = (*Federation)(nil)
@@ -133,8 +139,11 @@ func (f *Federation) kick() {
 	}
 }
 
-// Run delivers the queue until ctx ends. Start it once, with the node's
-// background context.
+// Run delivers the queue, and sweeps the market days (events.go), until ctx
+// ends. Start it once, with the node's background context.
 func (f *Federation) Run(ctx context.Context) {
+	days := make(chan struct{})
+	go func() { f.runDays(ctx); close(days) }()
 	newWorker(f).run(ctx)
+	<-days
 }

@@ -24,7 +24,8 @@ const (
 // go-fed v1.0.0's own context names http://joinmastodon.org/ns as a context
 // document (it serves none) and comes in a random order (STACK.md §1.2.2), so
 // it is replaced by this fixed one: the AS and security contexts, the
-// Mastodon extensions we use, and FEP-0837's ValueFlows terms.
+// Mastodon extensions we use, FEP-0837's ValueFlows terms, and the event
+// terms of Mobilizon and FEP-8a8e.
 func jsonLDContext() []any {
 	return []any{asContextIRI, securityV1IRI, map[string]any{
 		"toot":                      "http://joinmastodon.org/ns#",
@@ -47,6 +48,25 @@ func jsonLDContext() []any {
 		"availableQuantity":         "vf:availableQuantity",
 		"hasUnit":                   "om2:hasUnit",
 		"hasNumericalValue":         "om2:hasNumericalValue",
+		// Market days as Events (events.go): Mobilizon's terms, which
+		// FEP-8a8e follows, and FEP-8a8e's eventStatus.
+		"sc":                       "http://schema.org#",
+		"mz":                       "https://joinmobilizon.org/ns#",
+		"pt":                       "https://joinpeertube.org/ns#",
+		"ical":                     "http://www.w3.org/2002/12/cal/ical#",
+		"timezone":                 "mz:timezone",
+		"status":                   "ical:status",
+		"eventStatus":              map[string]any{"@id": "https://w3id.org/fep/8a8e/eventStatus", "@type": "@vocab"},
+		"EventScheduled":           "https://w3id.org/fep/8a8e/EventScheduled",
+		"EventCancelled":           "https://w3id.org/fep/8a8e/EventCancelled",
+		"joinMode":                 "mz:joinMode",
+		"externalParticipationUrl": map[string]any{"@id": "mz:externalParticipationUrl", "@type": "@id"},
+		"commentsEnabled":          "pt:commentsEnabled",
+		"repliesModerationOption":  "mz:repliesModerationOption",
+		"category":                 "sc:category",
+		"address":                  "sc:address",
+		"PostalAddress":            "sc:PostalAddress",
+		"addressLocality":          "sc:addressLocality",
 	}}
 }
 

@@ -43,8 +43,8 @@ func (f *Federation) Mount(e *echo.Echo) {
 }
 
 // intercept serves, ahead of the routes: POSTs to the shared and actor
-// inboxes, and GETs asking for ActivityStreams on /, /stalls/ID, /items/ID
-// and /@NAME. Everything else goes on to the web layer.
+// inboxes, and GETs asking for ActivityStreams on /, /stalls/ID, /items/ID,
+// /@NAME and /days/DATE. Everything else goes on to the web layer.
 func (f *Federation) intercept(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -62,7 +62,7 @@ func (f *Federation) intercept(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		case http.MethodGet, http.MethodHead:
 			negotiated := p == "/" || stallPathRE.MatchString(p) || itemPathRE.MatchString(p) ||
-				(strings.HasPrefix(p, "/@") && personPathRE.MatchString(p))
+				(strings.HasPrefix(p, "/@") && personPathRE.MatchString(p)) || dayPathRE.MatchString(p)
 			if !negotiated {
 				break
 			}
@@ -84,6 +84,8 @@ func (f *Federation) intercept(next echo.HandlerFunc) echo.HandlerFunc {
 				return f.answer(c, f.serveNote(c, node.ItemID(id)))
 			case strings.HasPrefix(p, "/@") && personPathRE.MatchString(p):
 				return f.answer(c, f.serveActor(c, actorRef{kind: "person", name: personPathRE.FindStringSubmatch(p)[1]}))
+			case dayPathRE.MatchString(p):
+				return f.answer(c, f.serveDay(c, dayPathRE.FindStringSubmatch(p)[1]))
 			}
 		}
 		return next(c)

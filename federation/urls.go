@@ -26,6 +26,7 @@ func (u urls) instance() string             { return u.base + "/actor" }
 func (u urls) stall(id node.StallID) string { return u.base + node.StallPath(id) }
 func (u urls) person(name string) string    { return u.base + "/users/" + name }
 func (u urls) item(id node.ItemID) string   { return u.base + node.ItemPath(id) }
+func (u urls) day(date string) string       { return u.base + node.DayPath(date) }
 func (u urls) message(id node.MessageID) string {
 	return u.base + "/messages/" + strconv.FormatInt(int64(id), 10)
 }

@@ -52,13 +52,18 @@ func (a *App) MarketDay(ctx context.Context, date string) (node.MarketDay, error
 	return day, nil
 }
 
-// SetSchedule replaces the market's schedule: the organiser only.
+// SetSchedule replaces the market's schedule: the organiser only. Followers
+// elsewhere are then told of the changed market days (DayFederator).
 // Errors: EFORBIDDEN, EINVALID.
 func (a *App) SetSchedule(ctx context.Context, acc *node.Account, s *node.Schedule) error {
 	if acc == nil || acc.Role != node.RoleOrganiser {
 		return node.Errorf(node.EFORBIDDEN, "Only the organiser sets the market days.")
 	}
-	return a.DB.SetSchedule(ctx, s)
+	if err := a.DB.SetSchedule(ctx, s); err != nil {
+		return err
+	}
+	a.marketDaysChanged(ctx)
+	return nil
 }
 
 // since is the first date whose market day may still be open at now (a night
