@@ -40,7 +40,7 @@ func (urls) outbox(actor string) string           { return actor + "/outbox" }
 func (urls) followers(actor string) string        { return actor + "/followers" }
 func (urls) following(actor string) string        { return actor + "/following" }
 func (urls) keyID(actor string) string            { return actor + "#main-key" }
-func (u urls) stallHandle(id node.StallID) string { return "stall-" + strconv.FormatInt(int64(id), 10) }
+func (u urls) stallHandle(id node.StallID) string { return node.StallHandle(id) }
 
 // Local actor keys, as stored in ap_keys, ap_followers and ap_outbox.
 const (

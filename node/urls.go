@@ -11,6 +11,10 @@ import (
 // StallPath is a stall's page.
 func StallPath(id StallID) string { return fmt.Sprintf("/stalls/%d", id) }
 
+// StallHandle is a stall's user name on the fediverse (stall-7): names
+// change and may be Chinese, and an account name never contains "-".
+func StallHandle(id StallID) string { return fmt.Sprintf("stall-%d", id) }
+
 // ItemPath is an item's page.
 func ItemPath(id ItemID) string { return fmt.Sprintf("/items/%d", id) }
 

@@ -44,7 +44,15 @@ func TestWorldMarketPage(t *testing.T) {
 		t.Fatalf("refused follows were stored: %d", c)
 	}
 
-	address := fmt.Sprintf("stall-%d@%s", stallID, a.host())
+	// The stall's JSON and page give its address, and it is what B follows.
+	address := st.JSON(t)["acct"].(string)
+	if address != fmt.Sprintf("stall-%d@%s", stallID, a.host()) {
+		t.Fatalf("stall acct = %q", address)
+	}
+	mustContain(t, "stall page", a.c.get(fmt.Sprintf("/stalls/%d", stallID)).Body, "<code>@"+address+"</code>")
+	if acct := b.call("GET", "/api/v1/account", "ajie", "").JSON(t)["acct"]; acct != "ajie@"+b.host() {
+		t.Fatalf("account acct = %v", acct)
+	}
 	if r := ajie.postForm("/world", "/world/follow", url.Values{"address": {address}}); r.Status != 303 {
 		t.Fatalf("follow = %d %s", r.Status, r.Body)
 	}

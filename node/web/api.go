@@ -61,12 +61,18 @@ type apiAccountJSON struct {
 	DisplayName string         `json:"display_name"`
 	Role        node.Role      `json:"role"`
 	Lang        string         `json:"lang"`
+	Acct        string         `json:"acct"` // name@host: the account on the fediverse
 	CreatedAt   time.Time      `json:"created_at"`
 }
 
-func accountJSON(a *node.Account) apiAccountJSON {
-	return apiAccountJSON{ID: a.ID, Name: a.Name, DisplayName: a.DisplayName, Role: a.Role, Lang: a.Lang, CreatedAt: a.CreatedAt}
+func (s *Server) accountJSON(a *node.Account) apiAccountJSON {
+	return apiAccountJSON{ID: a.ID, Name: a.Name, DisplayName: a.DisplayName, Role: a.Role, Lang: a.Lang, Acct: s.acct(a.Name),
+		CreatedAt: a.CreatedAt}
 }
+
+// acct is name@host: how people on other servers find a name of this node
+// (an account's name, or a stall's handle).
+func (s *Server) acct(name string) string { return name + "@" + s.baseURL.Host }
 
 func (s *Server) apiCreateSession(c echo.Context) error {
 	var in struct {
@@ -87,7 +93,7 @@ func (s *Server) apiCreateSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"token": tok, "account": accountJSON(acc)})
+	return c.JSON(http.StatusCreated, map[string]any{"token": tok, "account": s.accountJSON(acc)})
 }
 
 func (s *Server) apiDeleteSession(c echo.Context) error {
@@ -102,7 +108,7 @@ func (s *Server) apiDeleteSession(c echo.Context) error {
 }
 
 func (s *Server) apiAccount(c echo.Context) error {
-	return c.JSON(http.StatusOK, accountJSON(account(c)))
+	return c.JSON(http.StatusOK, s.accountJSON(account(c)))
 }
 
 func (s *Server) apiMarket(c echo.Context) error {

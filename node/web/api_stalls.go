@@ -52,8 +52,8 @@ type stallInput struct {
 
 func (s *Server) stallJSON(ctx context.Context, st *node.Stall, lang string, withItems bool) (stallJSON, error) {
 	out := stallJSON{
-		stallRefJSON: stallRefJSON{ID: st.ID, Name: st.Name, URL: s.abs(node.StallPath(st.ID))},
-		Story:        st.Story, StoryHTML: string(s.cfg.Markdown.HTML(st.Story)), Spot: st.Spot, OpenToday: st.OpenToday,
+		stallRefJSON: stallRefJSON{ID: st.ID, Name: st.Name, URL: s.abs(node.StallPath(st.ID))}, Acct: s.acct(node.StallHandle(st.ID)),
+		Story: st.Story, StoryHTML: string(s.cfg.Markdown.HTML(st.Story)), Spot: st.Spot, OpenToday: st.OpenToday,
 		ApproveFollowers: st.ApproveFollowers,
 		Photos:           s.photosJSON(st.Photos), CreatedAt: st.CreatedAt, UpdatedAt: st.UpdatedAt, Holders: []string{},
 	}

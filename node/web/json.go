@@ -60,6 +60,7 @@ type stallRefJSON struct {
 
 type stallJSON struct {
 	stallRefJSON
+	Acct      string     `json:"acct"` // stall-ID@host: the stall on the fediverse
 	Story     string     `json:"story"`
 	StoryHTML string     `json:"story_html"`
 	Alley     *alleyJSON `json:"alley"`

@@ -128,6 +128,7 @@ type stallPageData struct {
 	Notes      []node.Note      // thank-you notes residents left
 	Following  bool
 	Followers  int
+	Acct       string // stall-ID@host: how to follow it from Mastodon
 }
 
 func (s *Server) stallPage(c echo.Context) error {
@@ -140,7 +141,8 @@ func (s *Server) stallPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := stallPageData{Stall: st, Story: s.cfg.Markdown.HTML(st.Story), CanEdit: st.CanEdit(account(c))}
+	d := stallPageData{Stall: st, Story: s.cfg.Markdown.HTML(st.Story), CanEdit: st.CanEdit(account(c)),
+		Acct: s.acct(node.StallHandle(st.ID))}
 	alleys, err := s.app.DB.Alleys(ctx)
 	if err != nil {
 		return err
