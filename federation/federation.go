@@ -77,6 +77,12 @@ type Federation struct {
 	blocked    atomic.Pointer[blockSet] // the organiser's blocks (blocks.go)
 	pictureSem chan struct{}            // one remote picture decoded at a time (pictures.go)
 
+	// Background work that outlives a request (backfill.go): Run cancels it
+	// and waits for it when it ends.
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+	bgWG     sync.WaitGroup
+
 	catOnce sync.Once // the catalogue market days are written with (events.go)
 	cat     *i18n.Catalog
 	catErr  error
@@ -121,6 +127,7 @@ func New(cfg Config) (*Federation, error) {
 		u: urls{base: u.Scheme + "://" + u.Host}, host: u.Host, now: cfg.Now,
 		limit: newHostLimiter(inboxRate, inboxBurst), wake: make(chan struct{}, 1), pictureSem: make(chan struct{}, 1),
 	}
+	f.bgCtx, f.bgCancel = context.WithCancel(context.Background())
 	f.keys = newKeyring(f)
 	f.client = newClient(f)
 	return f, nil
@@ -146,4 +153,6 @@ func (f *Federation) Run(ctx context.Context) {
 	go func() { f.runDays(ctx); close(days) }()
 	newWorker(f).run(ctx)
 	<-days
+	f.bgCancel()
+	f.bgWG.Wait()
 }

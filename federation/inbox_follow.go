@@ -150,12 +150,20 @@ func (f *Federation) onAccept(ctx context.Context, signer *remoteActor, a object
 			account = acc.ID
 		}
 	}
-	return f.db.Write(ctx, func(tx *sql.Tx) error {
-		q := `UPDATE ap_following SET state = 'accepted' WHERE actor = ? AND (follow_id = ? OR account_id = ?)`
+	var changed int64
+	err := f.db.Write(ctx, func(tx *sql.Tx) error {
+		q := `UPDATE ap_following SET state = 'accepted' WHERE actor = ? AND (follow_id = ? OR account_id = ?) AND state = 'pending'`
 		if !ok {
 			q = `DELETE FROM ap_following WHERE actor = ? AND (follow_id = ? OR account_id = ?)`
 		}
-		_, err := tx.ExecContext(ctx, q, signer.ID, followID, account)
+		res, err := tx.ExecContext(ctx, q, signer.ID, followID, account)
+		if err == nil {
+			changed, _ = res.RowsAffected()
+		}
 		return err
 	})
+	if err == nil && ok && changed > 0 {
+		f.startBackfill(signer.ID) // what is on their table already
+	}
+	return err
 }

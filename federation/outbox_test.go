@@ -118,8 +118,13 @@ func TestItemActivitiesReachFollowers(t *testing.T) {
 		t.Fatalf("GET note = %d %s", w.Code, w.Body)
 	}
 	if m := decode(t, n.get(strings.TrimPrefix(stall, "https://market.test")+"/outbox?page=1").Body.Bytes()); m["totalItems"] != 1.0 ||
-		m["orderedItems"].([]any)[0] != create["id"] {
+		m["orderedItems"].([]any)[0].(map[string]any)["id"] != create["id"] ||
+		m["orderedItems"].([]any)[0].(map[string]any)["object"].(map[string]any)["id"] != itemURL {
 		t.Fatalf("stall outbox = %v", m)
+	}
+	if m := decode(t, n.get("/market/outbox?page=1").Body.Bytes()); m["totalItems"] != 1.0 ||
+		m["orderedItems"].([]any)[0].(map[string]any)["id"] != announce["id"] {
+		t.Fatalf("market outbox = %v", m)
 	}
 	if w := n.get(strings.TrimPrefix(create["id"].(string), "https://market.test")); w.Code != 200 || decode(t, w.Body.Bytes())["type"] != "Create" {
 		t.Fatalf("GET activity = %d", w.Code)

@@ -207,8 +207,16 @@ func (f *Federation) getFollowers(c echo.Context) error {
 		`SELECT follower FROM ap_followers WHERE actor = ? ORDER BY created_at DESC, follower LIMIT ? OFFSET ?`)
 }
 
-// getOutbox serves an actor's public activities (their IRIs), newest first.
+// getOutbox serves an actor's public activities (their IRIs), newest first;
+// a stall's and the market's list their items (getItemsOutbox).
 func (f *Federation) getOutbox(c echo.Context) error {
+	if ref, err := refOfRequest(c); err == nil && (ref.kind == "stall" || ref.kind == keyMarket) {
+		a, err := f.loadActor(c.Request().Context(), ref)
+		if err != nil {
+			return f.answer(c, err)
+		}
+		return f.answer(c, f.getItemsOutbox(c, a))
+	}
 	return f.listBox(c, "/outbox", `SELECT count(*) FROM ap_outbox WHERE actor = ? AND public = 1 AND fanned = 1`,
 		`SELECT activity FROM ap_outbox WHERE actor = ? AND public = 1 AND fanned = 1 ORDER BY id DESC LIMIT ? OFFSET ?`)
 }

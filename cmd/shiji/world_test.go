@@ -20,6 +20,10 @@ func TestWorldMarketPage(t *testing.T) {
 	}
 	st := a.call("POST", "/api/v1/stalls", "wang", `{"name":"Old Wang's Bicycles","alley":"vintage"}`)
 	stallID := int(st.JSON(t)["id"].(float64))
+	// An item already on the table before anyone follows.
+	if r := a.call("POST", fmt.Sprintf("/api/v1/stalls/%d/items", stallID), "wang", `{"title":"Enamel lamp","price":{"kind":"swap"},"quantity":1}`); r.Status != 201 {
+		t.Fatalf("first item = %d %s", r.Status, r.Body)
+	}
 	ajie := webLogIn(t, b.n.URL, "ajie")
 	page := ajie.get("/world")
 	if page.Status != 200 {
@@ -57,6 +61,10 @@ func TestWorldMarketPage(t *testing.T) {
 		t.Fatalf("follow = %d %s", r.Status, r.Body)
 	}
 	mustContain(t, "world page after the follow", ajie.get("/world").Body, "Following 1", "Old Wang&#39;s Bicycles", "@"+address)
+	// What was on the table before the follow arrives too (backfill).
+	waitForIn(t, 30*time.Second, "the earlier item on the world page", func() bool {
+		return strings.Contains(ajie.get("/world").Body, "Enamel lamp")
+	})
 	it := a.call("POST", fmt.Sprintf("/api/v1/stalls/%d/items", stallID), "wang",
 		`{"title":"Brass bell","story":"Rings like **new**.","price":{"kind":"amount","amount":"25.00","currency":"CNY"},"quantity":1}`)
 	if it.Status != 201 {
