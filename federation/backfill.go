@@ -183,6 +183,7 @@ func (f *Federation) backfill(ctx context.Context, actor string) (int, error) {
 		if err := f.storeNote(ctx, n, false); err != nil {
 			return kept, err
 		}
+		f.knowAuthor(ctx, n.Actor)
 		kept++
 	}
 	return kept, nil
@@ -226,4 +227,12 @@ func (f *Federation) sentActivity(ctx context.Context, item node.ItemID, actor, 
 		return id
 	}
 	return f.u.item(item) + fragment
+}
+
+// knowAuthor caches the author of a kept note (a stall of a followed market)
+// so the timeline shows its name, not its IRI.
+func (f *Federation) knowAuthor(ctx context.Context, actor string) {
+	if _, err := f.remoteActor(ctx, actor, false); err != nil {
+		f.log.Info("note author unavailable", "actor", actor, "err", err)
+	}
 }

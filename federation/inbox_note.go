@@ -150,7 +150,11 @@ func (f *Federation) onAnnounce(ctx context.Context, signer *remoteActor, a voca
 		return nil
 	}
 	n.Via = signer.ID
-	return f.storeNote(ctx, n, false)
+	if err := f.storeNote(ctx, n, false); err != nil {
+		return err
+	}
+	f.knowAuthor(ctx, n.Actor)
+	return nil
 }
 
 // followedHere reports whether a local account follows the actor (accepted).

@@ -14,7 +14,7 @@ import (
 // there; A's organiser blocks B's server on the moderation page.
 func TestBrowserWorldMarket(t *testing.T) {
 	a := newFedNode(t, "mei:organiser", "wang:stallholder")
-	b := newFedNode(t, "ajie:resident")
+	b := newFedNodeWith(t, []string{"--addr", freeAddrOn(t, "127.0.0.2")}, "ajie:resident") // its own host name: its own cookies
 	if r := a.call("POST", "/api/v1/alleys", "mei", `{"slug":"vintage","name":{"en":"Vintage"}}`); r.Status != 201 {
 		t.Fatalf("alley: %d %s", r.Status, r.Body)
 	}

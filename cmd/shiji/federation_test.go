@@ -23,8 +23,13 @@ type fedNode struct {
 	flags  []string // more flags for serve
 }
 
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func freeAddr(t *testing.T) string { return freeAddrOn(t, "127.0.0.1") }
+
+// freeAddrOn is a free port on another loopback address (127.0.0.2 …):
+// browsers keep cookies by host name, not port, so two markets in one
+// browser need two host names.
+func freeAddrOn(t *testing.T, host string) string {
+	ln, err := net.Listen("tcp", host+":0")
 	if err != nil {
 		t.Fatal(err)
 	}

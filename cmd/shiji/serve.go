@@ -179,6 +179,7 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	srv, err := web.New(web.Config{
 		App: a, Catalog: catalog, Theme: theme, Markdown: markdown.New(), Media: photos,
 		BaseURL: baseURL, Logger: logger, TrustProxy: cfg.trustProxy, Mount: fed.Mount,
+		PlainHTTPImages: cfg.allowPrivate,
 	})
 	if err != nil {
 		return err

@@ -17,6 +17,15 @@ import (
 const csp = "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; " +
 	"object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 
+// contentSecurityPolicy is csp, with plain-http images from elsewhere too
+// when the node federates on a LAN.
+func contentSecurityPolicy(plainHTTPImages bool) string {
+	if plainHTTPImages {
+		return strings.Replace(csp, "img-src 'self' https:", "img-src 'self' https: http:", 1)
+	}
+	return csp
+}
+
 // routes registers the middleware and every route of the node.
 func (s *Server) routes() {
 	e := s.e
@@ -38,7 +47,8 @@ func (s *Server) routes() {
 	}))
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
-		HSTSMaxAge: hstsAge(s.secure), ContentSecurityPolicy: csp, ReferrerPolicy: "strict-origin-when-cross-origin",
+		HSTSMaxAge: hstsAge(s.secure), ContentSecurityPolicy: contentSecurityPolicy(s.cfg.PlainHTTPImages),
+		ReferrerPolicy: "strict-origin-when-cross-origin",
 	}))
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: isUpload}))
 	// Photo uploads: the photo limit (10 MiB) plus the multipart envelope.

@@ -32,6 +32,10 @@ type Config struct {
 	// TrustProxy makes the real client IP come from X-Forwarded-For set by a
 	// reverse proxy on a private or loopback address. Off: the peer address.
 	TrustProxy bool
+	// PlainHTTPImages lets pages show images from other servers over plain
+	// http (markets on a LAN or loopback, with --allow-private-networks);
+	// otherwise only https images from elsewhere.
+	PlainHTTPImages bool
 	// Mount, when set, is called after the routes are registered so that other
 	// layers (federation) can add their handlers.
 	Mount func(e *echo.Echo)
