@@ -74,7 +74,7 @@ func (f *Federation) loadActor(ctx context.Context, ref actorRef) (*localActor, 
 
 func (f *Federation) personActor(ctx context.Context, acc *node.Account) (*localActor, error) {
 	a := &localActor{key: accountKey(acc.ID), typ: "Person", id: f.u.person(acc.Name), username: acc.Name,
-		name: acc.Shown(), url: f.u.person(acc.Name), published: acc.CreatedAt}
+		name: acc.Shown(), url: f.u.base + node.ProfilePath(acc.Name), published: acc.CreatedAt} // the profile page
 	stalls, err := f.db.Stalls(ctx, data.StallFilter{Holder: acc.ID, Limit: 50})
 	if err != nil {
 		return nil, err
