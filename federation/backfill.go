@@ -66,7 +66,15 @@ func (f *Federation) getItemsOutbox(c echo.Context, a *localActor) error {
 		return err
 	}
 	stalls := map[node.StallID]*node.Stall{}
-	items := make([]any, 0, len(ids))
+	items := make([]any, 0, len(ids)+8)
+	if a.key == keyMarket && n == 1 {
+		// The market's coming days first, so a new follower learns of them.
+		days, err := f.comingDays(ctx)
+		if err != nil {
+			return err
+		}
+		items = append(items, days...)
+	}
 	for _, i := range ids {
 		it, err := f.db.Item(ctx, i)
 		if err != nil {
@@ -170,6 +178,12 @@ func (f *Federation) backfill(ctx context.Context, actor string) (int, error) {
 		if (typ != "Create" && typ != "Announce") || refOf(act["actor"]) != ra.ID {
 			continue
 		}
+		if ev, _ := act["object"].(map[string]any); typ == "Create" && str(ev, "type") == "Event" {
+			if err := f.takeEvent(ctx, ra.ID, ev); err != nil { // a market day of a followed market
+				return kept, err
+			}
+			continue
+		}
 		n, err := f.backfillNote(ctx, act["object"], ra.ID)
 		if err != nil || n == nil || !n.Public || n.Reply || n.Actor == "" || !sameHost(n.Actor, n.ID) || f.isBlocked(ctx, n.Actor) {
 			continue
@@ -235,4 +249,58 @@ func (f *Federation) knowAuthor(ctx context.Context, actor string) {
 	if _, err := f.remoteActor(ctx, actor, false); err != nil {
 		f.log.Info("note author unavailable", "actor", actor, "err", err)
 	}
+}
+
+// comingDays are Create{Event}s of the market days followers were told of
+// that have not ended, soonest first.
+func (f *Federation) comingDays(ctx context.Context) ([]any, error) {
+	rows, err := f.db.Read().QueryContext(ctx, `SELECT date, published, updated FROM ap_days
+		WHERE state != 'deleted' AND end_at > ? ORDER BY date LIMIT 8`, f.now().Unix())
+	if err != nil {
+		return nil, err
+	}
+	type told struct {
+		date               string
+		published, updated int64
+	}
+	var ds []told
+	for rows.Next() {
+		var t told
+		if err := rows.Scan(&t.date, &t.published, &t.updated); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ds = append(ds, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ds) == 0 {
+		return nil, err
+	}
+	cat, err := f.catalog()
+	if err != nil {
+		return nil, err
+	}
+	cal, err := f.calendar(ctx, cat)
+	if err != nil {
+		return nil, err
+	}
+	var out []any
+	for _, t := range ds {
+		day, ok := cal.sched.Day(cal.loc, t.date)
+		if !ok {
+			continue
+		}
+		stalls, err := f.app.DayStalls(ctx, t.date)
+		if err != nil {
+			return nil, err
+		}
+		ev, err := f.eventMap(cal, f.dayEvent(cal, day), len(stalls), time.Unix(t.published, 0), time.Unix(t.updated, 0))
+		if err != nil {
+			return nil, err
+		}
+		delete(ev, "@context")
+		out = append(out, map[string]any{"type": "Create", "id": f.u.day(t.date) + "#create", "actor": f.u.market(), "object": ev,
+			"published": ev["published"], "to": []any{publicIRI}, "cc": []any{f.u.followers(f.u.market())}})
+	}
+	return out, nil
 }

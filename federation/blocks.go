@@ -318,7 +318,8 @@ func dropDeliveriesTx(ctx context.Context, tx *sql.Tx, kind, target string, matc
 // deletes itself.
 func purgeTx(ctx context.Context, tx *sql.Tx, now, blockID int64, match func(string) bool) error {
 	actors, err := matching(ctx, tx, `SELECT id FROM ap_actors UNION SELECT actor FROM ap_notes UNION SELECT via FROM ap_notes WHERE via != ''
-		UNION SELECT actor FROM ap_messages UNION SELECT actor FROM ap_conversations UNION SELECT actor FROM ap_reactions`, match)
+		UNION SELECT actor FROM ap_messages UNION SELECT actor FROM ap_conversations UNION SELECT actor FROM ap_reactions
+		UNION SELECT actor FROM ap_events`, match)
 	if err != nil {
 		return err
 	}
@@ -327,7 +328,7 @@ func purgeTx(ctx context.Context, tx *sql.Tx, now, blockID int64, match func(str
 			return err
 		}
 		for _, q := range []string{`DELETE FROM ap_notes WHERE actor = ?1 OR via = ?1`, `DELETE FROM ap_actors WHERE id = ?1`,
-			`DELETE FROM ap_reactions WHERE actor = ?1`} {
+			`DELETE FROM ap_reactions WHERE actor = ?1`, `DELETE FROM ap_events WHERE actor = ?1`} {
 			if _, err := tx.ExecContext(ctx, q, a); err != nil {
 				return err
 			}

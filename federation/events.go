@@ -66,6 +66,9 @@ func (f *Federation) runDays(ctx context.Context) {
 		if _, err := f.sweepDays(ctx); err != nil && ctx.Err() == nil {
 			f.log.Error("market days sweep", "err", err)
 		}
+		if err := f.sweepEvents(ctx); err != nil && ctx.Err() == nil {
+			f.log.Error("other markets' days sweep", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -365,13 +365,16 @@ func TestMarketDayEntersTheWindow(t *testing.T) {
 }
 
 // A followed remote market's Create and Update of an Event (Mobilizon's,
-// Gancio's, another shiji's) are taken (202) and not kept: the timeline
-// holds notes only.
-func TestRemoteEventsAreIgnored(t *testing.T) {
+// Gancio's, another shiji's) are kept as its market days (ap_events) and
+// listed for the people who follow it; a cancelled Update marks it, its
+// Delete removes it; an Announce of one is not a note; an unfollowed
+// market's Events are not kept.
+func TestRemoteEventsAreKept(t *testing.T) {
 	n := newTestNode(t, "https://market.test", time.Now(), nil)
 	ctx := context.Background()
 	sink := n.account("sink", node.RoleResident)
 	other := newRemote(t, n.net, "https://other.test/market", "https://other.test/inbox")
+	stranger := newRemote(t, n.net, "https://stranger.test/market", "")
 	if err := n.db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO ap_following(account_id, actor, follow_id, state, created_at) VALUES (?, ?, ?, 'accepted', 0)`,
 			sink.ID, other.id, "https://market.test/follows/1")
@@ -379,21 +382,48 @@ func TestRemoteEventsAreIgnored(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	event := map[string]any{
-		"id": "https://other.test/days/2026-12-05", "type": "Event", "name": "Other market · Sat 5 Dec",
-		"startTime": "2026-12-05T08:00:00+01:00", "endTime": "2026-12-05T13:00:00+01:00", "timezone": "Europe/Paris",
-		"attributedTo": other.id, "to": []any{publicIRI}, "cc": []any{other.id + "/followers"},
-		"location": map[string]any{"type": "Place", "name": "Place du marché",
-			"address": map[string]any{"type": "PostalAddress", "addressLocality": "Lyon"}},
-	}
-	for i, typ := range []string{"Create", "Update", "Announce"} {
-		w := n.do(other.signedPost(t, n.f.u.sharedInbox(), map[string]any{"@context": asContextIRI, "type": typ,
-			"id": other.id + "/activities/" + string(rune('a'+i)), "actor": other.id, "to": []any{publicIRI}, "object": event}, n.clock.Now()))
-		if w.Code != http.StatusAccepted {
-			t.Fatalf("%s{Event} = %d %s", typ, w.Code, w.Body)
+	event := func(by string, status string) map[string]any {
+		host := strings.TrimSuffix(by, "/market")
+		return map[string]any{
+			"id": host + "/days/2026-12-05", "type": "Event", "name": "Other market · Sat 5 Dec",
+			"startTime": "2026-12-05T08:00:00+01:00", "endTime": "2026-12-05T13:00:00+01:00", "timezone": "Europe/Paris",
+			"attributedTo": by, "to": []any{publicIRI}, "cc": []any{by + "/followers"}, "ical:status": status,
+			"location": map[string]any{"type": "Place", "name": "Place du marché",
+				"address": map[string]any{"type": "PostalAddress", "addressLocality": "Lyon"}},
 		}
 	}
+	post := func(k *remoteKey, typ, id string, obj any) {
+		t.Helper()
+		w := n.do(k.signedPost(t, n.f.u.sharedInbox(), map[string]any{"@context": asContextIRI, "type": typ,
+			"id": k.id + "/activities/" + id, "actor": k.id, "to": []any{publicIRI}, "object": obj}, n.clock.Now()))
+		if w.Code != http.StatusAccepted {
+			t.Fatalf("%s = %d %s", typ, w.Code, w.Body)
+		}
+	}
+	post(other, "Create", "a", event(other.id, "CONFIRMED"))
+	post(other, "Announce", "b", event(other.id, "CONFIRMED"))
+	post(stranger, "Create", "c", event(stranger.id, "CONFIRMED"))
 	if c := n.count(`SELECT count(*) FROM ap_notes`); c != 0 {
 		t.Fatalf("notes = %d", c)
+	}
+	evs, err := n.f.Events(ctx, sink.ID, 10)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("events = %v %v", evs, err)
+	}
+	e := evs[0]
+	if e.ID != "https://other.test/days/2026-12-05" || e.Name != "Other market · Sat 5 Dec" || e.Place != "Place du marché · Lyon" ||
+		e.Start.Format(time.RFC3339) != "2026-12-05T08:00:00+01:00" || e.Cancelled || e.Market.ID != other.id {
+		t.Fatalf("event = %+v", e)
+	}
+	if c := n.count(`SELECT count(*) FROM ap_events WHERE actor = ?`, stranger.id); c != 0 {
+		t.Fatalf("an unfollowed market's event was kept")
+	}
+	post(other, "Update", "d", event(other.id, "CANCELLED"))
+	if evs, _ = n.f.Events(ctx, sink.ID, 10); len(evs) != 1 || !evs[0].Cancelled {
+		t.Fatalf("after the cancellation: %+v", evs)
+	}
+	post(other, "Delete", "e", map[string]any{"id": "https://other.test/days/2026-12-05", "type": "Tombstone"})
+	if evs, _ = n.f.Events(ctx, sink.ID, 10); len(evs) != 0 {
+		t.Fatalf("after the Delete: %+v", evs)
 	}
 }

@@ -19,6 +19,9 @@ import (
 // onCreate: a followed actor posted (a remote item or a post).
 func (f *Federation) onCreate(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsCreate, raw map[string]any) error {
 	obj := firstObject(a)
+	if obj != nil && obj.IsActivityStreamsEvent() && raw != nil {
+		return f.onEvent(ctx, signer, raw) // another market's market day
+	}
 	if obj == nil || !obj.IsActivityStreamsNote() {
 		return nil
 	}
@@ -50,6 +53,9 @@ func (f *Federation) onUpdate(ctx context.Context, signer *remoteActor, a vocab.
 	if iriOf(obj) == signer.ID {
 		_, err := f.remoteActor(ctx, signer.ID, true) // the profile changed: fetch it again
 		return err
+	}
+	if obj.IsActivityStreamsEvent() && raw != nil {
+		return f.onEvent(ctx, signer, raw)
 	}
 	if !obj.IsActivityStreamsNote() {
 		return nil
@@ -85,7 +91,8 @@ func (f *Federation) onDelete(ctx context.Context, signer *remoteActor, a vocab.
 				return err
 			}
 			for _, q := range []string{`DELETE FROM ap_notes WHERE actor = ?1 OR via = ?1`, `DELETE FROM ap_followers WHERE follower = ?1`,
-				`DELETE FROM ap_following WHERE actor = ?1`, `DELETE FROM ap_actors WHERE id = ?1`, `DELETE FROM ap_reactions WHERE actor = ?1`} {
+				`DELETE FROM ap_following WHERE actor = ?1`, `DELETE FROM ap_actors WHERE id = ?1`, `DELETE FROM ap_reactions WHERE actor = ?1`,
+				`DELETE FROM ap_events WHERE actor = ?1`} {
 				if _, err := tx.ExecContext(ctx, q, id); err != nil {
 					return err
 				}
@@ -96,6 +103,9 @@ func (f *Federation) onDelete(ctx context.Context, signer *remoteActor, a vocab.
 			return nil
 		}
 		if err := tombstoneMessagesTx(ctx, tx, f.now().Unix(), signer.ID, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM ap_events WHERE id = ? AND actor = ?`, id, signer.ID); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM ap_notes WHERE id = ? AND actor = ?`, id, signer.ID)

@@ -147,3 +147,12 @@ type RemoteWrite struct {
 	To           string         // the remote actor's IRI
 	Acct         string         // its name@host
 }
+
+// RemoteEvent is a market day of another market (its ActivityPub Event).
+type RemoteEvent struct {
+	ID, URL, Name string
+	Start, End    time.Time // in the market's time zone when it gave one
+	Place         string
+	Cancelled     bool
+	Market        RemoteActor
+}

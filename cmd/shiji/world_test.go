@@ -106,11 +106,26 @@ func TestWorldMarketPage(t *testing.T) {
 			WHERE c.kind = 'private' AND m.body = 'Can you hold it till Saturday?'`) == 1
 	})
 
+	// Following the market too: its coming market days show (they are in
+	// its outbox), and a new one arrives as an Event.
+	if r := a.call("PUT", "/api/v1/market/schedule", "mei",
+		`{"timezone":"Asia/Shanghai","weekly":[{"weekday":"saturday","start":"08:00","end":"13:00"}]}`); r.Status != 200 {
+		t.Fatalf("schedule = %d %s", r.Status, r.Body)
+	}
+	if r := ajie.postForm("/world", "/world/follow", url.Values{"address": {"market@" + a.host()}}); r.Status != 303 {
+		t.Fatalf("follow the market = %d %s", r.Status, r.Body)
+	}
+	waitForIn(t, 30*time.Second, "A's market days on B's world page", func() bool {
+		return strings.Contains(ajie.get("/world").Body, "Market days elsewhere")
+	})
+	mustContain(t, "world page with days", ajie.get("/world").Body, "08:00–13:00", "/days/")
+
 	// Unfollow from the page.
-	follows := b.call("GET", "/api/v1/follows", "ajie", "").JSON(t)["follows"].([]any)
-	id := int(follows[0].(map[string]any)["id"].(float64))
-	if r := ajie.postForm("/world", fmt.Sprintf("/world/follows/%d/unfollow", id), url.Values{}); r.Status != 303 {
-		t.Fatalf("unfollow = %d %s", r.Status, r.Body)
+	for _, f := range b.call("GET", "/api/v1/follows", "ajie", "").JSON(t)["follows"].([]any) {
+		id := int(f.(map[string]any)["id"].(float64))
+		if r := ajie.postForm("/world", fmt.Sprintf("/world/follows/%d/unfollow", id), url.Values{}); r.Status != 303 {
+			t.Fatalf("unfollow = %d %s", r.Status, r.Body)
+		}
 	}
 	if c := b.count(`SELECT count(*) FROM ap_following`); c != 0 {
 		t.Fatalf("follows after the unfollow = %d", c)

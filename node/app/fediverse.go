@@ -40,6 +40,9 @@ type Fediverse interface {
 	// followed markets announce) published before before (zero: now), newest
 	// first.
 	Timeline(ctx context.Context, acc node.AccountID, before time.Time, limit int) ([]*node.RemoteNote, error)
+	// Events is the coming market days of the markets acc follows elsewhere,
+	// soonest first.
+	Events(ctx context.Context, acc node.AccountID, limit int) ([]*node.RemoteEvent, error)
 	// Ask writes a question (a public reply) on a note elsewhere, Write a
 	// private message to an actor elsewhere; the answers land in acc's
 	// conversation with them.
@@ -261,4 +264,16 @@ func (a *App) WriteElsewhere(ctx context.Context, acc *node.Account, to, body st
 		return nil, err
 	}
 	return fv.Write(ctx, acc, to, body)
+}
+
+// WorldDays is the coming market days of the markets acc follows elsewhere.
+func (a *App) WorldDays(ctx context.Context, acc *node.Account, limit int) ([]*node.RemoteEvent, error) {
+	if acc == nil {
+		return nil, node.Errorf(node.EUNAUTHORIZED, "Please log in first.")
+	}
+	fv, err := a.fediverse()
+	if err != nil {
+		return nil, err
+	}
+	return fv.Events(ctx, acc.ID, limit)
 }

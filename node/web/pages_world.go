@@ -21,6 +21,7 @@ const worldPageSize = 20
 type worldData struct {
 	Federates bool
 	Follows   []*node.RemoteFollow
+	Days      []*node.RemoteEvent // coming market days of the markets followed
 	Notes     []worldNote
 	Older     string // the next page's URL, or ""
 	Address   string // the follow form, as typed
@@ -68,6 +69,11 @@ func (s *Server) renderWorld(c echo.Context, status int, d worldData, before tim
 		return err
 	}
 	d.Follows = follows
+	if before.IsZero() {
+		if d.Days, err = s.app.WorldDays(ctx, acc, 8); err != nil {
+			return err
+		}
+	}
 	notes, err := s.app.WorldTimeline(ctx, acc, before, worldPageSize)
 	if err != nil {
 		return err
