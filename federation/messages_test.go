@@ -370,6 +370,9 @@ func TestOurEditsAndDeletionsReachThePrivateChat(t *testing.T) {
 	if create["type"] != "Create" || create["object"].(map[string]any)["id"] != noteID {
 		t.Fatalf("create = %s", mustJSON(create))
 	}
+	if w := n.get(strings.TrimPrefix(create["id"].(string), "https://market.test")); w.Code != http.StatusNotFound {
+		t.Fatalf("a private message's Create is served to anyone: %d", w.Code)
+	}
 
 	// The edit: an Update of the same Note, rendered again.
 	if _, err := n.app.EditMessage(ctx, wang, ans.ID, "Yes, on Sundays and **Mondays**."); err != nil {
@@ -413,7 +416,8 @@ func TestOurEditsAndDeletionsReachThePrivateChat(t *testing.T) {
 			t.Fatalf("GET %s after the deletion = %d %s", a["id"], w.Code, w.Body)
 		}
 	}
-	if w := n.get(strings.TrimPrefix(del["id"].(string), "https://market.test")); w.Code != http.StatusOK {
+	// A private chat's activities are not served to anyone who asks.
+	if w := n.get(strings.TrimPrefix(del["id"].(string), "https://market.test")); w.Code != http.StatusNotFound {
 		t.Fatalf("GET the Delete = %d", w.Code)
 	}
 	// Deleting it again says nothing more.

@@ -85,7 +85,10 @@ func (f *Federation) serveNote(c echo.Context, id node.ItemID) error {
 // getActivity serves one of our activities by its IRI.
 func (f *Federation) getActivity(c echo.Context) error {
 	var body []byte
-	err := f.db.Read().QueryRowContext(c.Request().Context(), `SELECT body FROM ap_outbox WHERE activity = ? AND body IS NOT NULL`,
+	// Public activities, and the follow bookkeeping (which says nothing
+	// private); a private message's activities only reach their recipients.
+	err := f.db.Read().QueryRowContext(c.Request().Context(), `SELECT body FROM ap_outbox WHERE activity = ? AND body IS NOT NULL
+		AND (public = 1 OR kind IN ('follow', 'accept', 'reject', 'undo'))`,
 		f.u.activity(c.Param("token"))).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return f.answer(c, node.Errorf(node.ENOTFOUND, "No such activity."))
