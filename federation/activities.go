@@ -69,13 +69,30 @@ func follow(id, actor, object string) vocab.ActivityStreamsFollow {
 // accept is actor's Accept of a Follow (embedded, as Mastodon expects).
 func accept(id, actor string, f vocab.ActivityStreamsFollow, to string) vocab.ActivityStreamsAccept {
 	a := streams.NewActivityStreamsAccept()
+	answerFollow(a, id, actor, f, to)
+	return a
+}
+
+// reject is actor's Reject of a Follow (embedded, as Mastodon expects).
+func reject(id, actor string, f vocab.ActivityStreamsFollow, to string) vocab.ActivityStreamsReject {
+	a := streams.NewActivityStreamsReject()
+	answerFollow(a, id, actor, f, to)
+	return a
+}
+
+// answerFollow fills an Accept or Reject of the Follow f.
+func answerFollow(a interface {
+	SetJSONLDId(vocab.JSONLDIdProperty)
+	SetActivityStreamsActor(vocab.ActivityStreamsActorProperty)
+	SetActivityStreamsObject(vocab.ActivityStreamsObjectProperty)
+	SetActivityStreamsTo(vocab.ActivityStreamsToProperty)
+}, id, actor string, f vocab.ActivityStreamsFollow, to string) {
 	a.SetJSONLDId(idProp(id))
 	a.SetActivityStreamsActor(actorProp(actor))
 	o := streams.NewActivityStreamsObjectProperty()
 	o.AppendActivityStreamsFollow(f)
 	a.SetActivityStreamsObject(o)
 	a.SetActivityStreamsTo(toProp(to))
-	return a
 }
 
 // undo is actor's Undo of a Follow.
@@ -90,14 +107,24 @@ func undo(id, actor string, f vocab.ActivityStreamsFollow, to string) vocab.Acti
 	return a
 }
 
-// reject is actor's Reject of a Follow (embedded, as Mastodon expects).
-func reject(id, actor string, f vocab.ActivityStreamsFollow, to string) vocab.ActivityStreamsReject {
-	a := streams.NewActivityStreamsReject()
-	a.SetJSONLDId(idProp(id))
-	a.SetActivityStreamsActor(actorProp(actor))
-	o := streams.NewActivityStreamsObjectProperty()
-	o.AppendActivityStreamsFollow(f)
-	a.SetActivityStreamsObject(o)
-	a.SetActivityStreamsTo(toProp(to))
-	return a
+// changer is what Create, Update and Delete share.
+type changer interface {
+	vocab.Type
+	SetJSONLDId(vocab.JSONLDIdProperty)
+	SetActivityStreamsActor(vocab.ActivityStreamsActorProperty)
+	SetActivityStreamsTo(vocab.ActivityStreamsToProperty)
+	SetActivityStreamsCc(vocab.ActivityStreamsCcProperty)
+	SetActivityStreamsPublished(vocab.ActivityStreamsPublishedProperty)
+}
+
+// changeActivity is an empty Create ("create"), Update ("update") or Delete
+// (anything else).
+func changeActivity(kind string) changer {
+	switch kind {
+	case "create":
+		return streams.NewActivityStreamsCreate()
+	case "update":
+		return streams.NewActivityStreamsUpdate()
+	}
+	return streams.NewActivityStreamsDelete()
 }

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/go-fed/activity/streams"
-	"github.com/go-fed/activity/streams/vocab"
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
@@ -339,22 +338,7 @@ func (f *Federation) supersedeDayTx(ctx context.Context, tx *sql.Tx, dayID strin
 // dayActivity renders the market's Create, Update or Delete of obj (an
 // Event, or a Tombstone for a Delete), to the public and its followers.
 func (f *Federation) dayActivity(kind, id string, obj map[string]any, at time.Time) ([]byte, error) {
-	var a interface {
-		vocab.Type
-		SetJSONLDId(vocab.JSONLDIdProperty)
-		SetActivityStreamsActor(vocab.ActivityStreamsActorProperty)
-		SetActivityStreamsTo(vocab.ActivityStreamsToProperty)
-		SetActivityStreamsCc(vocab.ActivityStreamsCcProperty)
-		SetActivityStreamsPublished(vocab.ActivityStreamsPublishedProperty)
-	}
-	switch kind {
-	case "create":
-		a = streams.NewActivityStreamsCreate()
-	case "update":
-		a = streams.NewActivityStreamsUpdate()
-	default:
-		a = streams.NewActivityStreamsDelete()
-	}
+	a := changeActivity(kind)
 	a.SetJSONLDId(idProp(id))
 	a.SetActivityStreamsActor(actorProp(f.u.market()))
 	a.SetActivityStreamsPublished(publishedProp(at))

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/go-fed/activity/streams"
-	"github.com/go-fed/activity/streams/vocab"
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
@@ -116,22 +115,7 @@ func (f *Federation) queueMessage(ctx context.Context, c *node.Conversation, m *
 // messageActivity renders Create{Note}, Update{Note} or Delete{Tombstone} of
 // the Note noteID, addressed as the Note is.
 func (f *Federation) messageActivity(kind, id string, aud *messageAudience, noteID string, note map[string]any, at time.Time) ([]byte, error) {
-	var a interface {
-		vocab.Type
-		SetJSONLDId(vocab.JSONLDIdProperty)
-		SetActivityStreamsActor(vocab.ActivityStreamsActorProperty)
-		SetActivityStreamsTo(vocab.ActivityStreamsToProperty)
-		SetActivityStreamsCc(vocab.ActivityStreamsCcProperty)
-		SetActivityStreamsPublished(vocab.ActivityStreamsPublishedProperty)
-	}
-	switch kind {
-	case "create":
-		a = streams.NewActivityStreamsCreate()
-	case "update":
-		a = streams.NewActivityStreamsUpdate()
-	default:
-		a = streams.NewActivityStreamsDelete()
-	}
+	a := changeActivity(kind)
 	a.SetJSONLDId(idProp(id))
 	a.SetActivityStreamsActor(actorProp(aud.actor))
 	a.SetActivityStreamsTo(toProp(aud.to...))

@@ -96,13 +96,9 @@ func (s *Server) apiAnswerFollowRequest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var ok bool
-	switch c.Param("action") {
-	case "accept":
-		ok = true
-	case "reject":
-	default:
-		return node.Errorf(node.ENOTFOUND, "No API endpoint %s %s; see docs/api.md.", c.Request().Method, c.Request().URL.Path)
+	ok, err := acceptOrReject(c)
+	if err != nil {
+		return err
 	}
 	if err := s.app.AnswerFollowRequest(c.Request().Context(), account(c), id, ok); err != nil {
 		return err

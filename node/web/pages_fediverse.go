@@ -105,16 +105,23 @@ func (s *Server) answerFollowRequestPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var ok bool
-	switch c.Param("action") {
-	case "accept":
-		ok = true
-	case "reject":
-	default:
-		return node.Errorf(node.ENOTFOUND, "There is no such action.")
+	ok, err := acceptOrReject(c)
+	if err != nil {
+		return err
 	}
 	if err := s.app.AnswerFollowRequest(c.Request().Context(), account(c), id, ok); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/follow-requests")
+}
+
+// acceptOrReject reads the :action of a follow request's answer.
+func acceptOrReject(c echo.Context) (bool, error) {
+	switch c.Param("action") {
+	case "accept":
+		return true, nil
+	case "reject":
+		return false, nil
+	}
+	return false, node.Errorf(node.ENOTFOUND, "There is no such action (use accept or reject).")
 }
