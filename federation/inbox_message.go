@@ -103,7 +103,29 @@ func (f *Federation) messageTarget(ctx context.Context, signer *remoteActor, n *
 	if !direct || len(locals) == 0 {
 		return nil, nil
 	}
-	return &messageTarget{private: f.privateFor(signer, locals[0], 0)}, nil
+	k := f.privateFor(signer, locals[0], 0)
+	// Written to several of us at once: one chat, with all of them in it
+	// (the first addressee's holders answer as the stall).
+	for _, la := range locals[1:] {
+		k.chat.With = append(k.chat.With, f.accountsOf(ctx, la)...)
+	}
+	return &messageTarget{private: k}, nil
+}
+
+// accountsOf is the people here behind a local actor: a stall's holders, or
+// the person.
+func (f *Federation) accountsOf(ctx context.Context, la *localActor) []node.AccountID {
+	if stall, ok := stallOfKey(la.key); ok {
+		if st, err := f.db.Stall(ctx, stall); err == nil {
+			return st.Holders
+		}
+		return nil
+	}
+	if id, ok := strings.CutPrefix(la.key, "account:"); ok {
+		n, _ := strconv.ParseInt(id, 10, 64)
+		return []node.AccountID{node.AccountID(n)}
+	}
+	return nil
 }
 
 // privateFor is the private chat between signer and a local actor.

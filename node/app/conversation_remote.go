@@ -75,6 +75,9 @@ type RemoteChat struct {
 	Stall   node.StallID
 	Account node.AccountID
 	Item    node.ItemID
+	// With: more people here the remote actor wrote to in the same note
+	// (holders of other stalls, other people): members of the chat too.
+	With []node.AccountID
 }
 
 // RemotePrivate returns the private chat with a remote actor (side), opening
@@ -99,6 +102,15 @@ func (a *App) RemotePrivate(ctx context.Context, in RemoteChat, side data.Remote
 	}
 	if len(members) == 0 {
 		return 0, node.Errorf(node.EINVALID, "A private chat needs someone here in it.")
+	}
+	for _, id := range in.With {
+		dup := false
+		for _, m := range members {
+			dup = dup || m.Account == id
+		}
+		if !dup {
+			members = append(members, data.Member{Account: id, Role: "member"})
+		}
 	}
 	return a.DB.RemoteConversation(ctx, side, c, members)
 }
