@@ -65,7 +65,7 @@ func TestTwoMarketsTalk(t *testing.T) {
 		}
 		return q != nil
 	})
-	if q["author"] != "ajie@"+b.host() || q["remote"] != true || q["author_url"] != b.n.URL+"/users/ajie" ||
+	if q["author"] != "ajie@"+b.host() || q["remote"] != true || q["author_url"] != b.n.URL+"/@ajie" ||
 		q["body"] != "Does it still ring?" || q["from_stall"] != false { // remote HTML comes in as text
 		t.Fatalf("question on A = %v", q)
 	}
