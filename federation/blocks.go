@@ -234,7 +234,7 @@ func (f *Federation) resolveBlockedAccount(ctx context.Context, target string) (
 		}
 	}
 	if a, err := f.cachedActor(ctx, id); err == nil && a.PreferredUsername != "" {
-		acct = a.PreferredUsername + "@" + hostOf(a.ID)
+		acct = acctOf(a)
 	} else if !strings.HasPrefix(target, "http") {
 		acct = target
 	}

@@ -42,19 +42,11 @@ func (f *Federation) requestFollow(ctx context.Context, signer *remoteActor, tar
 	f.log.Info("follow request", "actor", target.id, "follower", signer.ID)
 	if fresh {
 		stall, _ := stallOfKey(target.key)
-		if _, err := f.db.NotifyStallHolders(ctx, stall, "follow_request", signer.acct(), target.name); err != nil {
+		if _, err := f.db.NotifyStallHolders(ctx, stall, "follow_request", acctOf(signer), target.name); err != nil {
 			f.log.Warn("notifying of a follow request", "err", err)
 		}
 	}
 	return true, nil
-}
-
-// acct is name@host of a remote actor ("" when it has no preferredUsername).
-func (a *remoteActor) acct() string {
-	if a.PreferredUsername == "" {
-		return ""
-	}
-	return a.PreferredUsername + "@" + hostOf(a.ID)
 }
 
 // stallOfKey is the stall of an actor key 'stall:ID'.
@@ -78,7 +70,7 @@ func scanFollowRequest(row interface{ Scan(...any) error }) (*node.FollowRequest
 	}
 	fr.Stall, _ = stallOfKey(key)
 	if user != "" {
-		fr.Acct = user + "@" + hostOf(fr.Follower)
+		fr.Acct = acctOf(&remoteActor{ID: fr.Follower, PreferredUsername: user})
 	}
 	if fr.URL == "" {
 		fr.URL = fr.Follower
