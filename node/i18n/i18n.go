@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"sort"
 	"strings"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -26,8 +27,10 @@ type Catalog struct {
 	matcher language.Matcher
 }
 
-// Load parses the embedded catalogues. It fails when one is broken or when a
-// language lacks a message another has.
+// Load parses the embedded catalogues: locales/LANG.json and any number of
+// locales/PART.LANG.json (one file per feature, so features do not share a
+// file). It fails when one is broken, when a message is defined twice for a
+// language, or when a language lacks a message another has.
 func Load() (*Catalog, error) {
 	b := goi18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
@@ -35,8 +38,13 @@ func Load() (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The languages' own files (LANG.json) first, so the languages keep
+	// their order whatever the feature files are called.
+	sort.SliceStable(files, func(i, j int) bool {
+		return strings.Count(path.Base(files[i]), ".") == 1 && strings.Count(path.Base(files[j]), ".") > 1
+	})
 	c := &Catalog{bundle: b}
-	keys := map[string]map[string]bool{}
+	keys := map[string]map[string]bool{} // language → message ids
 	for _, f := range files {
 		raw, err := localesFS.ReadFile(f)
 		if err != nil {
@@ -46,11 +54,16 @@ func Load() (*Catalog, error) {
 		if err != nil {
 			return nil, fmt.Errorf("i18n: %s: %w", f, err)
 		}
-		name := strings.TrimSuffix(path.Base(f), ".json")
-		c.names = append(c.names, name)
-		c.tags = append(c.tags, mf.Tag)
-		keys[name] = map[string]bool{}
+		name := mf.Tag.String()
+		if keys[name] == nil {
+			c.names = append(c.names, name)
+			c.tags = append(c.tags, mf.Tag)
+			keys[name] = map[string]bool{}
+		}
 		for _, m := range mf.Messages {
+			if keys[name][m.ID] {
+				return nil, fmt.Errorf("i18n: %s: %q is defined twice for %s", f, m.ID, name)
+			}
 			keys[name][m.ID] = true
 		}
 	}
