@@ -3,10 +3,12 @@ package federation
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-fed/activity/streams/vocab"
+	"github.com/shiji-market/shiji/node"
 )
 
 // remoteNote is a public note from elsewhere as shiji keeps it (ap_notes).
@@ -27,6 +29,7 @@ type remoteNote struct {
 	InReplyTo   string       `json:"-"` // the IRI replied to
 	Addressed   []string     `json:"-"` // to and cc
 	Text        string       `json:"-"` // content as a message body (htmlText)
+	Offer       *offerFacts  `json:"-"` // what its FEP-0837 Proposal says, if it has one
 }
 
 // attachment is a picture of a remote note.
@@ -137,6 +140,7 @@ func (f *Federation) parseNote(_ context.Context, n vocab.ActivityStreamsNote, r
 	}
 	rn.Tags = hashtags(raw["tag"])
 	rn.Price = proposalPrice(raw["attachment"])
+	rn.Offer = proposalFacts(raw["attachment"])
 	return rn, nil
 }
 
@@ -180,30 +184,85 @@ func hashtags(v any) []string {
 	return out
 }
 
-// proposalPrice reads the price of the first FEP-0837 Proposal attached.
-func proposalPrice(v any) *notePrice {
+// proposalOf returns the first FEP-0837 Proposal among the values of v (an
+// object or a list), or nil.
+func proposalOf(v any) map[string]any {
 	list, _ := v.([]any)
 	if m, ok := v.(map[string]any); ok {
 		list = []any{m}
 	}
 	for _, a := range list {
-		m, ok := a.(map[string]any)
-		if !ok || str(m, "type") != "Proposal" {
-			continue
+		if m, ok := a.(map[string]any); ok && str(m, "type") == "Proposal" {
+			return m
 		}
-		rec, _ := m["reciprocal"].(map[string]any)
-		if rec == nil {
-			return nil
-		}
-		q, _ := rec["resourceQuantity"].(map[string]any)
-		cur := currencyOf(str(rec, "resourceConformsTo"))
-		amount := fmt.Sprint(q["hasNumericalValue"])
-		if q == nil || cur == "" || amount == "" || len(amount) > 20 {
-			return nil
-		}
-		return &notePrice{Amount: amount, Currency: cur}
 	}
 	return nil
+}
+
+// offerFacts is what the world market's catalogue reads from an item's
+// Proposal besides its price: its title, how many are left, its
+// classification (a shiji market's alley) and the market day it comes on.
+type offerFacts struct {
+	Title     string
+	Available int      // availableQuantity; -1 when not said
+	Currency  string   // the reciprocal's currency code; "" when none is asked
+	Unknown   bool     // a reciprocal in a currency we do not know
+	Classes   []string // resourceClassifiedAs IRIs
+	Begin     time.Time
+	End       time.Time
+}
+
+// proposalFacts reads the offerFacts of the first Proposal among v, or nil.
+func proposalFacts(v any) *offerFacts {
+	m := proposalOf(v)
+	if m == nil {
+		return nil
+	}
+	of := &offerFacts{Title: truncate(str(m, "name"), 300), Available: -1}
+	pub, _ := m["publishes"].(map[string]any)
+	if q, _ := pub["availableQuantity"].(map[string]any); q != nil {
+		if n, err := strconv.ParseFloat(fmt.Sprint(q["hasNumericalValue"]), 64); err == nil && n >= 0 && n < 1e9 {
+			of.Available = int(n)
+		}
+	}
+	switch c := pub["resourceClassifiedAs"].(type) {
+	case string:
+		of.Classes = []string{c}
+	case []any:
+		for _, x := range c {
+			if s, ok := x.(string); ok && len(of.Classes) < 8 {
+				of.Classes = append(of.Classes, s)
+			}
+		}
+	}
+	of.Begin, _ = time.Parse(time.RFC3339, str(pub, "hasBeginning"))
+	of.End, _ = time.Parse(time.RFC3339, str(pub, "hasEnd"))
+	if of.End.Before(of.Begin) {
+		of.End = of.Begin
+	}
+	if rec, _ := m["reciprocal"].(map[string]any); rec != nil {
+		if of.Currency = currencyOf(str(rec, "resourceConformsTo")); of.Currency == "" {
+			of.Unknown = true
+		} else if _, ok := node.CurrencyExponent(of.Currency); !ok {
+			of.Currency, of.Unknown = "", true
+		}
+	}
+	return of
+}
+
+// proposalPrice reads the price of the first FEP-0837 Proposal attached.
+func proposalPrice(v any) *notePrice {
+	rec, _ := proposalOf(v)["reciprocal"].(map[string]any)
+	if rec == nil {
+		return nil
+	}
+	q, _ := rec["resourceQuantity"].(map[string]any)
+	cur := currencyOf(str(rec, "resourceConformsTo"))
+	amount := fmt.Sprint(q["hasNumericalValue"])
+	if q == nil || cur == "" || amount == "" || len(amount) > 20 {
+		return nil
+	}
+	return &notePrice{Amount: amount, Currency: cur}
 }
 
 func truncate(s string, n int) string {

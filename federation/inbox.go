@@ -176,6 +176,9 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 	if _, ok := m["@context"]; !ok {
 		m["@context"] = asContextIRI // go-fed needs one to read the type
 	}
+	if err := f.observeWorld(ctx, m, signer); err != nil { // linked markets' items (catalogue.go)
+		return err
+	}
 	res, err := streams.NewJSONResolver(
 		func(ctx context.Context, a vocab.ActivityStreamsFollow) error {
 			return handled(f.onFollow(ctx, signer, a))

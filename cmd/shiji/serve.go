@@ -46,7 +46,7 @@ Environment (flags win):
   SHIJI_AUTHORIZED_FETCH set to 1 to serve ActivityPub documents to signed requests only (Mastodon's secure mode)
   SHIJI_LOG_LEVEL   debug, info, warn or error (default info)
   SHIJI_TRADE_GRACE how long after its market day closes an uncollected reservation expires (default 24h)
-`
+` + worldUsage
 
 type serveConfig struct {
 	addr, dataDir, baseURL, theme, logLevel string
@@ -54,6 +54,7 @@ type serveConfig struct {
 	tradeGrace                              time.Duration
 	demo, trustProxy, allowPrivate          bool
 	authorizedFetch                         bool
+	world                                   worldFlags // serve_world.go
 }
 
 func serve(ctx context.Context, args []string, e env) error {
@@ -70,6 +71,7 @@ func serve(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&cfg.trustProxy, "trust-proxy", false, "take the client IP from X-Forwarded-For set by a local proxy (env SHIJI_TRUST_PROXY=1)")
 	fs.BoolVar(&cfg.allowPrivate, "allow-private-networks", false, "fetch from and deliver to loopback/private addresses (env SHIJI_ALLOW_PRIVATE_NETWORKS=1)")
 	fs.BoolVar(&cfg.authorizedFetch, "authorized-fetch", false, "serve ActivityPub documents to signed requests only, as Mastodon's secure mode (env SHIJI_AUTHORIZED_FETCH=1)")
+	cfg.world.register(fs)
 	if err := parseFlags(fs, args, e, serveUsage); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -105,6 +107,9 @@ func serve(ctx context.Context, args []string, e env) error {
 	}
 	if cfg.tradeGrace < 0 {
 		return fmt.Errorf("--trade-grace %s: use a positive duration such as 24h or 90m", cfg.tradeGrace)
+	}
+	if err := cfg.world.resolve(fs, e); err != nil {
+		return err
 	}
 	return serveWith(ctx, cfg, e)
 }
@@ -166,18 +171,23 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	if err != nil {
 		return err
 	}
+	worldPhotos, err := media.NewStore(filepath.Join(cfg.dataDir, "world-media"), media.DefaultLimits())
+	if err != nil {
+		return err
+	}
 	a := app.New(db, time.Now)
 	if cfg.tradeGrace > 0 {
 		a.TradeGrace = cfg.tradeGrace
 	}
 	fed, err := federation.New(federation.Config{App: a, BaseURL: baseURL, Logger: logger, AllowPrivate: cfg.allowPrivate,
-		AuthorizedFetch: cfg.authorizedFetch, Media: photos, Version: version})
+		AuthorizedFetch: cfg.authorizedFetch, Media: photos, Version: version,
+		World: cfg.world.limits, WorldMedia: worldPhotos, RootCAs: cfg.world.roots})
 	if err != nil {
 		return err
 	}
 	a.Fed = fed
 	srv, err := web.New(web.Config{
-		App: a, Catalog: catalog, Theme: theme, Markdown: markdown.New(), Media: photos,
+		App: a, Catalog: catalog, Theme: theme, Markdown: markdown.New(), Media: photos, WorldMedia: worldPhotos,
 		BaseURL: baseURL, Logger: logger, TrustProxy: cfg.trustProxy, Mount: fed.Mount,
 		PlainHTTPImages: cfg.allowPrivate,
 	})

@@ -608,6 +608,17 @@ func (ix *Index) Page(seed uint64, page, limit int) []Entry {
 	return ix.walk(seed, uint64(page)*uint64(limit), limit, make([]Entry, 0, limit))
 }
 
+// Span appends n entries of the stroll seeded by seed, from absolute
+// position from on, to dst: Page is Span(seed, page·limit, limit). Callers
+// that filter a stroll (leaving out some markets) read spans longer than a
+// page. A span costs O(n) time, whatever the number of items.
+func (ix *Index) Span(seed, from uint64, n int, dst []Entry) []Entry {
+	if ix.Len() == 0 || n <= 0 {
+		return dst
+	}
+	return ix.walk(seed, from, n, dst)
+}
+
 func clampPage(page, limit int) (int, int) {
 	if page < 0 {
 		page = 0

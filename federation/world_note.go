@@ -1,0 +1,47 @@
+package federation
+
+import (
+	"context"
+	"time"
+
+	"github.com/shiji-market/shiji/node"
+)
+
+// What an item's Note says for other markets' catalogues (the world market),
+// beyond what Mastodon shows: the Proposal's primary Intent names the item's
+// alley as a ValueFlows classification (resourceClassifiedAs, the alley's
+// page) and, when the stall brings the item on one market day, that day's
+// hours (hasBeginning, hasEnd). Receiving markets read them back in
+// proposalFacts (from_as.go).
+
+// offerExtras adds the alley and the market day to intent. It reads the
+// store (the alleys, the schedule) on its own: it is called while a Note is
+// rendered, which has no request of its own to follow.
+func (f *Federation) offerExtras(it *node.Item, intent map[string]any) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if it.Alley != 0 {
+		if alleys, err := f.db.Alleys(ctx); err == nil {
+			for _, a := range alleys {
+				if a.ID == it.Alley {
+					intent["resourceClassifiedAs"] = f.u.base + node.AlleyPath(a.Slug)
+				}
+			}
+		}
+	}
+	if it.BringOn == "" {
+		return
+	}
+	m, err := f.db.Market(ctx)
+	if err != nil {
+		return
+	}
+	sched, err := f.db.Schedule(ctx)
+	if err != nil {
+		return
+	}
+	if day, ok := sched.Day(m.Location(), it.BringOn); ok && !day.Cancelled {
+		intent["hasBeginning"] = day.Start.Format(time.RFC3339)
+		intent["hasEnd"] = day.End.Format(time.RFC3339)
+	}
+}
