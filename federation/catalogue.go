@@ -133,7 +133,7 @@ func (f *Federation) catalogueNote(ctx context.Context, lk *linkRef, raw map[str
 	if f.isBlocked(ctx, n.Actor, n.ID) {
 		return nil
 	}
-	return f.storeCatalogued(ctx, lk, n)
+	return f.storeCatalogued(ctx, lk, n, by)
 }
 
 // catalogueText is an item's title and the rest of its text.
@@ -159,8 +159,9 @@ func catalogueText(n *remoteNote) (title, excerpt string, storyLen int) {
 }
 
 // storeCatalogued writes an item into the catalogue (and its stall): a new
-// one over the market's cap pushes out the one least recently shown.
-func (f *Federation) storeCatalogued(ctx context.Context, lk *linkRef, n *remoteNote) error {
+// one over the market's cap pushes out the one least recently shown. A
+// stall (by) changes only its own items; the market speaks for all.
+func (f *Federation) storeCatalogued(ctx context.Context, lk *linkRef, n *remoteNote, by string) error {
 	title, excerpt, storyLen := catalogueText(n)
 	amount, currency := "", ""
 	if n.Offer.Currency != "" {
@@ -189,15 +190,20 @@ func (f *Federation) storeCatalogued(ctx context.Context, lk *linkRef, n *remote
 	now := f.now().Unix()
 	limit := f.world.limits.Items
 	return f.db.Write(ctx, func(tx *sql.Tx) error {
+		var owner string
+		err := tx.QueryRowContext(ctx, `SELECT s.actor FROM world_items i JOIN world_stalls s ON s.id = i.stall_id WHERE i.ap_id = ?`,
+			n.ID).Scan(&owner)
+		isNew := errors.Is(err, sql.ErrNoRows)
+		if err != nil && !isNew {
+			return err
+		}
+		if !isNew && by != lk.actor && owner != by {
+			f.log.Info("world catalogue: update refused: the item is another stall's", "item", n.ID, "by", by)
+			return nil
+		}
 		var stall int64
 		if err := tx.QueryRowContext(ctx, `INSERT INTO world_stalls(link_id, actor) VALUES (?, ?)
 			ON CONFLICT(actor) DO UPDATE SET link_id = excluded.link_id RETURNING id`, lk.id, n.Actor).Scan(&stall); err != nil {
-			return err
-		}
-		var oldPhoto string
-		err := tx.QueryRowContext(ctx, `SELECT photo_url FROM world_items WHERE ap_id = ?`, n.ID).Scan(&oldPhoto)
-		isNew := errors.Is(err, sql.ErrNoRows)
-		if err != nil && !isNew {
 			return err
 		}
 		if isNew {

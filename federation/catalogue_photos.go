@@ -65,7 +65,20 @@ func (f *Federation) fetchThumbs(ctx context.Context, limit int) (int, error) {
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
-		th, err := f.copyThumb(ctx, t.url)
+		// The same picture on another item (a market shows one photo on
+		// several items) is not fetched again.
+		var th thumbFile
+		err := f.db.Read().QueryRowContext(ctx, `SELECT thumb, thumb_w, thumb_h, thumb_bytes FROM world_items
+			WHERE photo_url = ? AND thumb_state = 'kept' LIMIT 1`, t.url).Scan(&th.Name, &th.Width, &th.Height, &th.Bytes)
+		if err == nil {
+			if err := f.keepThumb(ctx, t, th.Name, th.Width, th.Height, th.Bytes); err != nil {
+				return 0, err
+			}
+			continue
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return 0, err
+		}
+		th, err = f.copyThumb(ctx, t.url)
 		if err != nil {
 			f.log.Info("world catalogue: picture not copied", "url", t.url, "err", err)
 			if err := f.setThumbState(ctx, t.id, t.url, "failed"); err != nil {

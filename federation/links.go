@@ -24,8 +24,9 @@ var _ app.WorldLinker = (*Federation)(nil)
 
 // worldState is the world market's part of a Federation.
 type worldState struct {
-	limits node.WorldLimits
-	check  time.Duration
+	limits   node.WorldLimits
+	check    time.Duration
+	linkWait time.Duration // how long Link waits for their answer (followWait)
 	links  atomic.Pointer[linkSet]
 	wake   chan struct{} // the catalogue worker has work (world_run.go)
 
@@ -54,7 +55,7 @@ func newWorldState(cfg *Config) *worldState {
 	if check <= 0 {
 		check = 10 * time.Minute
 	}
-	return &worldState{limits: l, check: check, wake: make(chan struct{}, 1), heard: map[node.LinkID]time.Time{}}
+	return &worldState{limits: l, check: check, linkWait: followWait, wake: make(chan struct{}, 1), heard: map[node.LinkID]time.Time{}}
 }
 
 // linkSet is the market links in memory, checked on every activity in.
@@ -194,14 +195,15 @@ func (f *Federation) Link(ctx context.Context, by *node.Account, address string)
 	}
 	f.kick()
 	f.log.Info("market link asked", "market", ra.ID, "created", created)
-	deadline := time.Now().Add(followWait)
+	deadline := time.Now().Add(f.world.linkWait)
 	for {
-		l, err := f.db.MarketLink(ctx, id)
-		if err != nil || l.State != node.LinkPending || time.Now().After(deadline) || ctx.Err() != nil {
+		l, err := f.db.MarketLink(context.WithoutCancel(ctx), id)
+		if err != nil || l.State != node.LinkPending || time.Now().After(deadline) {
 			return l, created, err
 		}
 		select {
 		case <-ctx.Done():
+			return l, created, nil
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
