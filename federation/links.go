@@ -27,8 +27,8 @@ type worldState struct {
 	limits   node.WorldLimits
 	check    time.Duration
 	linkWait time.Duration // how long Link waits for their answer (followWait)
-	links  atomic.Pointer[linkSet]
-	wake   chan struct{} // the catalogue worker has work (world_run.go)
+	links    atomic.Pointer[linkSet]
+	wake     chan struct{} // the catalogue worker has work (world_run.go)
 
 	mu    sync.Mutex
 	heard map[node.LinkID]time.Time // when each link was last marked as heard from
