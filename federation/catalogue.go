@@ -202,8 +202,15 @@ func (f *Federation) storeCatalogued(ctx context.Context, lk *linkRef, n *remote
 			return nil
 		}
 		var stall int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO world_stalls(link_id, actor) VALUES (?, ?)
-			ON CONFLICT(actor) DO UPDATE SET link_id = excluded.link_id RETURNING id`, lk.id, n.Actor).Scan(&stall); err != nil {
+		var named any // the stall named in the item's text needs no fetch of its actor
+		if n.ActorName != "" {
+			named = now
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO world_stalls(link_id, actor, name, named_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT(actor) DO UPDATE SET link_id = excluded.link_id,
+				name = CASE WHEN excluded.name != '' THEN excluded.name ELSE world_stalls.name END,
+				named_at = coalesce(excluded.named_at, world_stalls.named_at)
+			RETURNING id`, lk.id, n.Actor, n.ActorName, named).Scan(&stall); err != nil {
 			return err
 		}
 		if isNew {

@@ -30,6 +30,7 @@ type remoteNote struct {
 	Addressed   []string     `json:"-"` // to and cc
 	Text        string       `json:"-"` // content as a message body (htmlText)
 	Offer       *offerFacts  `json:"-"` // what its FEP-0837 Proposal says, if it has one
+	ActorName   string       `json:"-"` // the author's name, when content links it (a shiji item names its stall)
 }
 
 // attachment is a picture of a remote note.
@@ -76,6 +77,7 @@ func (f *Federation) parseNote(_ context.Context, n vocab.ActivityStreamsNote, r
 	if p := n.GetActivityStreamsContent(); p != nil && p.Len() > 0 {
 		rn.Content = string(f.md.Sanitize(text(p.Begin())))
 		rn.Text = htmlText(text(p.Begin()))
+		rn.ActorName = truncate(linkText(text(p.Begin()), rn.Actor), 200)
 	}
 	rn.URL = firstURL(n.GetActivityStreamsUrl())
 	if rn.URL == "" || !strings.HasPrefix(rn.URL, "http") {

@@ -2,7 +2,10 @@ package federation
 
 import (
 	"context"
+	"strings"
 	"time"
+
+	"golang.org/x/net/html"
 
 	"github.com/shiji-market/shiji/node"
 )
@@ -43,5 +46,45 @@ func (f *Federation) offerExtras(it *node.Item, intent map[string]any) {
 	if day, ok := sched.Day(m.Location(), it.BringOn); ok && !day.Cancelled {
 		intent["hasBeginning"] = day.Start.Format(time.RFC3339)
 		intent["hasEnd"] = day.End.Format(time.RFC3339)
+	}
+}
+
+// linkText is the text of the first link to href in an HTML fragment ("":
+// none): a shiji item's Note links its stall by name, which the catalogue
+// shows without fetching the stall's actor.
+func linkText(s, href string) string {
+	if href == "" {
+		return ""
+	}
+	z := html.NewTokenizer(strings.NewReader(s))
+	var b strings.Builder
+	in := false
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return ""
+		case html.StartTagToken:
+			name, hasAttr := z.TagName()
+			if string(name) != "a" || !hasAttr || in {
+				continue
+			}
+			for {
+				k, v, more := z.TagAttr()
+				if string(k) == "href" && string(v) == href {
+					in = true
+				}
+				if !more {
+					break
+				}
+			}
+		case html.TextToken:
+			if in {
+				b.Write(z.Text())
+			}
+		case html.EndTagToken:
+			if name, _ := z.TagName(); in && string(name) == "a" {
+				return strings.TrimSpace(b.String())
+			}
+		}
 	}
 }
