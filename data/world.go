@@ -177,11 +177,19 @@ func (db *DB) MarketLinks(ctx context.Context, acc node.AccountID, now time.Time
 	return out, nil
 }
 
-// MarketLink returns one link; ENOTFOUND when there is none.
+// MarketLink returns one link with its next market day (after the store's
+// now); ENOTFOUND when there is none.
 func (db *DB) MarketLink(ctx context.Context, id node.LinkID) (*node.MarketLink, error) {
 	l, err := scanLink(db.r.QueryRowContext(ctx, `SELECT `+linkCols+` FROM world_links l WHERE l.id = ?`, id))
 	if err != nil {
 		return nil, notFound(err, "There is no market link %d.", id)
+	}
+	days, err := db.linkDays(ctx, `e.actor = ?`, []any{l.Actor}, db.now(), 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(days) > 0 {
+		l.NextDay = days[0]
 	}
 	return l, nil
 }
