@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -268,6 +269,35 @@ func (db *DB) linkDays(ctx context.Context, where string, args []any, now time.T
 			a.URL = a.ID
 		}
 		out = append(out, &e)
+	}
+	return out, rows.Err()
+}
+
+// MarketsFollowingUs lists the markets (Group actors) that follow this
+// market and are not linked with it: the organiser may link back.
+func (db *DB) MarketsFollowingUs(ctx context.Context) ([]*node.RemoteActor, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT a.id, a.preferred_username, a.name, a.url FROM ap_followers f
+		JOIN ap_actors a ON a.id = f.follower WHERE f.actor = 'market' AND a.type = 'Group'
+		AND f.follower NOT IN (SELECT actor FROM world_links) ORDER BY f.created_at LIMIT 100`)
+	if err != nil {
+		return nil, fmt.Errorf("data: markets following us: %w", err)
+	}
+	defer rows.Close()
+	var out []*node.RemoteActor
+	for rows.Next() {
+		var a node.RemoteActor
+		var user string
+		if err := rows.Scan(&a.ID, &user, &a.Name, &a.URL); err != nil {
+			return nil, err
+		}
+		a.Type, a.Acct = "Group", a.ID
+		if u, err := url.Parse(a.ID); err == nil && user != "" {
+			a.Acct = user + "@" + u.Host
+		}
+		if a.URL == "" {
+			a.URL = a.ID
+		}
+		out = append(out, &a)
 	}
 	return out, rows.Err()
 }

@@ -77,6 +77,19 @@ func TestWorldLinksAPIAndPages(t *testing.T) {
 	if day["timezone"] != l["timezone"] || day["start"] == "" || l["walk"] == "" {
 		t.Fatalf("link = %v", l)
 	}
+	// B's organiser sees that A links with B and links back from the page.
+	bmei := webLogIn(t, b.n.URL, "mei")
+	waitForIn(t, 30*time.Second, "A among the markets following B", func() bool {
+		return strings.Contains(bmei.get("/world").Body, "Link back")
+	})
+	mustContain(t, "B's world page", bmei.get("/world").Body, "@market@"+a.host())
+	if r := bmei.postForm("/world", "/world/links", url.Values{"address": {a.n.URL + "/market"}}); r.Status != 303 {
+		t.Fatalf("link back = %d %s", r.Status, r.Body)
+	}
+	if bl := b.call("GET", "/api/v1/market/links", "", "").JSON(t)["links"].([]any); len(bl) != 1 ||
+		bl[0].(map[string]any)["links_back"] != true || bl[0].(map[string]any)["last_error"] != nil {
+		t.Fatalf("B's links = %v", bl)
+	}
 	days := a.call("GET", "/api/v1/world/days", "", "").JSON(t)["days"].([]any)
 	if len(days) == 0 || days[0].(map[string]any)["market"].(map[string]any)["acct"] != "market@"+b.host() {
 		t.Fatalf("world days = %v", days)

@@ -63,9 +63,10 @@ func remoteDay(e *node.RemoteEvent) *remoteDayJSON {
 	return d
 }
 
-func (s *Server) linkJSON(l *node.MarketLink) linkJSON {
+// linkJSON renders a link; why it is stale is for the organiser only.
+func (s *Server) linkJSON(l *node.MarketLink, organiser bool) linkJSON {
 	out := linkJSON{ID: l.ID, Actor: l.Actor, Acct: l.Acct, Name: l.Name, City: l.City, Timezone: l.Timezone, URL: l.URL, State: l.State,
-		LinksBack: l.LinksBack, Stalls: l.Stalls, Items: l.Items, ItemStalls: l.ItemStalls, Stale: l.Stale, LastError: l.LastError,
+		LinksBack: l.LinksBack, Stalls: l.Stalls, Items: l.Items, ItemStalls: l.ItemStalls, Stale: l.Stale,
 		Syncing: l.Syncing, Hidden: l.Hidden, CreatedAt: l.CreatedAt, Walk: s.abs(node.WorldWanderPath(l.ID))}
 	if l.OpenStalls >= 0 {
 		n := l.OpenStalls
@@ -77,6 +78,9 @@ func (s *Server) linkJSON(l *node.MarketLink) linkJSON {
 	if l.Stale {
 		t := l.StaleSince
 		out.StaleSince = &t
+	}
+	if organiser {
+		out.LastError = l.LastError
 	}
 	if !l.LinkedAt.IsZero() {
 		t := l.LinkedAt
@@ -113,7 +117,7 @@ func (s *Server) apiMarketLinks(c echo.Context) error {
 		if created {
 			status = http.StatusCreated
 		}
-		return c.JSON(status, s.linkJSON(l))
+		return c.JSON(status, s.linkJSON(l, true))
 	}
 	links, err := s.app.MarketLinks(ctx, account(c))
 	if err != nil {
@@ -121,7 +125,7 @@ func (s *Server) apiMarketLinks(c echo.Context) error {
 	}
 	out := make([]linkJSON, 0, len(links))
 	for _, l := range links {
-		out = append(out, s.linkJSON(l))
+		out = append(out, s.linkJSON(l, isOrganiser(c)))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"links": out})
 }
@@ -161,7 +165,13 @@ func (s *Server) apiMarketLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.linkJSON(l))
+	return c.JSON(http.StatusOK, s.linkJSON(l, isOrganiser(c)))
+}
+
+// isOrganiser reports whether the organiser is signed in.
+func isOrganiser(c echo.Context) bool {
+	a := account(c)
+	return a != nil && a.Role == node.RoleOrganiser
 }
 
 // apiHideMarket: PUT /api/v1/world/hidden/ID keeps a linked market out of

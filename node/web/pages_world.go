@@ -27,6 +27,7 @@ type worldData struct {
 	Linked    int                 // links in the linked state
 	LinkDays  []*node.RemoteEvent // coming market days of the linked markets
 	Organiser bool
+	LinkBack  []*node.RemoteActor // markets that follow this one, not linked (organiser)
 	// The organiser's link form, as typed when refused.
 	LinkAddress, LinkError string
 

@@ -284,6 +284,11 @@ func (s *Server) worldLinks(c echo.Context, d *worldData) error {
 		}
 	}
 	d.Organiser = acc != nil && acc.Role == node.RoleOrganiser
+	if d.Organiser {
+		if d.LinkBack, err = s.app.DB.MarketsFollowingUs(ctx); err != nil {
+			return err
+		}
+	}
 	if d.LinkDays, err = s.app.LinkedDays(ctx, 12); err != nil {
 		return err
 	}
