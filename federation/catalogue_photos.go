@@ -284,3 +284,32 @@ func (f *Federation) nameStalls(ctx context.Context, limit int) (int, error) {
 	}
 	return named, nil
 }
+
+// refetchLostThumbs asks for every kept thumbnail again when the thumbnail
+// directory is empty (a restored backup holds the catalogue but not these
+// copies, which are fetched again).
+func (f *Federation) refetchLostThumbs(ctx context.Context) error {
+	if f.cfg.WorldMedia == nil {
+		return nil
+	}
+	files := 0
+	if err := f.cfg.WorldMedia.Files(func(string, time.Time) error { files++; return errStopWalk }); err != nil && !errors.Is(err, errStopWalk) {
+		return err
+	}
+	if files > 0 {
+		return nil
+	}
+	return f.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE world_items SET thumb_state = 'wanted', thumb = '', thumb_bytes = 0 WHERE thumb_state = 'kept'`)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			f.log.Info("world catalogue: thumbnails missing; fetching them again", "items", n)
+		}
+		return nil
+	})
+}
+
+// errStopWalk ends a walk over the thumbnail files early.
+var errStopWalk = errors.New("stop")

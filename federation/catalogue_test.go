@@ -170,8 +170,10 @@ func TestMarketLinkAndCatalogue(t *testing.T) {
 	}
 
 	// The outbox: five good items, and three to refuse.
+	named := fm.item(2, 1, "Tin robot", "300", "JPY", 2) // a shiji item names its stall in a link
+	named["content"] = `<p><strong>Tin robot</strong></p><p>300 JPY · <a href="` + fm.stalls[1].id + `">Lin's <em>Toys</em></a></p>`
 	fm.items = []map[string]any{
-		fm.item(1, 0, "Brass bell", "25.00", "CNY", 1), fm.item(2, 1, "Tin robot", "300", "JPY", 2),
+		fm.item(1, 0, "Brass bell", "25.00", "CNY", 1), named,
 		fm.item(3, 0, "Free kittens", "", "", 3), fm.item(4, 1, "Old map", "12.5", "EUR", 1), fm.item(5, 0, "Radio", "40.00", "USD", 1),
 	}
 	foreign := fm.item(6, 0, "Not theirs", "1.00", "CNY", 1)
@@ -219,11 +221,17 @@ func TestMarketLinkAndCatalogue(t *testing.T) {
 		t.Fatalf("the read did not finish: %q", next)
 	}
 
-	// Stalls are named, thumbnails copied (the same picture once).
-	if _, err := n.f.nameStalls(ctx, 10); err != nil {
-		t.Fatal(err)
+	// Stalls are named (one from its item's text, one from its actor),
+	// thumbnails copied (the same picture once).
+	var name string
+	n.db.Read().QueryRow(`SELECT name FROM world_stalls WHERE actor = ?`, fm.stalls[1].id).Scan(&name)
+	if name != "Lin's Toys" {
+		t.Fatalf("stall named %q from the item's text", name)
 	}
-	if c := n.count(`SELECT count(*) FROM world_stalls WHERE named_at IS NOT NULL AND name != ''`); c != 2 {
+	if c, err := n.f.nameStalls(ctx, 10); err != nil || c != 1 {
+		t.Fatalf("named %d stalls by their actors: %v", c, err)
+	}
+	if c := n.count(`SELECT count(*) FROM world_stalls WHERE named_at IS NOT NULL AND name != ''`); c != 2 || name == "" {
 		t.Fatalf("named stalls: %d", c)
 	}
 	for range 3 {
@@ -486,5 +494,24 @@ func TestCatalogueThumbnailCap(t *testing.T) {
 	}
 	if strings.Contains(got, "Thing 1=kept") && strings.Contains(got, "Thing 2=kept") {
 		t.Fatalf("nothing was evicted for the newer item: %s", got)
+	}
+
+	// A restored backup has the catalogue but not the copies: they are
+	// fetched again.
+	kept := n.count(`SELECT count(*) FROM world_items WHERE thumb_state = 'kept'`)
+	thumbs.Files(func(name string, _ time.Time) error { return thumbs.Remove(name) })
+	if err := n.f.refetchLostThumbs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c := n.count(`SELECT count(*) FROM world_items WHERE thumb_state = 'kept'`); c != 0 {
+		t.Fatalf("%d thumbnails still kept without their files", c)
+	}
+	for range 3 {
+		if _, err := n.f.fetchThumbs(ctx, 16); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c := n.count(`SELECT count(*) FROM world_items WHERE thumb_state = 'kept'`); c != kept {
+		t.Fatalf("after fetching again: %d kept, want %d", c, kept)
 	}
 }

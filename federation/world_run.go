@@ -34,6 +34,9 @@ func (f *Federation) runWorld(ctx context.Context) {
 	if err := f.reloadLinks(ctx); err != nil && ctx.Err() == nil {
 		f.log.Error("loading market links", "err", err)
 	}
+	if err := f.refetchLostThumbs(ctx); err != nil && ctx.Err() == nil {
+		f.log.Error("world catalogue: checking thumbnails", "err", err)
+	}
 	tick := time.NewTicker(15 * time.Second)
 	defer tick.Stop()
 	var swept, checked time.Time

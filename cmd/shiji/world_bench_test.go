@@ -80,21 +80,43 @@ func fillCatalogue(b *testing.B, dir string, links, items int) {
 	}
 }
 
+// worldBenchDir returns a data directory with the demo market and the
+// catalogue: made in SHIJI_WORLD_BENCH_DATA (kept between runs) when it is
+// set, else in a temporary directory.
+func worldBenchDir(b *testing.B, links, items int) string {
+	b.Helper()
+	dir := b.TempDir()
+	if keep := os.Getenv("SHIJI_WORLD_BENCH_DATA"); keep != "" {
+		dir = filepath.Join(keep, fmt.Sprintf("items-%d-linked-%d", items, links))
+		if _, err := os.Stat(filepath.Join(dir, "ready")); err == nil {
+			return dir
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, errOut, err := runCmd(b, "", "demo", "--data", dir); err != nil {
+		b.Fatalf("demo: %v %s", err, errOut)
+	}
+	fillCatalogue(b, dir, links, items)
+	if err := os.WriteFile(filepath.Join(dir, "ready"), nil, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
 // BenchmarkWorldStrollPage is one page (48 items) of the world stroll over
 // HTTP, GET /api/v1/world/wander, on a node with the default demo market
 // (200 stalls) whose catalogue holds SHIJI_WORLD_BENCH_ITEMS items (default
 // 1M) of 10,000 stalls of 1 or of 20 linked markets: the cost of a page does
 // not grow with the number of markets. The index is built before the timer
-// starts (the first page builds it).
+// starts (the first page builds it). SHIJI_WORLD_BENCH_DATA=DIR keeps the
+// generated data between runs.
 func BenchmarkWorldStrollPage(b *testing.B) {
 	items := worldBenchItems(b)
 	for _, links := range []int{1, 20} {
 		b.Run(fmt.Sprintf("linked=%d", links), func(b *testing.B) {
-			dir := b.TempDir()
-			if _, errOut, err := runCmd(b, "", "demo", "--data", dir); err != nil {
-				b.Fatalf("demo: %v %s", err, errOut)
-			}
-			fillCatalogue(b, dir, links, items)
+			dir := worldBenchDir(b, links, items)
 			n := startNode(b, dir)
 			c := newClient(b, n.URL)
 			start := time.Now()

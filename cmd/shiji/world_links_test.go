@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +180,45 @@ func TestWorldLinksAPIAndPages(t *testing.T) {
 		if m != "0" {
 			t.Fatalf("a blocked market's item: %v", m)
 		}
+	}
+}
+
+// Bad world flags stop serve before the database is opened, naming the flag.
+func TestWorldFlagsBadValues(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--world-photos", "lots"}, nil, "--world-photos"},
+		{[]string{"--world-photos", "10KB"}, nil, "at least 1MB"},
+		{[]string{"--world-items", "0"}, nil, "--world-items"},
+		{[]string{"--world-pages", "-3"}, nil, "--world-pages"},
+		{[]string{"--world-ttl", "1m"}, nil, "--world-ttl"},
+		{[]string{"--world-refresh", "1s"}, nil, "--world-refresh"},
+		{nil, map[string]string{"SHIJI_WORLD_ITEMS": "many"}, "SHIJI_WORLD_ITEMS"},
+		{nil, map[string]string{"SHIJI_WORLD_TTL": "soon"}, "SHIJI_WORLD_TTL"},
+		{[]string{"--trust-ca", "/nonexistent/ca.pem"}, nil, "--trust-ca"},
+	} {
+		data := t.TempDir()
+		var out, errOut syncBuffer
+		args := append([]string{"shiji", "serve", "--addr", "127.0.0.1:0", "--data", data}, tc.args...)
+		err := runWith(t.Context(), args, env{getenv: func(k string) string { return tc.env[k] }, stdin: strings.NewReader(""), stdout: &out, stderr: &errOut})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("serve %v %v: %v, want an error naming %q", tc.args, tc.env, err, tc.want)
+		}
+		if strings.Contains(out.String(), "listening") {
+			t.Errorf("serve %v listened", tc.args)
+		}
+	}
+	garbage := filepath.Join(t.TempDir(), "ca.pem")
+	writeFile(t, garbage, "not a certificate\n")
+	if _, _, err := runCmd(t, "", "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--trust-ca", garbage); err == nil ||
+		!strings.Contains(err.Error(), "no PEM certificate") {
+		t.Errorf("a CA file without certificates: %v", err)
+	}
+	out, errOut, _ := runCmd(t, "", "serve", "--help")
+	if help := out + errOut; !strings.Contains(help, "-world-items") || !strings.Contains(help, "SHIJI_TRUST_CA") {
+		t.Errorf("serve --help does not explain the world flags:\n%s", help)
 	}
 }
