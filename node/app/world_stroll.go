@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node"
@@ -22,9 +23,13 @@ import (
 // stalls near-evenly on first pages (docs/api.md).
 const WorldPageSize = 48
 
-// bigWorld is the number of catalogue items from which the world index is
-// rebuilt in the background while the last one keeps serving.
-const bigWorld = 200_000
+// bigWorld is the number of items from which the world index is rebuilt in
+// the background while the last one keeps serving, at most once every
+// bigWorldRebuild (a busy catalogue changes all the time).
+const (
+	bigWorld        = 200_000
+	bigWorldRebuild = time.Minute
+)
 
 // worldIndex is an immutable snapshot of the world stroll's index.
 type worldIndex struct {
@@ -42,7 +47,8 @@ type worldCache struct {
 	mu      sync.Mutex
 	cur     *worldIndex
 	build   sync.Mutex
-	running bool // a background rebuild is under way
+	running bool      // a background rebuild is under way
+	started time.Time // when the last background rebuild started
 }
 
 // linkMarket is the wander market id of a linked market (0 is this one).
@@ -68,8 +74,8 @@ func (a *App) worldSnapshot(ctx context.Context) (*worldIndex, error) {
 		return cur, nil
 	}
 	if cur != nil && cur.ix.Len() >= bigWorld {
-		if !c.running {
-			c.running = true
+		if now := time.Now(); !c.running && now.Sub(c.started) >= bigWorldRebuild {
+			c.running, c.started = true, now
 			go func() {
 				a.rebuildWorld(context.WithoutCancel(ctx), fv, wv) // on failure the next request tries again
 				c.mu.Lock()
