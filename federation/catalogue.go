@@ -155,7 +155,23 @@ func catalogueText(n *remoteNote) (title, excerpt string, storyLen int) {
 	if title == "" {
 		title = "·"
 	}
-	return title, truncate(strings.Join(strings.Fields(text), " "), 240), storyLen
+	return title, truncate(strings.Join(strings.Fields(unescapeMarkdown(text)), " "), 240), storyLen
+}
+
+// unescapeMarkdown drops the backslashes htmlText puts before Markdown's
+// characters: an excerpt is plain text, not Markdown.
+func unescapeMarkdown(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\\`*_{}[]()<>#+-.!|~", s[i+1]) >= 0 {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // storeCatalogued writes an item into the catalogue (and its stall): a new
@@ -181,6 +197,10 @@ func (f *Federation) storeCatalogued(ctx context.Context, lk *linkRef, n *remote
 	photo, alt := "", ""
 	if len(n.Attachments) > 0 {
 		photo, alt = n.Attachments[0].URL, truncate(n.Attachments[0].Alt, node.MaxAltLen)
+	}
+	page := n.URL // its page for people, on its market's server
+	if hostOf(page) != lk.host {
+		page = n.ID
 	}
 	tags, _ := json.Marshal(n.Tags)
 	if n.Tags == nil {
@@ -241,7 +261,7 @@ func (f *Federation) storeCatalogued(ctx context.Context, lk *linkRef, n *remote
 				thumb_state = CASE WHEN world_items.photo_url = excluded.photo_url THEN world_items.thumb_state ELSE excluded.thumb_state END,
 				thumb = CASE WHEN world_items.photo_url = excluded.photo_url THEN world_items.thumb ELSE '' END,
 				thumb_bytes = CASE WHEN world_items.photo_url = excluded.photo_url THEN world_items.thumb_bytes ELSE 0 END`,
-			lk.id, stall, n.ID, n.URL, title, excerpt, storyLen, amount, currency, available, alley, dayStart, dayEnd, string(tags),
+			lk.id, stall, n.ID, page, title, excerpt, storyLen, amount, currency, available, alley, dayStart, dayEnd, string(tags),
 			photo, alt, thumbState, n.Published.Unix(), n.Updated.Unix(), now)
 		return err
 	})

@@ -270,6 +270,9 @@ func (f *Federation) nameStalls(ctx context.Context, limit int) (int, error) {
 		name, url := "", ""
 		if a, err := f.remoteActor(ctx, u.actor, false); err == nil {
 			name, url = truncate(a.Name, 200), a.URL
+			if !sameHost(url, u.actor) {
+				url = "" // a stall's page is on its market's server
+			}
 		} else if !errors.Is(err, errGone) {
 			return named, err // try again later
 		}

@@ -515,3 +515,20 @@ func TestCatalogueThumbnailCap(t *testing.T) {
 		t.Fatalf("after fetching again: %d kept, want %d", c, kept)
 	}
 }
+
+func TestCatalogueText(t *testing.T) {
+	for _, tc := range []struct {
+		n              remoteNote
+		title, excerpt string
+	}{
+		{remoteNote{Name: "Bell", Text: "Bell\n\nRings \\*loud\\* \\#brass"}, "Bell", "Rings *loud* #brass"},
+		{remoteNote{Text: "Lamp\nfrom 1970"}, "Lamp", "from 1970"},
+		{remoteNote{Offer: &offerFacts{Title: "Kite"}, Text: "Kite\nflies"}, "Kite", "flies"},
+		{remoteNote{}, "·", ""},
+	} {
+		title, excerpt, _ := catalogueText(&tc.n)
+		if title != tc.title || excerpt != tc.excerpt {
+			t.Errorf("%+v: %q %q, want %q %q", tc.n, title, excerpt, tc.title, tc.excerpt)
+		}
+	}
+}
