@@ -117,8 +117,7 @@ func (db *DB) WorldItems(ctx context.Context, ids []int64) ([]*node.WorldItem, e
 const linkCols = `l.id, l.actor, l.acct, l.name, l.city, l.timezone, l.url, l.state, l.stalls, l.open_stalls, l.created_at,
 	coalesce(l.linked_at, 0), l.stale_since, l.last_error, l.sync_next != '',
 	EXISTS (SELECT 1 FROM ap_followers f WHERE f.actor = 'market' AND f.follower = l.actor),
-	(SELECT count(*) FROM world_items i WHERE i.link_id = l.id),
-	(SELECT count(DISTINCT stall_id) FROM world_items i WHERE i.link_id = l.id)`
+	l.items, (SELECT count(*) FROM world_stalls s WHERE s.link_id = l.id AND s.items > 0)`
 
 func scanLink(row interface{ Scan(...any) error }, extra ...any) (*node.MarketLink, error) {
 	var l node.MarketLink

@@ -235,7 +235,7 @@ func (f *Federation) storeCatalogued(ctx context.Context, lk *linkRef, n *remote
 		}
 		if isNew {
 			var count int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM world_items WHERE link_id = ?`, lk.id).Scan(&count); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT items FROM world_links WHERE id = ?`, lk.id).Scan(&count); err != nil {
 				return err
 			}
 			if over := count - limit + 1; over > 0 {

@@ -208,6 +208,12 @@ func TestMarketLinkAndCatalogue(t *testing.T) {
 	if len(got) != 5 || got["Not theirs"] || got["Odd money"] || got["Garbled price"] || !got["Free kittens"] {
 		t.Fatalf("catalogue after the read: %v", got)
 	}
+	if c := n.count(`SELECT items FROM world_links`); c != 5 {
+		t.Fatalf("the link counts %d items", c)
+	}
+	if c := n.count(`SELECT sum(items) FROM world_stalls`); c != 5 {
+		t.Fatalf("the stalls count %d items", c)
+	}
 	var amount, currency, alley string
 	var dayStart int64
 	if err := n.db.Read().QueryRow(`SELECT amount, currency, alley, day_start FROM world_items WHERE title = 'Brass bell'`).
@@ -281,6 +287,9 @@ func TestMarketLinkAndCatalogue(t *testing.T) {
 	fm.post(fm.stalls[1], del)
 	if got := titles(); got["Tin robot"] || got["Old map"] || len(got) != 4 {
 		t.Fatalf("after sold and deleted: %v", got)
+	}
+	if c := n.count(`SELECT items FROM world_links`); c != 4 {
+		t.Fatalf("the link counts %d items", c)
 	}
 
 	// The market's following collection lists the link.

@@ -30,7 +30,8 @@ CREATE TABLE world_links (
 	synced_at    INTEGER,
 	heard_at     INTEGER,                       -- when they last answered or sent something
 	stale_since  INTEGER,                       -- the first failure since then (NULL: fresh)
-	last_error   TEXT NOT NULL DEFAULT ''
+	last_error   TEXT NOT NULL DEFAULT '',
+	items        INTEGER NOT NULL DEFAULT 0     -- its items in the catalogue (kept by triggers)
 );
 CREATE INDEX world_links_host ON world_links(host);
 
@@ -48,7 +49,8 @@ CREATE TABLE world_stalls (
 	actor    TEXT NOT NULL UNIQUE,   -- the stall's actor IRI
 	name     TEXT NOT NULL DEFAULT '',
 	url      TEXT NOT NULL DEFAULT '',
-	named_at INTEGER                 -- when its actor was read (NULL: not yet)
+	named_at INTEGER,                -- when its actor was read (NULL: not yet)
+	items    INTEGER NOT NULL DEFAULT 0 -- its items in the catalogue (kept by triggers)
 );
 CREATE INDEX world_stalls_link ON world_stalls(link_id);
 
@@ -99,4 +101,22 @@ CREATE TRIGGER world_items_version_delete AFTER DELETE ON world_items BEGIN
 END;
 CREATE TRIGGER world_links_version_delete AFTER DELETE ON world_links BEGIN
 	UPDATE versions SET value = value + 1 WHERE name = 'world';
+END;
+
+-- The counts of items per linked market and stall, so that the cap and the
+-- links list need not count a large catalogue.
+CREATE TRIGGER world_items_count_insert AFTER INSERT ON world_items BEGIN
+	UPDATE world_links SET items = items + 1 WHERE id = NEW.link_id;
+	UPDATE world_stalls SET items = items + 1 WHERE id = NEW.stall_id;
+END;
+CREATE TRIGGER world_items_count_delete AFTER DELETE ON world_items BEGIN
+	UPDATE world_links SET items = items - 1 WHERE id = OLD.link_id;
+	UPDATE world_stalls SET items = items - 1 WHERE id = OLD.stall_id;
+END;
+CREATE TRIGGER world_items_count_move AFTER UPDATE OF link_id, stall_id ON world_items
+	WHEN OLD.link_id != NEW.link_id OR OLD.stall_id != NEW.stall_id BEGIN
+	UPDATE world_links SET items = items - 1 WHERE id = OLD.link_id;
+	UPDATE world_links SET items = items + 1 WHERE id = NEW.link_id;
+	UPDATE world_stalls SET items = items - 1 WHERE id = OLD.stall_id;
+	UPDATE world_stalls SET items = items + 1 WHERE id = NEW.stall_id;
 END;
