@@ -91,6 +91,11 @@ func TestWorldLinksAPIAndPages(t *testing.T) {
 		bl[0].(map[string]any)["links_back"] != true || bl[0].(map[string]any)["last_error"] != nil {
 		t.Fatalf("B's links = %v", bl)
 	}
+	for _, bad := range []string{"limit=10abc", "limit=0", "limit=501"} {
+		if r := a.call("GET", "/api/v1/world/days?"+bad, "", ""); r.Status != 422 {
+			t.Fatalf("world days %s = %d", bad, r.Status)
+		}
+	}
 	days := a.call("GET", "/api/v1/world/days", "", "").JSON(t)["days"].([]any)
 	if len(days) == 0 || days[0].(map[string]any)["market"].(map[string]any)["acct"] != "market@"+b.host() {
 		t.Fatalf("world days = %v", days)

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -192,9 +193,11 @@ func (s *Server) apiHideMarket(c echo.Context) error {
 func (s *Server) apiWorldDays(c echo.Context) error {
 	limit := 50
 	if v := c.QueryParam("limit"); v != "" {
-		if _, err := fmt.Sscanf(v, "%d", &limit); err != nil {
+		n, err := strconv.Atoi(v)
+		if err != nil {
 			return node.Errorf(node.EINVALID, "limit must be a whole number.")
 		}
+		limit = n
 	}
 	days, err := s.app.LinkedDays(c.Request().Context(), limit)
 	if err != nil {
