@@ -515,8 +515,10 @@ func newMarketOrder(markets int) *marketOrder {
 // slot each market earns its number of stalls in the round and the richest
 // goes next, paying the round's length), which never puts a market right
 // after itself, nor last when it came first, unless it must: a market whose
-// slots left would not fit otherwise goes now. Each market takes its own
-// slots in the order of keys.
+// slots left would not fit otherwise goes now. When one market holds more
+// than half of the round, the round robin alone decides, so the smaller
+// markets stay spread over the whole round. Each market takes its own slots
+// in the order of keys.
 func (mo *marketOrder) layout(keys []slot, alleyMarket []int32, dst []slot) {
 	for m := range mo.count {
 		mo.count[m], mo.credit[m], mo.queue[m], mo.taken[m] = 0, 0, mo.queue[m][:0], 0
@@ -527,6 +529,13 @@ func (mo *marketOrder) layout(keys []slot, alleyMarket []int32, dst []slot) {
 		mo.queue[m] = append(mo.queue[m], k)
 	}
 	c := int64(len(keys))
+	// When one market holds more than half the round, it must show twice in
+	// a row somewhere: then the round robin alone spreads the others evenly
+	// (keeping them apart from each other would bunch them at the start).
+	spread := true
+	for _, n := range mo.count {
+		spread = spread && 2*n <= c
+	}
 	first, last := int32(-1), int32(-1)
 	for pos := range dst {
 		left := len(dst) - pos
@@ -541,11 +550,11 @@ func (mo *marketOrder) layout(keys []slot, alleyMarket []int32, dst []slot) {
 			}
 			m := int32(m)
 			conf := 0
-			if m == last || (left == 1 && m == first) {
+			if spread && (m == last || (left == 1 && m == first)) {
 				conf = 1
 			}
 			calm := 1
-			if rest > room(left-1, m == first) {
+			if spread && rest > room(left-1, m == first) {
 				calm = 0 // it will not fit if it waits
 			}
 			key := conf*2 + calm

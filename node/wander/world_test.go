@@ -263,3 +263,31 @@ func TestRandomWorlds(t *testing.T) {
 	}
 	t.Logf("%d worlds checked", checked)
 }
+
+// A small market beside a dominant one (2 % of the stalls) is spread over
+// the whole round, not bunched at its start: every page of 48 has about
+// one of its items.
+func TestSmallMarketBesideABigOne(t *testing.T) {
+	ix := NewIndex(worldOf(Synthetic(200, 400, 1, now), Synthetic(10_000, 20_000, 2, now)), now)
+	pages, with := 0, 0
+	for s := range uint64(60) {
+		for p := range 4 {
+			small := 0
+			for _, e := range ix.Page(s, p, 48) {
+				if e.Market == 0 {
+					small++
+				}
+			}
+			pages++
+			if small > 0 {
+				with++
+			}
+			if small > 3 {
+				t.Fatalf("seed %d page %d: %d items of the small market", s, p, small)
+			}
+		}
+	}
+	if with < pages*3/4 {
+		t.Fatalf("only %d of %d pages show the small market (2 %% of stalls: about one item a page)", with, pages)
+	}
+}
