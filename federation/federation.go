@@ -59,20 +59,21 @@ type Config struct {
 // web server, Run delivers the queue, ItemChanged (app.Federator) sends item
 // activities.
 type Federation struct {
-	cfg    Config
-	app    *app.App
-	db     *data.DB
-	md     *markdown.Renderer
-	log    *slog.Logger
-	u      urls
-	host   string // host[:port] of BaseURL
-	now    func() time.Time
-	keys   *keyring
-	pems   pemCache
-	client *client
-	limit  *hostLimiter
-	wake   chan struct{}
-	retry  time.Duration // the queue's first retry delay (tests shorten it)
+	cfg     Config
+	app     *app.App
+	db      *data.DB
+	md      *markdown.Renderer
+	log     *slog.Logger
+	u       urls
+	host    string // host[:port] of BaseURL
+	now     func() time.Time
+	keys    *keyring
+	pems    pemCache
+	refetch refetchGate // keys fetched again after a failed signature
+	client  *client
+	limit   *hostLimiter
+	wake    chan struct{}
+	retry   time.Duration // the queue's first retry delay (tests shorten it)
 
 	blocked    atomic.Pointer[blockSet] // the organiser's blocks (blocks.go)
 	pictureSem chan struct{}            // one remote picture decoded at a time (pictures.go)
