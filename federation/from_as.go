@@ -91,8 +91,10 @@ func (f *Federation) parseNote(_ context.Context, n vocab.ActivityStreamsNote, r
 		rn.Updated = rn.Published
 	}
 	if p := n.GetActivityStreamsInReplyTo(); p != nil && p.Len() > 0 {
-		rn.Reply = true
-		rn.InReplyTo = iriOf(p.Begin())
+		// Mastodon writes "inReplyTo": null on every post that is no reply.
+		if to := iriOf(p.Begin()); to != "" {
+			rn.Reply, rn.InReplyTo = true, to
+		}
 	}
 	rn.Addressed = addressees(n)
 	for _, to := range rn.Addressed {

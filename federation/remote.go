@@ -204,6 +204,9 @@ type remoteActorType interface {
 // parseActor reads an actor document; it must be one of the five actor
 // types, have the id it was fetched from, an inbox and a public key it owns.
 func (f *Federation) parseActor(ctx context.Context, fetchedFrom string, m map[string]any) (*remoteActor, error) {
+	if _, ok := m["@context"]; !ok {
+		m["@context"] = asContextIRI // PeerTube and Lemmy leave it out at times; go-fed needs one
+	}
 	t, err := streams.ToType(ctx, m)
 	if err != nil {
 		return nil, fmt.Errorf("federation: %s is not an actor: %w", fetchedFrom, err)

@@ -195,7 +195,7 @@ func (f *Federation) verifySigned(ctx context.Context, s *signedRequest) (*remot
 	for refresh := false; ; refresh = true {
 		a, k, fresh, err := f.signerKey(ctx, s.params.keyID, refresh)
 		if err != nil {
-			f.log.Info("signature key unavailable", "key", s.params.keyID, "server", hostOf(s.params.keyID), "err", err)
+			f.log.Debug("signature key unavailable", "key", s.params.keyID, "err", err)
 			return nil, node.Errorf(node.EUNAUTHORIZED, "The signing key %s could not be fetched.", s.params.keyID)
 		}
 		pub, err := f.pems.publicKey(k.PEM)

@@ -107,6 +107,9 @@ func (s *Server) routes() {
 	e.POST("/world/ask", s.askElsewherePage, requireAccount)
 	e.POST("/world/write", s.writeElsewherePage, requireAccount)
 	e.POST("/follow-requests/:id/:action", s.answerFollowRequestPage, requireAccount)
+	// Reports across servers (issue 11, federation conformance).
+	e.POST("/reports/remote/:id/resolve", s.resolveRemoteReportPage, requireAccount)
+	e.POST("/reports/:id/forward", s.forwardReportPage, requireAccount)
 	e.GET("/map", s.mapPage)
 	e.GET("/wander", s.wanderPage)
 	e.POST("/wander/new", s.newWalk)
@@ -176,6 +179,10 @@ func (s *Server) routes() {
 	api.POST("/messages/:id/reports", s.apiReport, requireAccount)
 	api.GET("/reports", s.apiReports, requireAccount)
 	api.POST("/reports/:id/resolve", s.apiResolveReport, requireAccount)
+	// Reports across servers (issue 11, federation conformance).
+	api.GET("/reports/remote", s.apiRemoteReports, requireAccount)
+	api.POST("/reports/remote/:id/resolve", s.apiResolveRemoteReport, requireAccount)
+	api.POST("/reports/:id/forward", s.apiForwardReport, requireAccount)
 	api.POST("/blocks", s.apiBlock, requireAccount)
 	api.DELETE("/blocks/:name", s.apiBlock, requireAccount)
 	api.GET("/admin/blocks", s.apiFedBlocks, requireAccount)
