@@ -43,6 +43,13 @@ func (e *confEnv) serveFolder() {
 		if strings.HasPrefix(id, "http") {
 			e.n.net.serve(id, b)
 		}
+		if classify(m) == "object" { // its author is on the network too
+			for _, v := range listOf(m["attributedTo"]) {
+				if a := refOf(v); strings.HasPrefix(a, "http") && e.actors[a] == nil {
+					e.keyOf(a)
+				}
+			}
+		}
 	}
 }
 
@@ -107,7 +114,9 @@ func (e *confEnv) aim(m map[string]any, raw []byte) []byte {
 		aimAt(objRef, e.item)
 		e.exec(`DELETE FROM ap_reactions WHERE actor = ?`, actor) // one of each per actor: count this one afresh
 	case "Announce":
-		if obj == nil || !isActivityType(firstType(obj)) {
+		// A boost of their server's status is aimed at our item; one of a
+		// note the network serves (a third server's) stays as it is.
+		if (obj == nil || !isActivityType(firstType(obj))) && !e.n.net.has(objRef) {
 			aimAt(objRef, e.item)
 		}
 		e.exec(`DELETE FROM ap_reactions WHERE actor = ?`, actor)
@@ -162,6 +171,8 @@ func (e *confEnv) aim(m map[string]any, raw []byte) []byte {
 	case "Delete":
 		switch {
 		case objRef == actor:
+			e.keyOf(actor) // a follower is an actor we know
+			e.n.f.remoteActor(context.Background(), actor, true)
 			e.exec(`INSERT OR REPLACE INTO ap_followers(actor, follower, inbox, follow_id, created_at) VALUES ('stall:1', ?, ?, ?, 0)`,
 				actor, actor+"/inbox", actor+"#follow-before")
 		case objRef != "":

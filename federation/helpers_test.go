@@ -77,6 +77,14 @@ type fakeNet struct {
 	status func(url string) int
 }
 
+// has reports whether a document is served at url.
+func (n *fakeNet) has(url string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	_, ok := n.docs[url]
+	return ok
+}
+
 // getCount is how many GETs url had.
 func (n *fakeNet) getCount(url string) int {
 	n.mu.Lock()
