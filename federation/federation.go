@@ -70,6 +70,7 @@ type Federation struct {
 	keys    *keyring
 	pems    pemCache
 	refetch refetchGate // keys fetched again after a failed signature
+	hashes  blurhashes  // of our photos (blurhash.go)
 	client  *client
 	limit   *hostLimiter
 	wake    chan struct{}

@@ -33,7 +33,7 @@ func (u urls) message(id node.MessageID) string {
 func (u urls) sharedInbox() string                { return u.base + "/inbox" }
 func (u urls) activity(token string) string       { return u.base + "/activities/" + token }
 func (u urls) photo(p node.Photo) string          { return u.base + node.PhotoPath(p, "") }
-func (u urls) tag(tag string) string              { return u.base + node.SearchPath("#"+tag) }
+func (u urls) tag(tag string) string              { return u.base + node.TagPath(tag) }
 func (u urls) home() string                       { return u.base + "/" }
 func (urls) inbox(actor string) string            { return actor + "/inbox" }
 func (urls) outbox(actor string) string           { return actor + "/outbox" }
