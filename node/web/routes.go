@@ -107,7 +107,9 @@ func (s *Server) routes() {
 	e.POST("/world/ask", s.askElsewherePage, requireAccount)
 	e.POST("/world/write", s.writeElsewherePage, requireAccount)
 	e.POST("/follow-requests/:id/:action", s.answerFollowRequestPage, requireAccount)
-	// Reports across servers (issue 11, federation conformance).
+	// Reports across servers, tag pages, pinned items (issue 11, federation conformance).
+	e.GET("/tags/:name", s.tagPage)
+	e.POST("/items/:id/pin", s.pinPage, requireAccount)
 	e.POST("/reports/remote/:id/resolve", s.resolveRemoteReportPage, requireAccount)
 	e.POST("/reports/:id/forward", s.forwardReportPage, requireAccount)
 	e.GET("/map", s.mapPage)
@@ -179,7 +181,11 @@ func (s *Server) routes() {
 	api.POST("/messages/:id/reports", s.apiReport, requireAccount)
 	api.GET("/reports", s.apiReports, requireAccount)
 	api.POST("/reports/:id/resolve", s.apiResolveReport, requireAccount)
-	// Reports across servers (issue 11, federation conformance).
+	// Reports across servers, tags, pinned items (issue 11, federation conformance).
+	api.GET("/tags/:name", s.apiTag)
+	api.POST("/items/:id/pin", s.apiPin, requireAccount)
+	api.DELETE("/items/:id/pin", s.apiPin, requireAccount)
+	api.GET("/stalls/:id/pinned", s.apiPinned)
 	api.GET("/reports/remote", s.apiRemoteReports, requireAccount)
 	api.POST("/reports/remote/:id/resolve", s.apiResolveRemoteReport, requireAccount)
 	api.POST("/reports/:id/forward", s.apiForwardReport, requireAccount)
