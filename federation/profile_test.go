@@ -105,3 +105,46 @@ func TestWhatOtherServersNeedFromUs(t *testing.T) {
 		t.Fatalf("update = %v", last)
 	}
 }
+
+// The organiser's rules and contact reach /api/v1/instance (what GoToSocial
+// probes), /api/v2/instance and NodeInfo; bad input changes nothing.
+func TestInstanceRulesAndContact(t *testing.T) {
+	n := newTestNode(t, "https://market.test", time.Now(), nil)
+	ctx := context.Background()
+	mei := n.account("mei", node.RoleOrganiser)
+	mod := n.account("mod", node.RoleModerator)
+	in := node.InstanceInfo{Rules: []string{" Be kind. ", "", "No counterfeit goods."}, ContactEmail: "mei@market.test", ContactAccount: "@mei"}
+	if _, err := n.app.SetInstanceInfo(ctx, mei, in); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []struct {
+		who *node.Account
+		in  node.InstanceInfo
+		err string
+	}{
+		{mod, node.InstanceInfo{Rules: []string{"x"}}, node.EFORBIDDEN},
+		{mei, node.InstanceInfo{ContactEmail: "not an address"}, node.EINVALID},
+		{mei, node.InstanceInfo{ContactAccount: "nobody"}, node.EINVALID},
+		{mei, node.InstanceInfo{Rules: []string{strings.Repeat("长", node.MaxRuleLen+1)}}, node.EINVALID},
+	} {
+		if _, err := n.app.SetInstanceInfo(ctx, bad.who, bad.in); node.ErrorCode(err) != bad.err {
+			t.Errorf("%+v: %v, want %s", bad.in, err, bad.err)
+		}
+	}
+	v1 := decode(t, n.get("/api/v1/instance").Body.Bytes())
+	rules, _ := v1["rules"].([]any)
+	acct, _ := v1["contact_account"].(map[string]any)
+	if v1["uri"] != "market.test" || len(rules) != 2 || rules[0].(map[string]any)["text"] != "Be kind." || v1["email"] != "mei@market.test" ||
+		acct["username"] != "mei" {
+		t.Fatalf("/api/v1/instance = %v", v1)
+	}
+	v2 := decode(t, n.get("/api/v2/instance").Body.Bytes())
+	if contact, _ := v2["contact"].(map[string]any); contact["email"] != "mei@market.test" || v2["domain"] != "market.test" {
+		t.Fatalf("/api/v2/instance = %v", v2)
+	}
+	ni := decode(t, n.get("/nodeinfo/2.1").Body.Bytes())
+	meta := ni["metadata"].(map[string]any)
+	if r, _ := meta["rules"].([]any); len(r) != 2 || meta["maintainer"].(map[string]any)["email"] != "mei@market.test" {
+		t.Fatalf("nodeinfo metadata = %v", meta)
+	}
+}

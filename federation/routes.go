@@ -23,6 +23,8 @@ func (f *Federation) Mount(e *echo.Echo) {
 	e.GET("/.well-known/host-meta", f.getHostMeta)
 	e.GET("/.well-known/nodeinfo", f.getNodeInfoLinks)
 	e.GET("/nodeinfo/2.1", f.getNodeInfo)
+	e.GET("/api/v1/instance", f.getInstanceV1)
+	e.GET("/api/v2/instance", f.getInstanceV2)
 	g := f.guardFetch // blocks and authorized fetch (authorized_fetch.go)
 	e.GET("/activities/:token", f.getActivity, g)
 	for _, p := range []string{"/market", "/actor", "/users/:name"} {

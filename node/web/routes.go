@@ -109,6 +109,7 @@ func (s *Server) routes() {
 	e.POST("/follow-requests/:id/:action", s.answerFollowRequestPage, requireAccount)
 	// Reports across servers, tag pages, pinned items (issue 11, federation conformance).
 	e.GET("/tags/:name", s.tagPage)
+	e.POST("/admin/instance", s.adminInstance, requireAccount)
 	e.POST("/items/:id/pin", s.pinPage, requireAccount)
 	e.POST("/reports/remote/:id/resolve", s.resolveRemoteReportPage, requireAccount)
 	e.POST("/reports/:id/forward", s.forwardReportPage, requireAccount)
@@ -183,6 +184,8 @@ func (s *Server) routes() {
 	api.POST("/reports/:id/resolve", s.apiResolveReport, requireAccount)
 	// Reports across servers, tags, pinned items (issue 11, federation conformance).
 	api.GET("/tags/:name", s.apiTag)
+	api.GET("/admin/instance", s.apiAdminInstance, requireAccount)
+	api.PUT("/admin/instance", s.apiAdminInstance, requireAccount)
 	api.POST("/items/:id/pin", s.apiPin, requireAccount)
 	api.DELETE("/items/:id/pin", s.apiPin, requireAccount)
 	api.GET("/stalls/:id/pinned", s.apiPinned)
