@@ -290,6 +290,22 @@ func TestFederatesWithGoToSocialStyleAndEd25519Keys(t *testing.T) {
 		t.Fatalf("the private chat = %s", msgs.Body)
 	}
 
+	// alice's server reports the item (a Flag from its instance actor is the
+	// usual; alice's own is as good here): it waits for the moderators, with
+	// the server's name.
+	if s := g.send(inbox, "alice", map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": g.url("/reports/1"),
+		"type": "Flag", "actor": g.alice(), "object": []any{stall, item}, "content": "Looks stolen."}); s != 202 {
+		t.Fatalf("the Flag = %d", s)
+	}
+	reports := a.call("GET", "/api/v1/reports/remote", "mei", "").JSON(t)["reports"].([]any)
+	if len(reports) != 1 || reports[0].(map[string]any)["server"] != strings.TrimPrefix(g.srv.URL, "http://") ||
+		reports[0].(map[string]any)["reason"] != "Looks stolen." {
+		t.Fatalf("reports from other servers = %v", reports)
+	}
+	if r := a.call("GET", "/api/v1/reports/remote", "ajie", ""); r.Status != http.StatusForbidden {
+		t.Fatalf("a resident reads reports: %d", r.Status)
+	}
+
 	// ajie follows alice back: the Follow reaches the fake server, alice's
 	// Accept (RSA, key document) and her public post reach ajie.
 	acct := "alice@" + strings.TrimPrefix(g.srv.URL, "http://")
