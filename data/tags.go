@@ -83,3 +83,26 @@ func (db *DB) IsPinned(ctx context.Context, id node.ItemID) (bool, error) {
 	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM item_pins WHERE item_id = ?`, id).Scan(&n)
 	return n > 0, err
 }
+
+// ItemWarning is an item's content warning, "" for none.
+func (db *DB) ItemWarning(ctx context.Context, id node.ItemID) (string, error) {
+	var w string
+	err := db.r.QueryRowContext(ctx, `SELECT warning FROM item_warnings WHERE item_id = ?`, id).Scan(&w)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	return w, err
+}
+
+// SetItemWarning stores an item's content warning ("" removes it).
+func (db *DB) SetItemWarning(ctx context.Context, id node.ItemID, warning string) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		if warning == "" {
+			_, err := tx.ExecContext(ctx, `DELETE FROM item_warnings WHERE item_id = ?`, id)
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO item_warnings(item_id, warning) VALUES (?, ?)
+			ON CONFLICT(item_id) DO UPDATE SET warning = excluded.warning`, id, warning)
+		return err
+	})
+}

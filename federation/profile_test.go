@@ -148,3 +148,42 @@ func TestInstanceRulesAndContact(t *testing.T) {
 		t.Fatalf("nodeinfo metadata = %v", meta)
 	}
 }
+
+// A content warning the stallholder sets is the Note's summary (and makes it
+// sensitive); without one there is no summary.
+func TestItemContentWarning(t *testing.T) {
+	n := newTestNode(t, "https://market.test", time.Now(), nil)
+	ctx := context.Background()
+	wang := n.account("wang", node.RoleStallholder)
+	li := n.account("li", node.RoleResident)
+	st := n.stall(wang, "Knives")
+	it := &node.Item{Stall: st.ID, Title: "Old cleaver", Price: node.Price{Kind: node.PriceFree}, Quantity: 1}
+	if err := n.app.CreateItem(ctx, wang, it); err != nil {
+		t.Fatal(err)
+	}
+	note := func() map[string]any { return decode(t, n.get("/items/1", "Accept", contentTypeAS).Body.Bytes()) }
+	if m := note(); m["summary"] != nil || m["sensitive"] != false {
+		t.Fatalf("no warning: %v %v", m["summary"], m["sensitive"])
+	}
+	if err := n.app.SetItemWarning(ctx, wang, it.ID, "  Sharp blades "); err != nil {
+		t.Fatal(err)
+	}
+	if m := note(); m["summary"] != "Sharp blades" || m["sensitive"] != true {
+		t.Fatalf("warning: %v %v", m["summary"], m["sensitive"])
+	}
+	if err := n.app.SetItemWarning(ctx, li, it.ID, "x"); node.ErrorCode(err) != node.EFORBIDDEN {
+		t.Errorf("someone else: %v", err)
+	}
+	if err := n.app.SetItemWarning(ctx, wang, it.ID, strings.Repeat("刀", app.MaxWarningLen+1)); node.ErrorCode(err) != node.EINVALID {
+		t.Errorf("too long: %v", err)
+	}
+	if m := note(); m["summary"] != "Sharp blades" {
+		t.Fatalf("a refused change changed it: %v", m["summary"])
+	}
+	if err := n.app.SetItemWarning(ctx, wang, it.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if m := note(); m["summary"] != nil {
+		t.Fatalf("cleared: %v", m["summary"])
+	}
+}

@@ -17,7 +17,8 @@ import (
 // with the title, the story, the price and a link to the stall, and the same
 // in contentMap under the market's language; photos as Image attachments
 // with media type, size, blurhash and alt text; Hashtag tags linking to the
-// tag's page here; the item page as url; sensitive false and no summary.
+// tag's page here; the item page as url; sensitive false and no summary,
+// unless the stallholder set a content warning.
 // The FEP-0837 Proposal rides in its own property, "proposal", where readers
 // that do not know it look no further (in attachment, GoToSocial fails to
 // read it). Hashtag and Proposal are not in go-fed v1.0.0's vocabulary, so
@@ -58,6 +59,11 @@ func (f *Federation) noteMap(it *node.Item, st *node.Stall) (map[string]any, err
 	delete(m, "@context")
 	m["contentMap"] = map[string]any{f.language(): html}
 	m["sensitive"] = false
+	if w, _ := f.db.ItemWarning(context.Background(), it.ID); w != "" {
+		// The stallholder wants a content warning: Mastodon and GoToSocial
+		// fold the post behind summary (and hide its photos).
+		m["summary"], m["sensitive"] = w, true
+	}
 	tags := make([]any, 0, len(it.Tags))
 	for _, t := range it.Tags {
 		tags = append(tags, map[string]any{"type": "Hashtag", "href": f.u.tag(t), "name": "#" + t})

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/shiji-market/shiji/node"
 )
@@ -57,5 +59,27 @@ func (a *App) PinItem(ctx context.Context, acc *node.Account, id node.ItemID, pi
 		return err
 	}
 	a.stallChanged(ctx, st.ID)
+	return nil
+}
+
+// MaxWarningLen caps an item's content warning.
+const MaxWarningLen = 200
+
+// SetItemWarning sets the content warning other servers show before the
+// item ("" for none): the stall's stallholders, organisers and moderators.
+// Longer than MaxWarningLen is EINVALID. Followers elsewhere get an Update.
+func (a *App) SetItemWarning(ctx context.Context, acc *node.Account, id node.ItemID, warning string) error {
+	it, err := a.EditableItem(ctx, acc, id)
+	if err != nil {
+		return err
+	}
+	warning = strings.TrimSpace(warning)
+	if n := utf8.RuneCountInString(warning); n > MaxWarningLen {
+		return node.Errorf(node.EINVALID, "A content warning may be at most %d characters long (this one has %d).", MaxWarningLen, n)
+	}
+	if err := a.DB.SetItemWarning(ctx, id, warning); err != nil {
+		return err
+	}
+	a.itemChanged(ctx, it, "update")
 	return nil
 }

@@ -112,3 +112,33 @@ func (s *Server) apiTag(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"tag": c.Param("name"), "total": total, "items": out, "next": next})
 }
+
+// warningPage: POST /items/ID/content-warning (warning).
+func (s *Server) warningPage(c echo.Context) error {
+	id, err := pathID(c, "item")
+	if err != nil {
+		return err
+	}
+	if err := s.app.SetItemWarning(c.Request().Context(), account(c), node.ItemID(id), c.FormValue("warning")); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, node.ItemPath(node.ItemID(id)))
+}
+
+// apiWarning: PUT /api/v1/items/ID/content-warning {"warning"} → 204.
+func (s *Server) apiWarning(c echo.Context) error {
+	id, err := pathID(c, "item")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Warning string `json:"warning"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.app.SetItemWarning(c.Request().Context(), account(c), node.ItemID(id), in.Warning); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
