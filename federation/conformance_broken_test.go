@@ -2,6 +2,8 @@ package federation
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -69,7 +71,8 @@ func TestConformanceBrokenInput(t *testing.T) {
 		}},
 	}
 	for folder, dir := range dirs {
-		env := newConfEnv(t, folder, dir)
+		_, ed, _ := ed25519.GenerateKey(rand.Reader)
+		env := newConfEnv(t, folder, dir, ed)
 		files, _ := os.ReadDir(dir)
 		for _, fi := range files {
 			raw, err := os.ReadFile(filepath.Join(dir, fi.Name()))

@@ -8,7 +8,7 @@ import (
 
 // Our own fixtures, looked at more closely than TestConformance does.
 func TestOwnFixturesLandAsTheySay(t *testing.T) {
-	e := newConfEnv(t, "shiji", filepath.Join("testdata", "conformance", "shiji"))
+	e := newConfEnv(t, "shiji", filepath.Join("testdata", "conformance", "shiji"), nil)
 	body := func(apID string) (string, int64) {
 		var b string
 		var reply int64

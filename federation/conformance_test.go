@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"encoding/json"
 	"flag"
@@ -19,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-fed/httpsig"
 	"github.com/shiji-market/shiji/node"
 )
 
@@ -56,7 +59,7 @@ func TestConformance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		env := newConfEnv(t, s.folder, s.dir)
+		env := newConfEnv(t, s.folder, s.dir, nil)
 		for _, fi := range files {
 			if fi.IsDir() || fi.Name() == "README.md" {
 				continue
@@ -144,6 +147,10 @@ type confEnv struct {
 	holder string
 	mei    *node.Account
 	file   string // the file being replayed
+	// ed, when set, is the stand-ins' key instead of RSA (published as an
+	// Ed25519 PEM): signing a thousand broken activities with RSA costs
+	// minutes under -race.
+	ed ed25519.PrivateKey
 }
 
 type syncBuffer struct {
@@ -166,7 +173,9 @@ func (s *syncBuffer) take() string {
 	return out
 }
 
-func newConfEnv(t *testing.T, folder, dir string) *confEnv {
+// newConfEnv builds the node of one source folder; ed, when not nil, is the
+// stand-ins' key (see confEnv.ed).
+func newConfEnv(t *testing.T, folder, dir string, ed ed25519.PrivateKey) *confEnv {
 	base := "https://shiji.test"
 	start := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	if folder == "gotosocial-v0.19.2" {
@@ -177,7 +186,7 @@ func newConfEnv(t *testing.T, folder, dir string) *confEnv {
 	n := newTestNode(t, base, start, func(c *Config) {
 		c.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	})
-	e := &confEnv{t: t, folder: folder, dir: dir, n: n, logs: logs, keys: map[string]*rsa.PrivateKey{}, actors: map[string]map[string]any{}}
+	e := &confEnv{t: t, folder: folder, dir: dir, n: n, logs: logs, keys: map[string]*rsa.PrivateKey{}, actors: map[string]map[string]any{}, ed: ed}
 	e.mei = n.account("mei", node.RoleStallholder)
 	ajie := n.account("ajie", node.RoleResident)
 	if folder == "gotosocial-v0.19.2" {
@@ -235,7 +244,11 @@ func (e *confEnv) keyOf(actor string) (*rsa.PrivateKey, string) {
 		}
 		doc["assertionMethod"] = nil
 	}
-	doc["publicKey"] = map[string]any{"id": keyID, "owner": actor, "publicKeyPem": pemOf(e.t, &k.PublicKey)}
+	var pub crypto.PublicKey = &k.PublicKey
+	if e.ed != nil {
+		pub = e.ed.Public()
+	}
+	doc["publicKey"] = map[string]any{"id": keyID, "owner": actor, "publicKeyPem": pemOf(e.t, pub)}
 	e.n.net.serve(actor, mustJSON(doc))
 	if !strings.Contains(keyID, "#") { // a key document of its own, as GoToSocial serves it
 		e.n.net.serve(keyID, mustJSON(map[string]any{"id": actor, "type": "Person", "preferredUsername": lastSegment(actor),
@@ -259,6 +272,9 @@ func lastSegment(s string) string {
 // post sends body to our shared inbox signed by actor's stand-in key.
 func (e *confEnv) post(actor string, body []byte) *httptest.ResponseRecorder {
 	k, keyID := e.keyOf(actor)
+	if e.ed != nil {
+		return e.n.do(signWith(e.t, e.n.f.u.sharedInbox(), body, e.n.clock.Now(), keyID, e.ed, httpsig.ED25519, "hs2019"))
+	}
 	rk := &remoteKey{id: actor, keyID: keyID, priv: k}
 	return e.n.do(rk.signedPostBytes(e.t, e.n.f.u.sharedInbox(), body, e.n.clock.Now()))
 }
