@@ -100,7 +100,7 @@ func TestGoldenOutgoing(t *testing.T) {
 
 	post(bo, map[string]any{"id": bo.id + "/follows/1", "type": "Follow", "actor": bo.id, "object": stall})
 	post(bo, map[string]any{"id": bo.id + "/follows/2", "type": "Follow", "actor": bo.id, "object": n.f.u.market()})
-	golden(t, "accept-follow", last("https://remote.test/inbox", "Accept"))
+	golden(t, "accept-follow", lastWith(t, n, "https://remote.test/inbox", "Accept", `"actor":"`+stall+`"`))
 
 	it := &node.Item{Stall: st.ID, Title: "Phoenix bell", Story: "From my father's **bicycle**.", Quantity: 1, Tags: []string{"vintage"},
 		Price: node.Price{Kind: node.PriceAmount, Minor: 1250, Currency: "CNY"}}
@@ -161,7 +161,7 @@ func TestGoldenOutgoing(t *testing.T) {
 	if err := n.app.WithdrawItem(ctx, wang, it.ID); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "delete-item", last("https://remote.test/inbox", "Delete"))
+	golden(t, "delete-item", lastWith(t, n, "https://remote.test/inbox", "Delete", n.f.u.item(it.ID)))
 
 	// ajie follows cy and stops; a stall that approves followers rejects one.
 	type followed struct {
