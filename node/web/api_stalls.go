@@ -17,7 +17,8 @@ import (
 func pathID(c echo.Context, what string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, node.Errorf(node.ENOTFOUND, "There is no %s %q.", what, c.Param("id"))
+		word := node.Word{ID: "word.thing." + strings.ReplaceAll(what, " ", "_"), English: what}
+		return 0, node.Errorf(node.ENOTFOUND, "There is no %s %q.", word, c.Param("id"))
 	}
 	return id, nil
 }

@@ -15,7 +15,7 @@ import (
 // formError re-renders a form with the error's message and status, or
 // returns internal errors to the error handler.
 func (s *Server) formError(c echo.Context, name, title string, err error, d map[string]any) error {
-	status, msg := classify(err)
+	status, msg := s.explain(c, err)
 	if status >= 500 {
 		return err
 	}

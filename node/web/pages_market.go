@@ -344,7 +344,7 @@ func (s *Server) searchPage(c echo.Context) error {
 		}
 		if err != nil {
 			var msg string
-			status, msg = classify(err)
+			status, msg = s.explain(c, err)
 			if status >= 500 {
 				return err
 			}
