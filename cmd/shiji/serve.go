@@ -19,7 +19,6 @@ import (
 	"github.com/shiji-market/shiji/federation"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
-	"github.com/shiji-market/shiji/node/i18n"
 	"github.com/shiji-market/shiji/node/markdown"
 	"github.com/shiji-market/shiji/node/media"
 	"github.com/shiji-market/shiji/node/web"
@@ -135,13 +134,20 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		case "":
 			fmt.Fprintf(e.stdout, "shiji: loaded the demo market (%d stalls, %d items) in %s\n", sum.Stalls, sum.Items, time.Since(start).Round(time.Millisecond))
 			fmt.Fprintf(e.stdout, "shiji: log in as %s with password %s\n", sum.Organiser, password)
+			logins, err := demoLogins(ctx, db)
+			if err != nil {
+				return err
+			}
+			for _, l := range logins {
+				fmt.Fprintf(e.stdout, "shiji: or as the %s: %s with password %s\n", l.Role, l.Name, l.Password)
+			}
 		case node.ECONFLICT:
 			fmt.Fprintln(e.stdout, "shiji: the database already holds a market; not loading the demo again")
 		default:
 			return err
 		}
 	}
-	catalog, err := i18n.Load()
+	catalog, err := loadCatalog(cfg.dataDir)
 	if err != nil {
 		return err
 	}
@@ -176,10 +182,14 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		return err
 	}
 	a.Fed = fed
+	setupToken, err := setupTokenFor(ctx, a)
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Config{
 		App: a, Catalog: catalog, Theme: theme, Markdown: markdown.New(), Media: photos,
 		BaseURL: baseURL, Logger: logger, TrustProxy: cfg.trustProxy, Mount: fed.Mount,
-		PlainHTTPImages: cfg.allowPrivate,
+		PlainHTTPImages: cfg.allowPrivate, SetupToken: setupToken,
 	})
 	if err != nil {
 		return err
@@ -218,6 +228,10 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		errc <- hs.Serve(ln)
 	}()
 	fmt.Fprintf(e.stdout, "shiji: listening on %s://%s (public URL %s, data %s)\n", scheme, ln.Addr(), strings.TrimSuffix(baseURL, "/"), cfg.dataDir)
+	if setupToken != "" {
+		fmt.Fprintf(e.stdout, "shiji: this market has no organiser yet; set it up at %s/setup?token=%s (or run shiji setup)\n",
+			strings.TrimSuffix(baseURL, "/"), setupToken)
+	}
 	select {
 	case err := <-errc:
 		return err

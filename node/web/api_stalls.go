@@ -113,18 +113,17 @@ func (s *Server) apiCreateStall(c echo.Context) error {
 	if in.Approve != nil {
 		st.ApproveFollowers = *in.Approve
 	}
-	if len(in.Alley) == 0 {
-		return node.Errorf(node.EINVALID, "Choose the stall's \"alley\" (see GET /api/v1/alleys).")
+	if len(in.Alley) > 0 { // without one, a market without alleys gives the default alley
+		alley, err := s.resolveAlley(ctx, in.Alley)
+		if err != nil {
+			return err
+		}
+		st.Alley = alley
 	}
-	alley, err := s.resolveAlley(ctx, in.Alley)
-	if err != nil {
-		return err
-	}
-	st.Alley = alley
 	if err := s.app.CreateStall(ctx, account(c), st); err != nil {
 		return err
 	}
-	st, err = s.app.DB.Stall(ctx, st.ID)
+	st, err := s.app.DB.Stall(ctx, st.ID)
 	if err != nil {
 		return err
 	}

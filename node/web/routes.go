@@ -140,6 +140,11 @@ func (s *Server) routes() {
 	e.POST("/admin/signup", s.setSignupMode, requireAccount)
 	e.POST("/admin/invitations", s.createInvitation, requireAccount)
 
+	// Ecosystem (issue 16): first-run setup.
+	e.GET("/setup", s.setupPage)
+	e.POST("/setup", s.setup, limitSignup)
+	e.POST("/admin/alleys/:id", s.renameAlley, requireAccount)
+
 	// JSON API, documented in docs/api.md.
 	api := e.Group("/api/v1")
 	api.POST("/sessions", s.apiCreateSession, limitLogin)

@@ -39,6 +39,9 @@ type Config struct {
 	// Mount, when set, is called after the routes are registered so that other
 	// layers (federation) can add their handlers.
 	Mount func(e *echo.Echo)
+	// SetupToken lets whoever has it set up a node that has no organiser
+	// yet (/setup?token=…, printed by serve); "" turns that off.
+	SetupToken string
 }
 
 // Server is the HTTP handler of a node.
