@@ -133,7 +133,7 @@ func (s *Server) updateStall(c echo.Context) error {
 }
 
 func (s *Server) itemForm(c echo.Context, st *node.Stall, it *node.Item, err error) error {
-	d := map[string]any{"Stall": st, "Item": it, "Currency": "CNY",
+	d := map[string]any{"Stall": st, "Item": it, "Currency": s.marketCurrency(c),
 		"Statuses": []node.ItemStatus{node.ItemAvailable, node.ItemReserved, node.ItemGone, node.ItemWithdrawn}}
 	days, derr := s.app.StallDays(c.Request().Context(), st.ID)
 	if derr != nil {

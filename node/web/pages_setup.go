@@ -355,3 +355,13 @@ var (
 		"Australia/Sydney", "UTC"}
 	commonCurrencies = []string{"CNY", "TWD", "HKD", "SGD", "JPY", "EUR", "GBP", "USD", "CAD", "AUD"}
 )
+
+// marketCurrency is the market's currency, the default of a new item's
+// price ("CNY" when the market cannot be read).
+func (s *Server) marketCurrency(c echo.Context) string {
+	m, err := s.app.DB.Market(c.Request().Context())
+	if err != nil || m.Currency == "" {
+		return "CNY"
+	}
+	return m.Currency
+}

@@ -111,6 +111,7 @@ type page struct {
 	Data       any
 	Languages  []language // the catalogue's languages, for the footer's switch
 	Demo       bool       // the market is the demo (a banner on every page)
+	Feeds      []feedLink // the page's feeds, for <link rel="alternate">
 	loc        *i18n.Localizer
 	static     map[string]string
 	zone       *time.Location // the market's time zone
@@ -172,11 +173,13 @@ func (s *Server) newPage(c echo.Context, title string, data any) (*page, error) 
 			return nil, err
 		}
 	}
+	loc := s.cfg.Catalog.Localizer(lang)
 	return &page{
+		Feeds:  s.feedLinks(c, loc),
 		Unread: unread, Notices: notices,
 		Lang: lang, MarketName: m.Name.In(lang, m.Languages...), Account: account(c), CSRF: csrf,
 		Title: title, Path: c.Request().URL.RequestURI(), Base: s.cfg.BaseURL, Data: data,
-		loc: s.cfg.Catalog.Localizer(lang), static: s.static, zone: m.Location(),
+		loc: loc, static: s.static, zone: m.Location(),
 		Languages: s.languages(), Demo: m.Demo,
 	}, nil
 }

@@ -140,7 +140,11 @@ func (s *Server) routes() {
 	e.POST("/admin/signup", s.setSignupMode, requireAccount)
 	e.POST("/admin/invitations", s.createInvitation, requireAccount)
 
-	// Ecosystem (issue 16): first-run setup.
+	// Ecosystem (issue 16): first-run setup, feeds.
+	e.Pre(feedPaths)
+	e.GET("/feeds/items/all/:format", s.itemsFeed, feedFormat)
+	e.GET("/feeds/stalls/:id/:format", s.stallFeed, feedFormat)
+	e.GET("/feeds/alleys/:slug/:format", s.alleyFeed, feedFormat)
 	e.GET("/setup", s.setupPage)
 	e.POST("/setup", s.setup, limitSignup)
 	e.POST("/admin/alleys/:id", s.renameAlley, requireAccount)
