@@ -186,10 +186,14 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	if err != nil {
 		return err
 	}
+	pusher, err := newPusher(ctx, a, catalog, strings.TrimSuffix(baseURL, "/"), cfg.allowPrivate, logger, nil)
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Config{
 		App: a, Catalog: catalog, Theme: theme, Markdown: markdown.New(), Media: photos,
 		BaseURL: baseURL, Logger: logger, TrustProxy: cfg.trustProxy, Mount: fed.Mount,
-		PlainHTTPImages: cfg.allowPrivate, SetupToken: setupToken,
+		PlainHTTPImages: cfg.allowPrivate, SetupToken: setupToken, PushKey: pusher.PublicKey(), AllowPrivate: cfg.allowPrivate,
 	})
 	if err != nil {
 		return err
@@ -218,6 +222,8 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	go func() { fed.Run(bg); close(fedDone) }()
 	tradesDone := make(chan struct{})
 	go func() { a.RunTrades(bg, logger); close(tradesDone) }() // expires uncollected reservations
+	pushDone := make(chan struct{})
+	go func() { pusher.Run(bg); close(pushDone) }() // Web Push of new notifications and hand-over reminders
 
 	errc := make(chan error, 1)
 	go func() {
@@ -244,6 +250,7 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	stopBG()
 	<-fedDone
 	<-tradesDone
+	<-pushDone
 	if cerr := db.Close(); cerr != nil {
 		return fmt.Errorf("closing the database: %w", cerr)
 	}

@@ -148,6 +148,16 @@ func (s *Server) routes() {
 	e.GET("/setup", s.setupPage)
 	e.POST("/setup", s.setup, limitSignup)
 	e.POST("/admin/alleys/:id", s.renameAlley, requireAccount)
+	e.GET("/calendars/:file", s.myCalendar)
+	e.GET("/account/app", s.appPage, requireAccount)
+	e.POST("/account/app/calendar", s.resetCalendar, requireAccount)
+	e.POST("/push/subscriptions", s.subscribePush, requireAccount)
+	e.DELETE("/push/subscriptions", s.unsubscribePush, requireAccount)
+	e.POST("/push/subscriptions/:id/delete", s.unsubscribePush, requireAccount)
+	// The installable app: manifest, service worker, offline page.
+	e.GET("/manifest.webmanifest", s.manifest)
+	e.GET("/sw.js", s.serviceWorker)
+	e.GET("/offline", s.offlinePage)
 
 	// JSON API, documented in docs/api.md.
 	api := e.Group("/api/v1")

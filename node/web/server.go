@@ -42,6 +42,12 @@ type Config struct {
 	// SetupToken lets whoever has it set up a node that has no organiser
 	// yet (/setup?token=…, printed by serve); "" turns that off.
 	SetupToken string
+	// PushKey is the VAPID public key devices subscribe with; "" turns Web
+	// Push off.
+	PushKey string
+	// AllowPrivate takes push endpoints on plain http (the node runs with
+	// --allow-private-networks: tests, a LAN).
+	AllowPrivate bool
 }
 
 // Server is the HTTP handler of a node.
