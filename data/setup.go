@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"os"
 
 	"github.com/shiji-market/shiji/node"
 )
@@ -135,4 +136,27 @@ func (db *DB) SetPasswordHash(ctx context.Context, id node.AccountID, hash strin
 		}
 		return nil
 	})
+}
+
+// PoolStats are the statistics of the writer connection and of the reader
+// pool (waits for a connection, open and idle connections), for metrics.
+func (db *DB) PoolStats() (writer, reader sql.DBStats) { return db.w.Stats(), db.r.Stats() }
+
+// SizeBytes is the size of the database on disk: the file and its WAL.
+func (db *DB) SizeBytes() int64 {
+	var n int64
+	for _, suffix := range []string{"", "-wal"} {
+		if fi, err := os.Stat(db.path + suffix); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+// DeliveryQueue counts the deliveries waiting to be sent (not failed for
+// good).
+func (db *DB) DeliveryQueue(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM ap_deliveries WHERE failed_at IS NULL`).Scan(&n)
+	return n, err
 }

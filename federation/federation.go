@@ -53,6 +53,18 @@ type Config struct {
 	// ActivityStreams documents (Mastodon's secure mode), so blocked servers
 	// cannot read them either.
 	AuthorizedFetch bool
+	// Metrics, when set, counts deliveries and inbox activities.
+	Metrics Metrics
+}
+
+// Metrics counts what federation does, for /metrics.
+type Metrics interface {
+	// Delivered counts one delivery attempt by result: delivered, retry,
+	// failed (for good) or cancelled.
+	Delivered(result string)
+	// InboxActivity counts one activity posted to an inbox by its type and
+	// result: accepted, or the error code that refused it.
+	InboxActivity(typ, result string)
 }
 
 // Federation is the ActivityPub side of a node. Mount adds its routes to the

@@ -29,6 +29,9 @@ func contentSecurityPolicy(plainHTTPImages bool) string {
 // routes registers the middleware and every route of the node.
 func (s *Server) routes() {
 	e := s.e
+	if s.cfg.Metrics != nil || s.cfg.MetricsToken != "" {
+		e.Pre(s.observe) // ecosystem (issue 16): the outermost, to count every request
+	}
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 		s.cfg.Logger.Error("panic", "err", err, "path", c.Request().URL.Path, "stack", string(stack))

@@ -48,6 +48,12 @@ type Config struct {
 	// AllowPrivate takes push endpoints on plain http (the node runs with
 	// --allow-private-networks: tests, a LAN).
 	AllowPrivate bool
+	// Metrics, when set, counts every request by route and status.
+	Metrics RequestObserver
+	// MetricsHandler serves /metrics on the public port to requests with
+	// MetricsToken ("Authorization: Bearer TOKEN"); both or neither.
+	MetricsHandler http.Handler
+	MetricsToken   string
 }
 
 // Server is the HTTP handler of a node.
