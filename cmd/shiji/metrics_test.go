@@ -165,6 +165,9 @@ func TestMetricsBehindAToken(t *testing.T) {
 		t.Errorf("no Go metrics")
 	}
 	// SHIJI_LOG_FORMAT=text: key=value lines for people.
+	if r := newClient(t, base).get("/"); r.Status != 200 {
+		t.Fatalf("home: %d", r.Status)
+	}
 	if log := errb.String(); !strings.Contains(log, "level=INFO msg=request") || strings.Contains(log, `{"time"`) {
 		t.Errorf("the log is not text:\n%s", log)
 	}
