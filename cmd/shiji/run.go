@@ -36,6 +36,7 @@ Usage:
   shiji setup [--data DIR] [--organiser NAME] [--name TEXT] [--timezone ZONE] [--alleys …] [--days …] …
   shiji user add NAME --role organiser|moderator|stallholder|resident [--data DIR]
   shiji demo [--data DIR] [--stalls N] [--items N] [--seed S]
+  shiji doctor [--data DIR] [--base-url URL] [--peer URL] [--ca FILE] [--min-free SIZE]
   shiji backup [--data DIR] FILE.tar.gz
   shiji restore [--data DIR] [--force] FILE.tar.gz
   shiji version
@@ -56,6 +57,8 @@ func runWith(ctx context.Context, args []string, e env) error {
 		return user(ctx, rest, e)
 	case "setup":
 		return setupCmd(ctx, rest, e)
+	case "doctor":
+		return doctorCmd(ctx, rest, e)
 	case "demo":
 		return demoCmd(ctx, rest, e)
 	case "backup":
