@@ -132,7 +132,8 @@ func setupCmd(ctx context.Context, args []string, e env) error {
 		}
 		in.Dates = append(in.Dates, r)
 	}
-	changes := len(args) > 0
+	changes := false
+	fs.Visit(func(f *flag.Flag) { changes = changes || f.Name != "data" })
 	acc, err := db.FirstOrganiser(ctx)
 	switch {
 	case node.ErrorCode(err) == node.ENOTFOUND && *organiser != "":

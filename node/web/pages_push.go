@@ -16,7 +16,8 @@ import (
 
 // Web Push settings: a device subscribes in the browser (pwa.js asks for
 // permission and calls pushManager.subscribe with the node's VAPID key),
-// then sends its subscription and the kinds it wants here. Devices are
+// then sends its subscription and the kinds it wants to
+// POST /api/v1/push/subscriptions. Devices are
 // listed on /account/app and can be removed.
 
 type pushPageData struct {

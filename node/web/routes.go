@@ -154,8 +154,8 @@ func (s *Server) routes() {
 	e.GET("/calendars/:file", s.myCalendar)
 	e.GET("/account/app", s.appPage, requireAccount)
 	e.POST("/account/app/calendar", s.resetCalendar, requireAccount)
-	e.POST("/push/subscriptions", s.subscribePush, requireAccount)
-	e.DELETE("/push/subscriptions", s.unsubscribePush, requireAccount)
+	e.POST("/api/v1/push/subscriptions", s.subscribePush, requireAccount)
+	e.DELETE("/api/v1/push/subscriptions", s.unsubscribePush, requireAccount)
 	e.POST("/push/subscriptions/:id/delete", s.unsubscribePush, requireAccount)
 	// The installable app: manifest, service worker, offline page.
 	e.GET("/manifest.webmanifest", s.manifest)

@@ -26,7 +26,7 @@
     return Uint8Array.from(raw, (c) => c.charCodeAt(0));
   };
   const kinds = () => Array.from(box.querySelectorAll('input[name="kind"]:checked')).map((i) => i.value);
-  const send = (method, body) => fetch('/push/subscriptions', {method, credentials: 'same-origin',
+  const send = (method, body) => fetch('/api/v1/push/subscriptions', {method, credentials: 'same-origin',
     headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf}, body: JSON.stringify(body)});
 
   navigator.serviceWorker.ready.then((reg) => reg.pushManager.getSubscription()).then((sub) => {
