@@ -37,6 +37,7 @@ Usage:
   shiji user add NAME --role organiser|moderator|stallholder|resident [--data DIR]
   shiji demo [--data DIR] [--stalls N] [--items N] [--seed S]
   shiji doctor [--data DIR] [--base-url URL] [--peer URL] [--ca FILE] [--min-free SIZE]
+  shiji messages [--data DIR] LANG
   shiji backup [--data DIR] FILE.tar.gz
   shiji restore [--data DIR] [--force] FILE.tar.gz
   shiji version
@@ -59,6 +60,8 @@ func runWith(ctx context.Context, args []string, e env) error {
 		return setupCmd(ctx, rest, e)
 	case "doctor":
 		return doctorCmd(ctx, rest, e)
+	case "messages":
+		return messagesCmd(ctx, rest, e)
 	case "demo":
 		return demoCmd(ctx, rest, e)
 	case "backup":

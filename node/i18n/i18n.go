@@ -23,6 +23,7 @@ var localesFS embed.FS
 
 // Catalog holds every message in every language.
 type Catalog struct {
+	raw     map[string]map[string]*goi18n.Message // language → id → message, as loaded
 	bundle  *goi18n.Bundle
 	tags    []language.Tag
 	names   []string
@@ -43,7 +44,7 @@ func Load() (*Catalog, error) { return LoadWith(nil) }
 func LoadWith(overrides fs.FS) (*Catalog, error) {
 	b := goi18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
-	c := &Catalog{bundle: b}
+	c := &Catalog{bundle: b, raw: map[string]map[string]*goi18n.Message{}}
 	keys := map[string]map[string]bool{} // language → message ids
 	if err := c.add(localesFS, "locales", keys, false); err != nil {
 		return nil, err
@@ -95,11 +96,15 @@ func (c *Catalog) add(fsys fs.FS, dir string, keys map[string]map[string]bool, r
 			c.tags = append(c.tags, mf.Tag)
 			keys[name] = map[string]bool{}
 		}
+		if c.raw[name] == nil {
+			c.raw[name] = map[string]*goi18n.Message{}
+		}
 		for _, m := range mf.Messages {
 			if keys[name][m.ID] && !replace {
 				return fmt.Errorf("i18n: %s: %q is defined twice for %s", f, m.ID, name)
 			}
 			keys[name][m.ID] = true
+			c.raw[name][m.ID] = m
 		}
 	}
 	return nil
@@ -107,6 +112,27 @@ func (c *Catalog) add(fsys fs.FS, dir string, keys map[string]map[string]bool, r
 
 // Languages are the catalogue's language tags, e.g. "en", "zh-Hans".
 func (c *Catalog) Languages() []string { return c.names }
+
+// Messages returns every message of lang as a catalogue file holds it: id →
+// text, or id → plural forms ("one", "other", …). A starting point for a
+// new language or an override file.
+func (c *Catalog) Messages(lang string) map[string]any {
+	out := map[string]any{}
+	for id, m := range c.raw[lang] {
+		forms := map[string]string{}
+		for form, v := range map[string]string{"zero": m.Zero, "one": m.One, "two": m.Two, "few": m.Few, "many": m.Many, "other": m.Other} {
+			if v != "" {
+				forms[form] = v
+			}
+		}
+		if len(forms) == 1 && forms["other"] != "" {
+			out[id] = m.Other
+		} else {
+			out[id] = forms
+		}
+	}
+	return out
+}
 
 // Has reports whether lang (as Languages says it) is in the catalogue.
 func (c *Catalog) Has(lang string) bool { return slices.Contains(c.names, lang) }
