@@ -32,7 +32,11 @@ func (t Text) In(lang string, fallbacks ...string) string {
 }
 
 // Languages are the UI languages shiji ships, the default first.
-var Languages = []string{"zh-Hans", "en"}
+var Languages = []string{"zh-Hans", "en", "zh-Hant"}
+
+// ValidLanguageTag reports whether s looks like a BCP 47 language tag
+// ("en", "zh-Hant", "pt-BR"): an organiser may add languages.
+func ValidLanguageTag(s string) bool { return languageTag.MatchString(s) }
 
 // Market is the one market a node runs.
 type Market struct {

@@ -87,6 +87,11 @@ func TestMetricsOffThePublicPort(t *testing.T) {
 	}
 	c.get("/stalls/999")
 	c.get("/no/such/page")
+	// An unsigned activity is refused, and counted.
+	if r := c.do("POST", "/inbox", strings.NewReader(`{"type":"Create","actor":"https://x.example/u","id":"https://x.example/1"}`),
+		"Content-Type", "application/activity+json"); r.Status != 401 {
+		t.Errorf("unsigned activity: %d", r.Status)
+	}
 	if r := c.get("/metrics"); r.Status != 404 {
 		t.Errorf("/metrics on the public port without a token: %d", r.Status)
 	}
@@ -106,6 +111,7 @@ func TestMetricsOffThePublicPort(t *testing.T) {
 		{"shiji_live_streams", nil, 0},
 		{"go_goroutines", nil, 1},
 		{"shiji_build_info", []string{"version", version}, 1},
+		{"shiji_federation_inbox_activities_total", []string{"type", "unknown", "result", "unauthorized"}, 1},
 	} {
 		if v := value(fams, tt.name, tt.labels...); v < tt.min {
 			t.Errorf("%s%v = %v, want at least %v", tt.name, tt.labels, v, tt.min)

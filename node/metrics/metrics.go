@@ -11,6 +11,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,6 +30,20 @@ type Metrics struct {
 	deliveries *prometheus.CounterVec
 	inbox      *prometheus.CounterVec
 	pushes     *prometheus.CounterVec
+
+	// series caches each route's counter and histogram: the vectors'
+	// lookups hash the labels on every call, this does not.
+	series sync.Map // requestKey → *requestSeries
+}
+
+type requestKey struct {
+	route, method string
+	status        int
+}
+
+type requestSeries struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 // New registers the node's collectors on a new registry; db and hub are read
@@ -89,8 +104,22 @@ func (m *Metrics) ObserveRequest(route, method string, status int, d time.Durati
 	if route == "" {
 		route = "unmatched"
 	}
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
-	if !stream {
+	k := requestKey{route, method, status}
+	v, ok := m.series.Load(k)
+	if !ok {
+		rs := &requestSeries{count: m.requests.WithLabelValues(route, method, strconv.Itoa(status))}
+		if !stream { // a stream's route gets no (empty) latency series
+			rs.latency = m.latency.WithLabelValues(route, method)
+		}
+		v, _ = m.series.LoadOrStore(k, rs)
+	}
+	rs := v.(*requestSeries)
+	rs.count.Inc()
+	switch {
+	case stream:
+	case rs.latency != nil:
+		rs.latency.Observe(d.Seconds())
+	default:
 		m.latency.WithLabelValues(route, method).Observe(d.Seconds())
 	}
 }

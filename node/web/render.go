@@ -120,8 +120,14 @@ type page struct {
 // T translates a message id; args are name/value pairs.
 func (p *page) T(id string, args ...any) string { return p.loc.T(id, args...) }
 
-// Text picks the page's language from a multilingual text.
-func (p *page) Text(t node.Text) string { return t.In(p.Lang, "en", "zh-Hans") }
+// Text picks the page's language from a multilingual text: a Chinese
+// reader gets the other Chinese before English.
+func (p *page) Text(t node.Text) string {
+	if strings.HasPrefix(p.Lang, "zh") {
+		return t.In(p.Lang, "zh-Hant", "zh-Hans", "en")
+	}
+	return t.In(p.Lang, "en", "zh-Hans")
+}
 
 // Price formats a price in the page's language ("¥88", "CN¥88.00", "Free"):
 // a node.Price or a *node.RemotePrice (an amount read from elsewhere, shown
