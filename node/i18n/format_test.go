@@ -28,6 +28,8 @@ func TestFormatsFollowTheLanguage(t *testing.T) {
 		{zh.Price(node.Price{Kind: node.PriceFree}), "免费送"},
 		{en.Price(node.Price{Kind: node.PriceSwap}), "Swap"},
 		{en.Number(12345), "12,345"},
+		{c.Localizer("zh-Hant").Date(day), "12月5日 週六"},
+		{c.Localizer("zh-Hant").Price(node.Price{Kind: node.PriceAmount, Minor: 8800, Currency: "TWD"}), "$88"},
 		{en.T("map.unplaced", "N", 1), "1 stall has no place on the map yet."},
 		{en.T("map.unplaced", "N", 3), "3 stalls have no place on the map yet."},
 		{zh.T("map.unplaced", "N", 1), zh.T("map.unplaced", "N", 1)},

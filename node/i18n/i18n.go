@@ -58,7 +58,11 @@ func LoadWith(overrides fs.FS) (*Catalog, error) {
 		for b, kb := range keys {
 			for k := range ka {
 				if !kb[k] {
-					return nil, fmt.Errorf("i18n: %q is in %s but missing in %s", k, a, b)
+					hint := ""
+					if b == "zh-Hant" {
+						hint = " (go run ./node/i18n/hant fills zh-Hant from zh-Hans)"
+					}
+					return nil, fmt.Errorf("i18n: %q is in %s but missing in %s%s", k, a, b, hint)
 				}
 			}
 		}
