@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node/app"
 	"github.com/shiji-market/shiji/node/i18n"
@@ -71,6 +72,10 @@ type Metrics interface {
 // web server, Run delivers the queue, ItemChanged (app.Federator) sends item
 // activities.
 type Federation struct {
+	// Explain, when set (by the web layer, before serving), words the
+	// errors of the API routes here in the reader's language.
+	Explain func(c echo.Context, err error) (int, string)
+
 	cfg    Config
 	app    *app.App
 	db     *data.DB

@@ -87,7 +87,7 @@ func TestBrowserFirstRunSetupOpensAStallAndListsAnItem(t *testing.T) {
 // service worker through DevTools, which shows it as a notification.
 func TestBrowserAppWorksOfflineAndShowsPushes(t *testing.T) {
 	ctx := browser(t)
-	n := startNode(t, "", "--demo")
+	n := startNode(t, "")
 	var manifest, title, text string
 	step(t, ctx, "visit with the service worker",
 		network.Enable(), acceptLanguage("en-US,en;q=0.9"),

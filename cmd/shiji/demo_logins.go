@@ -31,33 +31,24 @@ func demoLogins(ctx context.Context, db *data.DB) ([]demoLogin, error) {
 	if err := db.SetDemo(ctx, true); err != nil {
 		return nil, err
 	}
-	days, err := a.UpcomingDays(ctx, 2)
+	days, err := a.UpcomingDays(ctx, 6)
 	if err != nil || len(days) == 0 {
 		return nil, fmt.Errorf("demo logins: no market days: %v", err)
 	}
-	stalls, err := a.DayStalls(ctx, days[0].Date)
-	if err != nil {
-		return nil, err
-	}
 	var stall *node.Stall
 	var items []*node.Item
-	for _, st := range stalls {
-		if items, err = db.Items(ctx, data.ItemFilter{Stall: st.ID, Status: node.ItemAvailable, Limit: 2}); err != nil {
+	var day string
+	for _, d := range days {
+		if stall, items, err = stallWithTwoItems(ctx, a, d.Date); err != nil {
 			return nil, err
 		}
-		if len(items) < 2 {
-			continue
-		}
-		if st, err = db.Stall(ctx, st.ID); err != nil { // with its stallholders
-			return nil, err
-		}
-		if len(st.Holders) > 0 {
-			stall = st
+		if stall != nil {
+			day = d.Date
 			break
 		}
 	}
 	if stall == nil {
-		return nil, fmt.Errorf("demo logins: no stall with two items comes on %s", days[0].Date)
+		return nil, fmt.Errorf("demo logins: no stall with two items comes to the next market days")
 	}
 	holder, err := db.Account(ctx, stall.Holders[0])
 	if err != nil {
@@ -77,7 +68,7 @@ func demoLogins(ctx context.Context, db *data.DB) ([]demoLogin, error) {
 		Body: "请问这个还在吗？周六可以来看看吗？ Is this still here — can I come and see it on Saturday?"}); err != nil {
 		return nil, err
 	}
-	if _, err := a.Reserve(ctx, resident, items[1].ID, app.ReserveInput{Quantity: 1, Day: days[0].Date,
+	if _, err := a.Reserve(ctx, resident, items[1].ID, app.ReserveInput{Quantity: 1, Day: day,
 		Message: "我想要这个，周六见！ I'd love this one, see you on the day!"}); err != nil {
 		return nil, err
 	}
@@ -85,4 +76,29 @@ func demoLogins(ctx context.Context, db *data.DB) ([]demoLogin, error) {
 		{Role: "stallholder of " + stall.Name, Name: holder.Name, Password: demoStallPassword},
 		{Role: "resident", Name: resident.Name, Password: demoResidentPassword},
 	}, nil
+}
+
+// stallWithTwoItems finds a stall that comes on date with two available
+// items (nil when none does), with its stallholders loaded.
+func stallWithTwoItems(ctx context.Context, a *app.App, date string) (*node.Stall, []*node.Item, error) {
+	stalls, err := a.DayStalls(ctx, date)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, st := range stalls {
+		items, err := a.DB.Items(ctx, data.ItemFilter{Stall: st.ID, Status: node.ItemAvailable, Limit: 2})
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(items) < 2 {
+			continue
+		}
+		if st, err = a.DB.Stall(ctx, st.ID); err != nil {
+			return nil, nil, err
+		}
+		if len(st.Holders) > 0 {
+			return st, items, nil
+		}
+	}
+	return nil, nil, nil
 }

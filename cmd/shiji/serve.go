@@ -229,6 +229,7 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	if err != nil {
 		return err
 	}
+	fed.Explain = srv.ExplainError
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -82,6 +82,10 @@ func (s *Server) explain(c echo.Context, err error) (int, string) {
 	return status, loc.Error(err)
 }
 
+// ExplainError is explain for the other layers that answer requests
+// (federation's API routes): a status and a message in the reader's language.
+func (s *Server) ExplainError(c echo.Context, err error) (int, string) { return s.explain(c, err) }
+
 // localizer is the request's language's; the market's first language when
 // the market cannot be read.
 func (s *Server) localizer(c echo.Context) *i18n.Localizer {

@@ -6,9 +6,21 @@
   if (!('serviceWorker' in navigator)) return;
   navigator.serviceWorker.register('/sw.js', {scope: '/'}).catch(() => {});
 
-  document.querySelectorAll('form[action="/logout"]').forEach((f) => f.addEventListener('submit', () => {
-    if (window.caches) caches.delete('shiji-pages');
-    if (navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage('forget-pages');
+  // Logging out on this device forgets the pages kept offline and stops its
+  // notifications (a shared phone should not show the last person's).
+  document.querySelectorAll('form[action="/logout"]').forEach((f) => f.addEventListener('submit', (ev) => {
+    if (f.dataset.done) return;
+    ev.preventDefault();
+    f.dataset.done = '1';
+    const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || '';
+    const forget = Promise.all([
+      window.caches ? caches.delete('shiji-pages') : null,
+      navigator.serviceWorker.getRegistration().then((reg) => reg && reg.pushManager && reg.pushManager.getSubscription())
+        .then((sub) => sub && fetch('/api/v1/push/subscriptions', {method: 'DELETE', credentials: 'same-origin', keepalive: true,
+          headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf}, body: JSON.stringify({endpoint: sub.endpoint})})
+          .then(() => sub.unsubscribe())),
+    ]).catch(() => {});
+    Promise.race([forget, new Promise((r) => setTimeout(r, 1500))]).then(() => f.submit());
   }));
 
   const box = document.querySelector('[data-push]');
