@@ -209,7 +209,7 @@ func (s *Server) apiAddPhoto(kind string) echo.HandlerFunc {
 
 // searchQuery reads q, alley (id or slug), min, max, currency and status.
 func (s *Server) searchQuery(c echo.Context) (data.SearchQuery, error) {
-	q := data.SearchQuery{Text: strings.TrimSpace(c.QueryParam("q")), Currency: "CNY"}
+	q := data.SearchQuery{Text: strings.TrimSpace(c.QueryParam("q")), Currency: s.marketCurrency(c)}
 	if cur := c.QueryParam("currency"); cur != "" {
 		q.Currency = strings.ToUpper(cur)
 	}
