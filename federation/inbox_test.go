@@ -1,12 +1,12 @@
 package federation
 
 import (
-	"strconv"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
