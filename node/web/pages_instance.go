@@ -18,7 +18,7 @@ func (s *Server) adminInstance(c echo.Context) error {
 	in := node.InstanceInfo{Rules: strings.Split(strings.ReplaceAll(c.FormValue("rules"), "\r\n", "\n"), "\n"),
 		ContactEmail: c.FormValue("contact_email"), ContactAccount: c.FormValue("contact_account")}
 	if _, err := s.app.SetInstanceInfo(c.Request().Context(), account(c), in); err != nil {
-		status, msg := classify(err)
+		status, msg := s.explain(c, err)
 		if status >= 500 || status == http.StatusForbidden || status == http.StatusUnauthorized {
 			return err
 		}
