@@ -98,10 +98,16 @@ func TestWhatOtherServersNeedFromUs(t *testing.T) {
 	if _, err := n.app.UpdateStall(ctx, wang, st.ID, app.StallChange{Name: &name}); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "the Update", func() bool { return len(n.posts(bo.id+"/inbox", "Update")) > before })
-	up := n.posts(bo.id+"/inbox", "Update")
-	last := up[len(up)-1]
-	if obj, _ := last["object"].(map[string]any); last["actor"] != n.f.u.stall(st.ID) || obj["type"] != "Organization" || obj["name"] != name {
+	var last map[string]any
+	waitUntil(t, "the Update with the new name", func() bool { // deliveries come in any order
+		for _, u := range n.posts(bo.id+"/inbox", "Update")[before:] {
+			if obj, _ := u["object"].(map[string]any); obj["name"] == name {
+				last = u
+			}
+		}
+		return last != nil
+	})
+	if obj, _ := last["object"].(map[string]any); last["actor"] != n.f.u.stall(st.ID) || obj["type"] != "Organization" {
 		t.Fatalf("update = %v", last)
 	}
 }
