@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
@@ -65,26 +66,44 @@ type Config struct {
 	World      node.WorldLimits
 	WorldMedia *media.Store
 	WorldCheck time.Duration
+	// Metrics, when set, counts deliveries and inbox activities.
+	Metrics Metrics
+}
+
+// Metrics counts what federation does, for /metrics.
+type Metrics interface {
+	// Delivered counts one delivery attempt by result: delivered, retry,
+	// failed (for good) or cancelled.
+	Delivered(result string)
+	// InboxActivity counts one activity posted to an inbox by its type and
+	// result: accepted, or the error code that refused it.
+	InboxActivity(typ, result string)
 }
 
 // Federation is the ActivityPub side of a node. Mount adds its routes to the
 // web server, Run delivers the queue, ItemChanged (app.Federator) sends item
 // activities.
 type Federation struct {
-	cfg    Config
-	app    *app.App
-	db     *data.DB
-	md     *markdown.Renderer
-	log    *slog.Logger
-	u      urls
-	host   string // host[:port] of BaseURL
-	now    func() time.Time
-	keys   *keyring
-	pems   pemCache
-	client *client
-	limit  *hostLimiter
-	wake   chan struct{}
-	retry  time.Duration // the queue's first retry delay (tests shorten it)
+	// Explain, when set (by the web layer, before serving), words the
+	// errors of the API routes here in the reader's language.
+	Explain func(c echo.Context, err error) (int, string)
+
+	cfg     Config
+	app     *app.App
+	db      *data.DB
+	md      *markdown.Renderer
+	log     *slog.Logger
+	u       urls
+	host    string // host[:port] of BaseURL
+	now     func() time.Time
+	keys    *keyring
+	pems    pemCache
+	refetch refetchGate // keys fetched again after a failed signature
+	hashes  blurhashes  // of our photos (blurhash.go)
+	client  *client
+	limit   *hostLimiter
+	wake    chan struct{}
+	retry   time.Duration // the queue's first retry delay (tests shorten it)
 
 	blocked    atomic.Pointer[blockSet] // the organiser's blocks (blocks.go)
 	pictureSem chan struct{}            // one remote picture decoded at a time (pictures.go)

@@ -96,8 +96,10 @@ func (f *Federation) parseNote(_ context.Context, n vocab.ActivityStreamsNote, r
 		rn.Updated = rn.Published
 	}
 	if p := n.GetActivityStreamsInReplyTo(); p != nil && p.Len() > 0 {
-		rn.Reply = true
-		rn.InReplyTo = iriOf(p.Begin())
+		// Mastodon writes "inReplyTo": null on every post that is no reply.
+		if to := iriOf(p.Begin()); to != "" {
+			rn.Reply, rn.InReplyTo = true, to
+		}
 	}
 	rn.Addressed = addressees(n)
 	for _, to := range rn.Addressed {
@@ -141,8 +143,19 @@ func (f *Federation) parseNote(_ context.Context, n vocab.ActivityStreamsNote, r
 		}
 	}
 	rn.Tags = hashtags(raw["tag"])
-	rn.Price = proposalPrice(raw["attachment"])
-	rn.Offer = proposalFacts(raw["attachment"])
+	// The FEP-0837 Proposal: in its own property (shiji since issue 11), or
+	// in attachment (shiji before, and what other markets may still send).
+	prop := proposalOf(raw["proposal"])
+	if prop == nil {
+		prop = proposalOf(raw["attachment"])
+	}
+	rn.Price = proposalPrice(prop)
+	if rn.Name == "" && prop != nil {
+		// A market's item Note has no name (GoToSocial would show it as a
+		// content warning); its Proposal names the item.
+		rn.Name = truncate(str(prop, "name"), 300)
+	}
+	rn.Offer = proposalFacts(prop)
 	return rn, nil
 }
 
@@ -186,17 +199,31 @@ func hashtags(v any) []string {
 	return out
 }
 
-// proposalOf returns the first FEP-0837 Proposal among the values of v (an
-// object or a list), or nil.
+// proposalOf returns the first FEP-0837 Proposal of a value (one object or
+// a list), or nil.
 func proposalOf(v any) map[string]any {
-	list, _ := v.([]any)
-	if m, ok := v.(map[string]any); ok {
-		list = []any{m}
-	}
-	for _, a := range list {
+	for _, a := range listOf(v) {
 		if m, ok := a.(map[string]any); ok && str(m, "type") == "Proposal" {
 			return m
 		}
+	}
+	return nil
+}
+
+// proposalPrice reads the price of an FEP-0837 Proposal (nil: none).
+func proposalPrice(m map[string]any) *notePrice {
+	if m != nil {
+		rec, _ := m["reciprocal"].(map[string]any)
+		if rec == nil {
+			return nil
+		}
+		q, _ := rec["resourceQuantity"].(map[string]any)
+		cur := currencyOf(str(rec, "resourceConformsTo"))
+		amount := fmt.Sprint(q["hasNumericalValue"])
+		if q == nil || cur == "" || amount == "" || len(amount) > 20 {
+			return nil
+		}
+		return &notePrice{Amount: amount, Currency: cur}
 	}
 	return nil
 }
@@ -214,9 +241,8 @@ type offerFacts struct {
 	End       time.Time
 }
 
-// proposalFacts reads the offerFacts of the first Proposal among v, or nil.
-func proposalFacts(v any) *offerFacts {
-	m := proposalOf(v)
+// proposalFacts reads the offerFacts of an FEP-0837 Proposal (nil: none).
+func proposalFacts(m map[string]any) *offerFacts {
 	if m == nil {
 		return nil
 	}
@@ -250,21 +276,6 @@ func proposalFacts(v any) *offerFacts {
 		}
 	}
 	return of
-}
-
-// proposalPrice reads the price of the first FEP-0837 Proposal attached.
-func proposalPrice(v any) *notePrice {
-	rec, _ := proposalOf(v)["reciprocal"].(map[string]any)
-	if rec == nil {
-		return nil
-	}
-	q, _ := rec["resourceQuantity"].(map[string]any)
-	cur := currencyOf(str(rec, "resourceConformsTo"))
-	amount := fmt.Sprint(q["hasNumericalValue"])
-	if q == nil || cur == "" || amount == "" || len(amount) > 20 {
-		return nil
-	}
-	return &notePrice{Amount: amount, Currency: cur}
 }
 
 func truncate(s string, n int) string {

@@ -20,12 +20,17 @@ func canHoldStall(acc *node.Account) error {
 	return nil
 }
 
-// CreateStall opens a stall held by acc. Errors: EUNAUTHORIZED, EFORBIDDEN, EINVALID.
+// CreateStall opens a stall held by acc; a stall without an alley in a
+// market without alleys stands in the default alley (node.DefaultAlley).
+// Errors: EUNAUTHORIZED, EFORBIDDEN, EINVALID.
 func (a *App) CreateStall(ctx context.Context, acc *node.Account, s *node.Stall) error {
 	if err := canHoldStall(acc); err != nil {
 		return err
 	}
 	s.Spot = nil // the organiser places stalls
+	if err := a.defaultAlley(ctx, s); err != nil {
+		return err
+	}
 	return a.DB.CreateStall(ctx, s, acc.ID)
 }
 
@@ -61,6 +66,7 @@ func (a *App) UpdateStall(ctx context.Context, acc *node.Account, id node.StallI
 	if err != nil {
 		return nil, err
 	}
+	profile := s.Name + "\x00" + s.Story
 	if ch.Name != nil {
 		s.Name = *ch.Name
 	}
@@ -83,6 +89,9 @@ func (a *App) UpdateStall(ctx context.Context, acc *node.Account, id node.StallI
 	}
 	if wasApproving && !s.ApproveFollowers {
 		a.acceptWaitingFollowers(ctx, s)
+	}
+	if profile != s.Name+"\x00"+s.Story || wasApproving != s.ApproveFollowers {
+		a.stallChanged(ctx, s.ID) // followers elsewhere fetch its profile again
 	}
 	if s.OpenToday != wasOpen {
 		a.Live.Publish(Ambience, live.NewEvent("stall", map[string]any{
@@ -237,7 +246,11 @@ func (a *App) AddStallPhoto(ctx context.Context, acc *node.Account, id node.Stal
 	if len(s.Photos) >= node.MaxPhotos {
 		return node.Photo{}, node.Errorf(node.EINVALID, "A stall may have at most %d photos.", node.MaxPhotos)
 	}
-	return a.addPhoto(ctx, "stall", int64(id), ph, r, alt)
+	p, err := a.addPhoto(ctx, "stall", int64(id), ph, r, alt)
+	if err == nil && len(s.Photos) < 2 {
+		a.stallChanged(ctx, id) // a new avatar or header
+	}
+	return p, err
 }
 
 func (a *App) addPhoto(ctx context.Context, kind string, id int64, ph Photos, r io.Reader, alt string) (node.Photo, error) {

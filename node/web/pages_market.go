@@ -33,6 +33,8 @@ type homeData struct {
 	Opening      string
 	Description  template.HTML
 	Configured   bool
+	Setup        node.Setup // which parts of first-run setup are done
+	Organiser    bool       // the viewer is the organiser (sees what setup lacks)
 	CanHoldStall bool
 	Alleys       []*node.Alley
 	OpenStalls   []*node.Stall
@@ -60,6 +62,10 @@ func (s *Server) home(c echo.Context) error {
 	}
 	if a := account(c); a != nil {
 		d.CanHoldStall = a.Role != node.RoleResident
+		d.Organiser = a.Role == node.RoleOrganiser
+	}
+	if d.Setup, err = s.app.SetupState(ctx); err != nil {
+		return err
 	}
 	if d.Alleys, err = s.app.DB.Alleys(ctx); err != nil {
 		return err
@@ -205,6 +211,8 @@ type itemPageData struct {
 	MyTrades []*node.Trade   // the viewer's trades of this item, or all of them for its stall
 	// Likes and Boosts: from people on other servers (the fediverse).
 	Likes, Boosts int
+	Pinned        bool   // to the top of its stall (and its featured collection)
+	Warning       string // the content warning other servers show, when editing
 }
 
 func (s *Server) itemPage(c echo.Context) error {
@@ -234,6 +242,14 @@ func (s *Server) renderItem(c echo.Context, status int, form *reserveForm, chose
 	d := itemPageData{Item: it, Story: s.cfg.Markdown.HTML(it.Story), CanEdit: st.CanEdit(account(c)), Thread: thread}
 	if d.Likes, d.Boosts, err = s.app.DB.Reactions(ctx, it.ID); err != nil {
 		return err
+	}
+	if d.Pinned, err = s.app.DB.IsPinned(ctx, it.ID); err != nil {
+		return err
+	}
+	if d.CanEdit {
+		if d.Warning, err = s.app.DB.ItemWarning(ctx, it.ID); err != nil {
+			return err
+		}
 	}
 	days, err := s.app.StallDays(ctx, st.ID)
 	if err != nil {
@@ -348,7 +364,7 @@ func (s *Server) searchPage(c echo.Context) error {
 		}
 		if err != nil {
 			var msg string
-			status, msg = classify(err)
+			status, msg = s.explain(c, err)
 			if status >= 500 {
 				return err
 			}

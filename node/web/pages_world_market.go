@@ -172,7 +172,7 @@ func (s *Server) newWorldWalk(c echo.Context) error {
 func (s *Server) linkMarketPage(c echo.Context) error {
 	address := c.FormValue("address")
 	if _, _, err := s.app.LinkMarket(c.Request().Context(), account(c), address); err != nil {
-		status, msg := classify(err)
+		status, msg := s.explain(c, err)
 		if status >= 500 || status == http.StatusUnauthorized {
 			return err
 		}

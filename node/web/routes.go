@@ -29,6 +29,9 @@ func contentSecurityPolicy(plainHTTPImages bool) string {
 // routes registers the middleware and every route of the node.
 func (s *Server) routes() {
 	e := s.e
+	if s.cfg.Metrics != nil || s.cfg.MetricsToken != "" {
+		e.Pre(s.observe) // ecosystem (issue 16): the outermost, to count every request
+	}
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 		s.cfg.Logger.Error("panic", "err", err, "path", c.Request().URL.Path, "stack", string(stack))
@@ -107,6 +110,13 @@ func (s *Server) routes() {
 	e.POST("/world/ask", s.askElsewherePage, requireAccount)
 	e.POST("/world/write", s.writeElsewherePage, requireAccount)
 	e.POST("/follow-requests/:id/:action", s.answerFollowRequestPage, requireAccount)
+	// Reports across servers, tag pages, pinned items (issue 11, federation conformance).
+	e.GET("/tags/:name", s.tagPage)
+	e.POST("/admin/instance", s.adminInstance, requireAccount)
+	e.POST("/items/:id/pin", s.pinPage, requireAccount)
+	e.POST("/items/:id/content-warning", s.warningPage, requireAccount)
+	e.POST("/reports/remote/:id/resolve", s.resolveRemoteReportPage, requireAccount)
+	e.POST("/reports/:id/forward", s.forwardReportPage, requireAccount)
 	e.GET("/map", s.mapPage)
 	e.GET("/wander", s.wanderPage)
 	e.POST("/wander/new", s.newWalk)
@@ -151,6 +161,25 @@ func (s *Server) routes() {
 	e.POST("/admin/signup", s.setSignupMode, requireAccount)
 	e.POST("/admin/invitations", s.createInvitation, requireAccount)
 
+	// Ecosystem (issue 16): first-run setup, feeds.
+	e.Pre(feedPaths)
+	e.GET("/feeds/items/all/:format", s.itemsFeed, feedFormat)
+	e.GET("/feeds/stalls/:id/:format", s.stallFeed, feedFormat)
+	e.GET("/feeds/alleys/:slug/:format", s.alleyFeed, feedFormat)
+	e.GET("/setup", s.setupPage)
+	e.POST("/setup", s.setup, limitSignup)
+	e.POST("/admin/alleys/:id", s.renameAlley, requireAccount)
+	e.GET("/calendars/:file", s.myCalendar)
+	e.GET("/account/app", s.appPage, requireAccount)
+	e.POST("/account/app/calendar", s.resetCalendar, requireAccount)
+	e.POST("/api/v1/push/subscriptions", s.subscribePush, requireAccount)
+	e.DELETE("/api/v1/push/subscriptions", s.unsubscribePush, requireAccount)
+	e.POST("/push/subscriptions/:id/delete", s.unsubscribePush, requireAccount)
+	// The installable app: manifest, service worker, offline page.
+	e.GET("/manifest.webmanifest", s.manifest)
+	e.GET("/sw.js", s.serviceWorker)
+	e.GET("/offline", s.offlinePage)
+
 	// JSON API, documented in docs/api.md.
 	api := e.Group("/api/v1")
 	api.POST("/sessions", s.apiCreateSession, limitLogin)
@@ -187,6 +216,17 @@ func (s *Server) routes() {
 	api.POST("/messages/:id/reports", s.apiReport, requireAccount)
 	api.GET("/reports", s.apiReports, requireAccount)
 	api.POST("/reports/:id/resolve", s.apiResolveReport, requireAccount)
+	// Reports across servers, tags, pinned items (issue 11, federation conformance).
+	api.GET("/tags/:name", s.apiTag)
+	api.GET("/admin/instance", s.apiAdminInstance, requireAccount)
+	api.PUT("/admin/instance", s.apiAdminInstance, requireAccount)
+	api.POST("/items/:id/pin", s.apiPin, requireAccount)
+	api.DELETE("/items/:id/pin", s.apiPin, requireAccount)
+	api.PUT("/items/:id/content-warning", s.apiWarning, requireAccount)
+	api.GET("/stalls/:id/pinned", s.apiPinned)
+	api.GET("/reports/remote", s.apiRemoteReports, requireAccount)
+	api.POST("/reports/remote/:id/resolve", s.apiResolveRemoteReport, requireAccount)
+	api.POST("/reports/:id/forward", s.apiForwardReport, requireAccount)
 	api.POST("/blocks", s.apiBlock, requireAccount)
 	api.DELETE("/blocks/:name", s.apiBlock, requireAccount)
 	api.GET("/admin/blocks", s.apiFedBlocks, requireAccount)

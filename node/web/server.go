@@ -42,6 +42,21 @@ type Config struct {
 	// Mount, when set, is called after the routes are registered so that other
 	// layers (federation) can add their handlers.
 	Mount func(e *echo.Echo)
+	// SetupToken lets whoever has it set up a node that has no organiser
+	// yet (/setup?token=…, printed by serve); "" turns that off.
+	SetupToken string
+	// PushKey is the VAPID public key devices subscribe with; "" turns Web
+	// Push off.
+	PushKey string
+	// AllowPrivate takes push endpoints on plain http (the node runs with
+	// --allow-private-networks: tests, a LAN).
+	AllowPrivate bool
+	// Metrics, when set, counts every request by route and status.
+	Metrics RequestObserver
+	// MetricsHandler serves /metrics on the public port to requests with
+	// MetricsToken ("Authorization: Bearer TOKEN"); both or neither.
+	MetricsHandler http.Handler
+	MetricsToken   string
 }
 
 // Server is the HTTP handler of a node.
