@@ -53,27 +53,19 @@ func (s *Server) worldCards(p *page, items []*node.WorldItem, seed uint64) []wor
 				c.ThumbW, c.ThumbH = it.Local.Photos[0].Width, it.Local.Photos[0].Height
 				c.Alt = it.Local.Photos[0].Alt
 			}
-			c.Price = priceText(p, it.Local.Price)
+			c.Price = p.Price(it.Local.Price)
 			c.StallName, c.StallURL = it.Local.StallName, node.StallPath(it.Local.Stall)
 			c.Walk = fmt.Sprintf("/world/wander?market=here&seed=%d", seed)
 		} else {
 			c.Page, c.Thumb, c.External = it.URL, it.Thumb, true
 			if it.Price != nil {
-				c.Price = it.Price.Amount + " " + it.Price.Currency
+				c.Price = p.Price(it.Price)
 			}
 			c.Walk = fmt.Sprintf("/world/wander?market=%d&seed=%d", it.Market.Link, seed)
 		}
 		out = append(out, c)
 	}
 	return out
-}
-
-// priceText is a price as the pages show it.
-func priceText(p *page, pr node.Price) string {
-	if pr.Kind == node.PriceAmount {
-		return pr.Amount() + " " + pr.Currency
-	}
-	return p.T("price." + string(pr.Kind))
 }
 
 // worldMarketParam reads ?market= ("", "here" or a link's id).
