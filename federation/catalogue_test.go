@@ -56,8 +56,9 @@ func (fm *farMarket) serveJSON(u string, v any) {
 	fm.n.net.serve(u, b)
 }
 
-// item is an item Note of stall s with a Proposal (price in currency, ""
-// for none; avail left) and a picture.
+// item is an item Note of stall s as shiji sends it since issue 11 (no
+// name; the Proposal in its own property, price in currency, "" for none;
+// avail left) with a picture.
 func (fm *farMarket) item(id, s int, title, amount, currency string, avail int) map[string]any {
 	iri := fmt.Sprintf("%s/items/%d", fm.base, id)
 	prop := map[string]any{"type": "Proposal", "id": iri + "#proposal", "purpose": "offer", "name": title,
@@ -70,10 +71,21 @@ func (fm *farMarket) item(id, s int, title, amount, currency string, avail int) 
 			"resourceQuantity": map[string]any{"hasUnit": "one", "hasNumericalValue": amount}}
 	}
 	photo := fmt.Sprintf("%s/media/%d.jpg", fm.base, id%3)
-	return map[string]any{"id": iri, "type": "Note", "attributedTo": fm.stalls[s].id, "name": title,
+	return map[string]any{"id": iri, "type": "Note", "attributedTo": fm.stalls[s].id,
 		"content": "<p><strong>" + title + "</strong></p><p>It has a story to tell.</p>", "url": iri,
 		"published": "2026-11-20T10:00:00Z", "to": []any{publicIRI}, "cc": []any{fm.stalls[s].id + "/followers"},
-		"attachment": []any{map[string]any{"type": "Image", "url": photo, "mediaType": "image/jpeg", "name": "a photo of " + title}, prop}}
+		"attachment": []any{map[string]any{"type": "Image", "url": photo, "mediaType": "image/jpeg", "name": "a photo of " + title}},
+		"proposal":   prop}
+}
+
+// oldShape turns an item Note into the shape shiji sent before issue 11
+// (and other markets may still send): a name, the Proposal in attachment.
+func oldShape(it map[string]any) map[string]any {
+	prop := it["proposal"].(map[string]any)
+	delete(it, "proposal")
+	it["name"] = prop["name"]
+	it["attachment"] = append(it["attachment"].([]any), prop)
+	return it
 }
 
 // serveOutbox serves the Notes as the market's Announces, per pages.
@@ -174,12 +186,12 @@ func TestMarketLinkAndCatalogue(t *testing.T) {
 	named["content"] = `<p><strong>Tin robot</strong></p><p>300 JPY · <a href="` + fm.stalls[1].id + `">Lin's <em>Toys</em></a></p>`
 	fm.items = []map[string]any{
 		fm.item(1, 0, "Brass bell", "25.00", "CNY", 1), named,
-		fm.item(3, 0, "Free kittens", "", "", 3), fm.item(4, 1, "Old map", "12.5", "EUR", 1), fm.item(5, 0, "Radio", "40.00", "USD", 1),
+		fm.item(3, 0, "Free kittens", "", "", 3), oldShape(fm.item(4, 1, "Old map", "12.5", "EUR", 1)), fm.item(5, 0, "Radio", "40.00", "USD", 1),
 	}
 	foreign := fm.item(6, 0, "Not theirs", "1.00", "CNY", 1)
 	foreign["id"] = "https://elsewhere.test/items/6"
 	odd := fm.item(7, 0, "Odd money", "5", "CNY", 1)
-	odd["attachment"].([]any)[1].(map[string]any)["reciprocal"].(map[string]any)["resourceConformsTo"] = "https://www.wikidata.org/wiki/Q1"
+	odd["proposal"].(map[string]any)["reciprocal"].(map[string]any)["resourceConformsTo"] = "https://www.wikidata.org/wiki/Q1"
 	garbled := fm.item(8, 0, "Garbled price", "a lot", "CNY", 1)
 	fm.items = append(fm.items, foreign, odd, garbled)
 	fm.serveOutbox(3)
