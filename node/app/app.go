@@ -29,6 +29,7 @@ type App struct {
 	TradeSweep time.Duration
 
 	floor   floorCache
+	world   worldCache // the world stroll's index (world_stroll.go)
 	posting posters
 }
 

@@ -40,7 +40,8 @@ type homeData struct {
 	OpenStalls   []*node.Stall
 	NewItems     []*node.Item
 	Ambience     ambience
-	Next         *app.NextDay // the next market day, who comes, whom acc knows among them
+	Next         *app.NextDay       // the next market day, who comes, whom acc knows among them
+	Links        []*node.MarketLink // the markets linked with this one (the world market)
 }
 
 func (s *Server) home(c echo.Context) error {
@@ -79,6 +80,9 @@ func (s *Server) home(c echo.Context) error {
 		return err
 	}
 	if d.Next, err = s.app.NextMarketDay(ctx, account(c)); err != nil {
+		return err
+	}
+	if d.Links, err = s.linkedMarkets(c); err != nil {
 		return err
 	}
 	p.Data = d
