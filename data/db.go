@@ -149,18 +149,19 @@ func (db *DB) Migrations(ctx context.Context) ([]int, error) {
 	return vs, rows.Err()
 }
 
-// write runs fn in one write transaction (BEGIN IMMEDIATE on the single writer).
+// write runs fn in one write transaction (BEGIN IMMEDIATE on the single
+// writer). A full disk (or database cap) is EFULL: nothing was written.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("data: begin: %w", err)
+		return full(fmt.Errorf("data: begin: %w", err))
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
-		return err
+		return full(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("data: commit: %w", err)
+		return full(fmt.Errorf("data: commit: %w", err))
 	}
 	return nil
 }

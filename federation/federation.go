@@ -22,6 +22,7 @@ import (
 	"github.com/shiji-market/shiji/node/i18n"
 	"github.com/shiji-market/shiji/node/markdown"
 	"github.com/shiji-market/shiji/node/media"
+	"golang.org/x/time/rate"
 )
 
 // Config is everything federation needs; nothing is global.
@@ -53,6 +54,11 @@ type Config struct {
 	// ActivityStreams documents (Mastodon's secure mode), so blocked servers
 	// cannot read them either.
 	AuthorizedFetch bool
+	// InboxRate and InboxBurst are the per-host token bucket of the inboxes
+	// (and of signed fetches in authorized-fetch mode): InboxBurst activities
+	// at once, then InboxRate a second. Zero: 30 a second, a burst of 300.
+	InboxRate  float64
+	InboxBurst int
 }
 
 // Federation is the ActivityPub side of a node. Mount adds its routes to the
@@ -115,6 +121,12 @@ func New(cfg Config) (*Federation, error) {
 	if cfg.PerHost <= 0 {
 		cfg.PerHost = 4
 	}
+	if cfg.InboxRate <= 0 {
+		cfg.InboxRate = inboxRate
+	}
+	if cfg.InboxBurst <= 0 {
+		cfg.InboxBurst = inboxBurst
+	}
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
@@ -125,7 +137,7 @@ func New(cfg Config) (*Federation, error) {
 	f := &Federation{
 		cfg: cfg, app: cfg.App, db: cfg.App.DB, md: md, log: cfg.Logger.With("part", "federation"),
 		u: urls{base: u.Scheme + "://" + u.Host}, host: u.Host, now: cfg.Now,
-		limit: newHostLimiter(inboxRate, inboxBurst), wake: make(chan struct{}, 1), pictureSem: make(chan struct{}, 1),
+		limit: newHostLimiter(rate.Limit(cfg.InboxRate), cfg.InboxBurst), wake: make(chan struct{}, 1), pictureSem: make(chan struct{}, 1),
 	}
 	f.bgCtx, f.bgCancel = context.WithCancel(context.Background())
 	f.keys = newKeyring(f)

@@ -41,8 +41,8 @@ func (f *Federation) postInbox(c echo.Context, target *actorRef) error {
 	if limitBy == "" {
 		limitBy = "ip:" + c.RealIP()
 	}
-	if !f.limit.allow(limitBy, f.now()) {
-		return node.Errorf(node.ETOOMANY, "Too many activities from %s; slow down.", limitBy)
+	if wait := f.limit.take(limitBy, f.now()); wait > 0 {
+		return node.TooMany(wait, "Too many activities from %s; slow down.", limitBy)
 	}
 	body, err := readCapped(http.MaxBytesReader(c.Response(), r.Body, maxBodyBytes+1))
 	if err != nil {
@@ -200,6 +200,7 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 			return handled(f.onAnnounce(ctx, signer, a, raw))
 		},
 		func(ctx context.Context, a vocab.ActivityStreamsLike) error { return handled(f.onLike(ctx, signer, a)) },
+		func(ctx context.Context, a vocab.ActivityStreamsMove) error { return handled(f.onMove(ctx, signer, a)) }, // move.go
 	)
 	if err != nil {
 		return err

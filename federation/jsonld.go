@@ -34,6 +34,8 @@ func jsonLDContext() []any {
 		"sensitive":                 "as:sensitive",
 		"Hashtag":                   "as:Hashtag",
 		"manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+		"alsoKnownAs":               map[string]any{"@id": "as:alsoKnownAs", "@type": "@id"},
+		"movedTo":                   map[string]any{"@id": "as:movedTo", "@type": "@id"},
 		"vf":                        "https://w3id.org/valueflows/ont/vf#",
 		"om2":                       "http://www.ontology-of-units-of-measure.org/resource/om-2/",
 		"Proposal":                  "vf:Proposal",

@@ -9,7 +9,8 @@ import (
 
 // Inbox rate limit per remote host: a burst of 300 activities, then 30 a
 // second. Modest for a market node, generous for a busy Mastodon server
-// delivering to a shared inbox.
+// delivering to a shared inbox. Config.InboxRate and InboxBurst change it
+// (shiji serve --limit inbox=BURST/EVERY).
 const (
 	inboxBurst = 300
 	inboxRate  = 30
@@ -35,7 +36,11 @@ func newHostLimiter(r rate.Limit, burst int) *hostLimiter {
 }
 
 // allow takes one token of host's bucket.
-func (h *hostLimiter) allow(host string, now time.Time) bool {
+func (h *hostLimiter) allow(host string, now time.Time) bool { return h.take(host, now) == 0 }
+
+// take takes one token of host's bucket and returns 0, or, when the bucket
+// is empty, takes nothing and returns how long until a token is there.
+func (h *hostLimiter) take(host string, now time.Time) time.Duration {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if now.Sub(h.swept) > time.Minute {
@@ -52,5 +57,14 @@ func (h *hostLimiter) allow(host string, now time.Time) bool {
 		h.m[host] = b
 	}
 	b.seen = now
-	return b.l.AllowN(now, 1)
+	if b.l.AllowN(now, 1) {
+		return 0
+	}
+	r := b.l.ReserveN(now, 1)
+	if !r.OK() {
+		return time.Minute
+	}
+	d := r.DelayFrom(now)
+	r.CancelAt(now)
+	return max(d, time.Second)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"
@@ -99,6 +100,9 @@ func (f *Federation) answer(c echo.Context, err error) error {
 		return nil
 	}
 	status, msg := errorStatus(err)
+	if d := node.RetryAfter(err); d > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, int((d+time.Second-1)/time.Second))))
+	}
 	if status >= 500 {
 		f.log.Error("federation request failed", "err", err, "method", c.Request().Method, "path", c.Request().URL.Path)
 	} else {
@@ -117,6 +121,7 @@ func errorStatus(err error) (int, string) {
 		node.ECONFLICT: http.StatusConflict, node.EFORBIDDEN: http.StatusForbidden, node.EINVALID: http.StatusBadRequest,
 		node.ENOTFOUND: http.StatusNotFound, node.EUNAUTHORIZED: http.StatusUnauthorized, node.ETOOLARGE: http.StatusRequestEntityTooLarge,
 		node.ETOOMANY: http.StatusTooManyRequests, node.EUNSUPPORTED: http.StatusUnsupportedMediaType,
+		node.EFULL: http.StatusInsufficientStorage, node.EGONE: http.StatusGone,
 	}[node.ErrorCode(err)]
 	if status == 0 {
 		status = http.StatusInternalServerError

@@ -20,6 +20,7 @@ import (
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
 	"github.com/shiji-market/shiji/node/i18n"
+	"github.com/shiji-market/shiji/node/limits"
 	"github.com/shiji-market/shiji/node/markdown"
 	"github.com/shiji-market/shiji/node/media"
 	"github.com/shiji-market/shiji/node/web"
@@ -46,6 +47,8 @@ Environment (flags win):
   SHIJI_AUTHORIZED_FETCH set to 1 to serve ActivityPub documents to signed requests only (Mastodon's secure mode)
   SHIJI_LOG_LEVEL   debug, info, warn or error (default info)
   SHIJI_TRADE_GRACE how long after its market day closes an uncollected reservation expires (default 24h)
+  SHIJI_LIMITS      abuse limits over the defaults, e.g. "messages=10/2s ip-messages=50/400ms open-reservations=20"
+                    (docs/trust.md lists every one)
 `
 
 type serveConfig struct {
@@ -54,6 +57,7 @@ type serveConfig struct {
 	tradeGrace                              time.Duration
 	demo, trustProxy, allowPrivate          bool
 	authorizedFetch                         bool
+	limits                                  limits.Config
 }
 
 func serve(ctx context.Context, args []string, e env) error {
@@ -70,11 +74,20 @@ func serve(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&cfg.trustProxy, "trust-proxy", false, "take the client IP from X-Forwarded-For set by a local proxy (env SHIJI_TRUST_PROXY=1)")
 	fs.BoolVar(&cfg.allowPrivate, "allow-private-networks", false, "fetch from and deliver to loopback/private addresses (env SHIJI_ALLOW_PRIVATE_NETWORKS=1)")
 	fs.BoolVar(&cfg.authorizedFetch, "authorized-fetch", false, "serve ActivityPub documents to signed requests only, as Mastodon's secure mode (env SHIJI_AUTHORIZED_FETCH=1)")
+	var limitFlag string
+	fs.StringVar(&limitFlag, "limits", "", "abuse limits over the defaults, e.g. \"messages=10/2s open-reservations=20\" (env SHIJI_LIMITS; docs/trust.md)")
 	if err := parseFlags(fs, args, e, serveUsage); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
+	}
+	var err error
+	if cfg.limits, err = limits.Parse(e.getenv("SHIJI_LIMITS"), limits.Default()); err != nil {
+		return fmt.Errorf("SHIJI_LIMITS: %w", err)
+	}
+	if cfg.limits, err = limits.Parse(limitFlag, cfg.limits); err != nil {
+		return fmt.Errorf("--limits: %w", err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.stderr, "shiji: serve takes no arguments, got %q\n\n%s", fs.Args(), serveUsage)
@@ -166,12 +179,18 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	if err != nil {
 		return err
 	}
+	if cfg.limits.Rates == nil {
+		cfg.limits = limits.Default()
+	}
 	a := app.New(db, time.Now)
+	a.Caps = cfg.limits
 	if cfg.tradeGrace > 0 {
 		a.TradeGrace = cfg.tradeGrace
 	}
+	inbox := cfg.limits.Rates[limits.Inbox]
 	fed, err := federation.New(federation.Config{App: a, BaseURL: baseURL, Logger: logger, AllowPrivate: cfg.allowPrivate,
-		AuthorizedFetch: cfg.authorizedFetch, Media: photos, Version: version})
+		AuthorizedFetch: cfg.authorizedFetch, Media: photos, Version: version,
+		InboxBurst: inbox.Burst, InboxRate: perSecond(inbox.Every)})
 	if err != nil {
 		return err
 	}
@@ -179,7 +198,7 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	srv, err := web.New(web.Config{
 		App: a, Catalog: catalog, Theme: theme, Markdown: markdown.New(), Media: photos,
 		BaseURL: baseURL, Logger: logger, TrustProxy: cfg.trustProxy, Mount: fed.Mount,
-		PlainHTTPImages: cfg.allowPrivate,
+		PlainHTTPImages: cfg.allowPrivate, Limits: cfg.limits,
 	})
 	if err != nil {
 		return err
@@ -235,6 +254,14 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	}
 	fmt.Fprintln(e.stdout, "shiji: stopped")
 	return err
+}
+
+// perSecond is the rate of one event every d (0: unlimited).
+func perSecond(d time.Duration) float64 {
+	if d <= 0 {
+		return 1e9
+	}
+	return float64(time.Second) / float64(d)
 }
 
 // sweepSessions removes expired sessions every hour until ctx ends.

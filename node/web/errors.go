@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"
@@ -22,6 +24,8 @@ var statusOf = map[string]int{
 	node.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	node.ETOOMANY:      http.StatusTooManyRequests,
 	node.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
+	node.EFULL:         http.StatusInsufficientStorage,
+	node.EGONE:         http.StatusGone,
 }
 
 // errCSRF is returned by the CSRF middleware for a missing or wrong token.
@@ -68,9 +72,16 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	status, msg := classify(err)
-	if status >= 500 {
+	switch {
+	case status == http.StatusInsufficientStorage:
+		s.cfg.Logger.Error("storage full: a write was refused; free disk space (reads go on)", "err", err,
+			"method", c.Request().Method, "path", c.Request().URL.Path, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	case status >= 500:
 		s.cfg.Logger.Error("request failed", "err", err, "method", c.Request().Method,
 			"path", c.Request().URL.Path, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	}
+	if d := node.RetryAfter(err); d > 0 {
+		c.Response().Header().Set("Retry-After", retryAfterSeconds(d))
 	}
 	if c.Request().Method == http.MethodHead {
 		c.NoContent(status)
@@ -101,6 +112,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.cfg.Logger.Error("render error page", "err", werr)
 		c.String(status, msg)
 	}
+}
+
+// retryAfterSeconds is d as a Retry-After value: whole seconds, at least 1.
+func retryAfterSeconds(d time.Duration) string {
+	return strconv.Itoa(max(1, int((d+time.Second-1)/time.Second)))
 }
 
 func wantsJSON(c echo.Context) bool {

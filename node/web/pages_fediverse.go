@@ -17,6 +17,7 @@ type moderationData struct {
 	Blocks     []*node.Block
 	Block      app.BlockInput
 	BlockError string
+	Signups    []*node.PendingAccount // waiting for approval (docs/trust.md)
 }
 
 func (s *Server) moderationPage(c echo.Context) error {
@@ -27,6 +28,9 @@ func (s *Server) renderModeration(c echo.Context, status int, d moderationData) 
 	ctx := c.Request().Context()
 	var err error
 	if d.Reports, err = s.app.Reports(ctx, account(c)); err != nil {
+		return err
+	}
+	if d.Signups, err = s.app.PendingAccounts(ctx, account(c)); err != nil { // docs/trust.md
 		return err
 	}
 	switch d.Blocks, err = s.app.FedBlocks(ctx, account(c)); node.ErrorCode(err) {
