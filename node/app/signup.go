@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strings"
 
 	"github.com/shiji-market/shiji/node"
 )
@@ -26,7 +27,7 @@ func (a *App) signUpProtected(ctx context.Context, acc *node.Account, in SignUpI
 		}
 		return acc, nil
 	}
-	if err := a.DB.CreatePendingAccount(ctx, acc, HashPassword(in.Password), truncateRunes(in.Answer, node.MaxSignupAnswerLen)); err != nil {
+	if err := a.DB.CreatePendingAccount(ctx, acc, HashPassword(in.Password), truncateRunes(strings.TrimSpace(in.Answer), node.MaxSignupAnswerLen)); err != nil {
 		return nil, err
 	}
 	acc.Pending = true
