@@ -407,8 +407,12 @@ func (a *App) Leave(ctx context.Context, acc *node.Account, id node.Conversation
 	return a.DB.RemoveMember(ctx, id, acc.ID)
 }
 
-// Mute mutes or unmutes a conversation for acc.
+// Mute mutes or unmutes a conversation for acc: EFORBIDDEN when acc is not
+// in it, ENOTFOUND when it is a private chat acc may not even see.
 func (a *App) Mute(ctx context.Context, acc *node.Account, id node.ConversationID, muted bool) error {
+	if _, err := a.ReadConversation(ctx, acc, id); err != nil { // a private chat does not exist for outsiders
+		return err
+	}
 	return a.DB.SetMuted(ctx, id, acc.ID, muted)
 }
 
