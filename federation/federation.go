@@ -59,6 +59,24 @@ type Config struct {
 	// at once, then InboxRate a second. Zero: 30 a second, a burst of 300.
 	InboxRate  float64
 	InboxBurst int
+	// Timeouts bound every outgoing request (zero fields: the defaults).
+	Timeouts Timeouts
+}
+
+// Timeouts bound outgoing requests, so that a server that never answers,
+// answers a byte at a time or sends without end holds nothing up for long:
+// Connect (dialing, and the TLS handshake), Header (until the response's
+// headers), and Fetch and Delivery (a whole GET or POST, its body
+// included). Bodies are capped besides (1 MB for documents, the photo limit
+// for pictures).
+type Timeouts struct {
+	Connect, Header, Fetch, Delivery time.Duration
+}
+
+// DefaultTimeouts: 10 s to connect, 20 s to the headers, 20 s for a fetch
+// and 30 s for a delivery.
+func DefaultTimeouts() Timeouts {
+	return Timeouts{Connect: 10 * time.Second, Header: 20 * time.Second, Fetch: fetchTimeout, Delivery: deliveryTimeout}
 }
 
 // Federation is the ActivityPub side of a node. Mount adds its routes to the
@@ -120,6 +138,18 @@ func New(cfg Config) (*Federation, error) {
 	}
 	if cfg.PerHost <= 0 {
 		cfg.PerHost = 4
+	}
+	def := DefaultTimeouts()
+	for _, t := range []struct {
+		v *time.Duration
+		d time.Duration
+	}{
+		{&cfg.Timeouts.Connect, def.Connect}, {&cfg.Timeouts.Header, def.Header},
+		{&cfg.Timeouts.Fetch, def.Fetch}, {&cfg.Timeouts.Delivery, def.Delivery},
+	} {
+		if *t.v <= 0 {
+			*t.v = t.d
+		}
 	}
 	if cfg.InboxRate <= 0 {
 		cfg.InboxRate = inboxRate

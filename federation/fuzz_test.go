@@ -341,10 +341,10 @@ func FuzzNodeInfo(f *testing.F) {
 		}
 		w := n.get("/nodeinfo/2.1")
 		var doc struct {
-			Version  string
-			Software struct{ Name, Version string }
+			Version   string
+			Software  struct{ Name, Version string }
 			Protocols []string
-			Usage    struct {
+			Usage     struct {
 				Users struct{ Total, ActiveMonth, ActiveHalfyear int }
 			}
 			OpenRegistrations *bool

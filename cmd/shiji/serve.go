@@ -47,6 +47,7 @@ Environment (flags win):
   SHIJI_AUTHORIZED_FETCH set to 1 to serve ActivityPub documents to signed requests only (Mastodon's secure mode)
   SHIJI_LOG_LEVEL   debug, info, warn or error (default info)
   SHIJI_TRADE_GRACE how long after its market day closes an uncollected reservation expires (default 24h)
+  SHIJI_HTTP_TIMEOUTS the server's timeouts against slow clients, default "header=10s read=60s idle=120s"
   SHIJI_LIMITS      abuse limits over the defaults, e.g. "messages=10/2s ip-messages=50/400ms open-reservations=20"
                     (docs/trust.md lists every one)
 `
@@ -203,12 +204,16 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	if err != nil {
 		return err
 	}
+	to, err := parseHTTPTimeouts(e.getenv("SHIJI_HTTP_TIMEOUTS"))
+	if err != nil {
+		return err
+	}
 	hs := &http.Server{
 		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		ReadHeaderTimeout: to.header, // slowloris
+		ReadTimeout:       to.read,   // a body trickling in
+		IdleTimeout:       to.idle,
+		MaxHeaderBytes:    to.maxHeaderBytes, // 431 beyond
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	if certs != nil {
