@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"context"
 	"errors"
 	"mime"
 	"net/http"
@@ -98,6 +99,9 @@ func (f *Federation) intercept(next echo.HandlerFunc) echo.HandlerFunc {
 func (f *Federation) answer(c echo.Context, err error) error {
 	if err == nil || c.Response().Committed {
 		return nil
+	}
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		return nil // the sender went away: nobody to answer
 	}
 	status, msg := errorStatus(err)
 	if d := node.RetryAfter(err); d > 0 {

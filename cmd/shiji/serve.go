@@ -48,6 +48,7 @@ Environment (flags win):
   SHIJI_LOG_LEVEL   debug, info, warn or error (default info)
   SHIJI_TRADE_GRACE how long after its market day closes an uncollected reservation expires (default 24h)
   SHIJI_HTTP_TIMEOUTS the server's timeouts against slow clients, default "header=10s read=60s idle=120s"
+  SHIJI_DEBUG_ADDR  serve Go's runtime profiles (pprof) on this address, e.g. 127.0.0.1:6060 (keep it on loopback)
   SHIJI_LIMITS      abuse limits over the defaults, e.g. "messages=10/2s ip-messages=50/400ms open-reservations=20"
                     (docs/trust.md lists every one)
 `
@@ -224,6 +225,15 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		}
 	}
 	hs.RegisterOnShutdown(srv.Close)
+	if addr := e.getenv("SHIJI_DEBUG_ADDR"); addr != "" {
+		dctx, stopDebug := context.WithCancel(ctx)
+		defer stopDebug()
+		got, err := startDebug(dctx, addr, logger)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "shiji: debug profiles on http://%s/debug/pprof/\n", got)
+	}
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	go sweepSessions(bg, db, logger)

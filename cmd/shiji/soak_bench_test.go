@@ -1,0 +1,722 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The soak (docs/trust.md): the real binary, built here, under a steady mix
+// for SHIJI_SOAK (default 10m; CI runs 60s):
+//
+//	200 live streams (100 on a group chat, 100 on the ambience),
+//	50 writes/s (group messages, questions, new items, reservations and
+//	  their acceptance), 100 page reads/s,
+//	100 signed activities/s from ten servers (likes, boosts, questions),
+//	a new item fanned out to 1,000 followers on 50 servers every 30 s,
+//	an online `shiji backup` every 2 minutes.
+//
+// Every 10 s it samples RSS, goroutines, open files, the WAL's size and the
+// p99 of each route. It fails on any error, on RSS or goroutines that grow
+// (the last minute's mean more than 10 % over the second minute's, for runs
+// of 3 minutes or more), on a fan-out that does not reach every follower
+// exactly once, and on a backup that does not restore whole with every write
+// acknowledged before it. SHIJI_SOAK_REPORT=FILE writes the table there.
+//
+//	SHIJI_SOAK=10m nice -n 19 go test -run '^$' -bench '^BenchmarkSoak$' -benchtime 1x -timeout 40m ./cmd/shiji
+func BenchmarkSoak(b *testing.B) {
+	dur := 10 * time.Minute
+	if v := os.Getenv("SHIJI_SOAK"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 20*time.Second {
+			b.Fatalf("SHIJI_SOAK=%q: give a duration of at least 20s", v)
+		}
+		dur = d
+	}
+	for i := 0; i < b.N; i++ {
+		soak(b, dur)
+	}
+}
+
+// soakNode is the node under soak: the binary, its process and addresses.
+type soakNode struct {
+	bin, dir  string
+	cmd       *exec.Cmd
+	url, dbg  string
+	stderr    *tailBuffer
+	errorLogs atomic.Int64
+	logMu     sync.Mutex
+	errLines  []string // the first error lines of the node's log
+	exited    chan struct{}
+}
+
+func (n *soakNode) run(b *testing.B, args ...string) string {
+	b.Helper()
+	cmd := exec.Command(n.bin, args...)
+	cmd.Stdin = strings.NewReader("a long secret phrase\n")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		b.Fatalf("shiji %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+var debugRE = regexp.MustCompile(`debug profiles on (http://[0-9.:]+)`)
+
+func (n *soakNode) start(b *testing.B) {
+	b.Helper()
+	n.cmd = exec.Command(n.bin, "serve", "--addr", "127.0.0.1:0", "--data", n.dir, "--allow-private-networks",
+		"--limits", generousLimits+" follows=100000/1ms ip-follows=100000/1ms inbox=100000/1ms ip-login=100000/1ms")
+	n.cmd.Env = append(os.Environ(), "SHIJI_DEBUG_ADDR=127.0.0.1:0", "SHIJI_LOG_LEVEL=warn")
+	stdout, err := n.cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stderr, err := n.cmd.StderrPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	n.stderr = &tailBuffer{max: 64 << 10}
+	n.exited = make(chan struct{})
+	if err := n.cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	go func() { // the node's log: count its errors
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.Contains(line, `"level":"ERROR"`) {
+				n.errorLogs.Add(1)
+				n.logMu.Lock()
+				if len(n.errLines) < 10 {
+					n.errLines = append(n.errLines, line)
+				}
+				n.logMu.Unlock()
+			}
+			n.stderr.Write([]byte(line + "\n"))
+		}
+	}()
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	go func() { n.cmd.Wait(); close(n.exited) }()
+	b.Cleanup(func() {
+		select {
+		case <-n.exited:
+		default:
+			n.cmd.Process.Kill()
+			<-n.exited
+		}
+	})
+	deadline := time.After(60 * time.Second)
+	for n.url == "" || n.dbg == "" {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				b.Fatalf("the node stopped: %s", n.stderr)
+			}
+			if m := listenRE.FindStringSubmatch(l); m != nil {
+				n.url = m[1]
+			}
+			if m := debugRE.FindStringSubmatch(l); m != nil {
+				n.dbg = m[1]
+			}
+		case <-deadline:
+			b.Fatalf("the node did not listen within 60s: %s", n.stderr)
+		}
+	}
+	go func() {
+		for range lines {
+		}
+	}()
+}
+
+// acked is a write the node acknowledged, with when.
+type acked struct {
+	table string // messages, items, trades
+	id    int
+	at    time.Time
+}
+
+func soak(b *testing.B, dur time.Duration) {
+	t0 := time.Now()
+	progress := func(format string, args ...any) { // on stderr at once: a long run is not silent
+		fmt.Fprintf(os.Stderr, "soak %6s: %s\n", time.Since(t0).Round(time.Second), fmt.Sprintf(format, args...))
+	}
+	work := b.TempDir()
+	n := &soakNode{bin: filepath.Join(work, "shiji"), dir: filepath.Join(work, "data")}
+	if out, err := exec.Command("go", "build", "-o", n.bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	progress("built the binary")
+	out := n.run(b, "demo", "--data", n.dir, "--stalls", "100", "--items", "1000")
+	progress("loaded the demo market")
+	m := regexp.MustCompile(`log in as (\S+) with password (\S+)`).FindStringSubmatch(out)
+	if m == nil {
+		b.Fatalf("no organiser password in: %s", out)
+	}
+	const residents = 30
+	for i := 1; i <= 2; i++ {
+		n.run(b, "user", "add", fmt.Sprintf("soak_s%d", i), "--role", "stallholder", "--data", n.dir)
+	}
+	for i := 1; i <= residents; i++ {
+		n.run(b, "user", "add", fmt.Sprintf("soak_r%d", i), "--role", "resident", "--data", n.dir)
+	}
+	progress("added the accounts")
+	n.start(b)
+	progress("the node listens on %s", n.url)
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 512},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	call := func(ctx context.Context, method, path, token, body string, want int) (map[string]any, error) {
+		req, err := http.NewRequestWithContext(ctx, method, n.url+path, strings.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != want {
+			return nil, statusErr{resp.StatusCode, want, string(raw)}
+		}
+		var v map[string]any
+		if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			json.Unmarshal(raw, &v)
+		}
+		return v, nil
+	}
+	ctx := context.Background()
+	must := func(v map[string]any, err error) map[string]any {
+		b.Helper()
+		if err != nil {
+			b.Fatal(err)
+		}
+		return v
+	}
+	token := func(name, pw string) string {
+		return must(call(ctx, "POST", "/api/v1/sessions", "", fmt.Sprintf(`{"name":%q,"password":%q}`, name, pw), 201))["token"].(string)
+	}
+	org := token(m[1], m[2])
+	s1, s2 := token("soak_s1", "a long secret phrase"), token("soak_s2", "a long secret phrase")
+	var res []string
+	for i := 1; i <= residents; i++ {
+		res = append(res, token(fmt.Sprintf("soak_r%d", i), "a long secret phrase"))
+	}
+	must(call(ctx, "POST", "/api/v1/alleys", org, `{"slug":"soak","name":{"en":"Soak"}}`, 201))
+	fan := int(must(call(ctx, "POST", "/api/v1/stalls", s1, `{"name":"Fan-out stall","alley":"soak"}`, 201))["id"].(float64))
+	trader := int(must(call(ctx, "POST", "/api/v1/stalls", s2, `{"name":"Trading stall","alley":"soak"}`, 201))["id"].(float64))
+	day := time.Now().UTC().AddDate(0, 0, 2).Format("2006-01-02")
+	must(call(ctx, "PUT", "/api/v1/market/schedule", org, fmt.Sprintf(`{"timezone":"UTC","dates":[{"date":%q,"start":"00:00","end":"23:59"}]}`, day), 200))
+	must(call(ctx, "PATCH", fmt.Sprintf("/api/v1/stalls/%d", trader), s2, fmt.Sprintf(`{"market_days":[%q]}`, day), 200))
+	var goods []int
+	for i := 0; i < 20; i++ {
+		goods = append(goods, int(must(call(ctx, "POST", fmt.Sprintf("/api/v1/stalls/%d/items", trader), s2,
+			fmt.Sprintf(`{"title":"Teapot %d","price":{"kind":"free"},"quantity":10000}`, i), 201))["id"].(float64)))
+	}
+	group := int(must(call(ctx, "POST", "/api/v1/conversations", res[0], `{"kind":"group","name":"The soak room"}`, 201))["id"].(float64))
+	for _, tok := range res[1:] {
+		if _, err := call(ctx, "POST", fmt.Sprintf("/api/v1/conversations/%d/members", group), tok, "", 204); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// 1,000 followers of the fan-out stall on 50 servers; ten of them also send.
+	remotes := make([]*soakRemote, 50)
+	for i := range remotes {
+		remotes[i] = newSoakRemote(b)
+	}
+	var inboxes []string
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(n.dir, "shiji.db")+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 1000; i++ {
+		actor := fmt.Sprintf("%s/users/f%d", remotes[i%len(remotes)].srv.URL, i)
+		inboxes = append(inboxes, actor+"/inbox")
+		if _, err := tx.Exec(`INSERT INTO ap_followers(actor, follower, inbox, follow_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+			fmt.Sprintf("stall:%d", fan), actor, actor+"/inbox", actor+"/follows/1", time.Now().Unix()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	db.Close()
+	progress("set up: the load runs for %s", dur)
+
+	stats := newSoakStats()
+	var (
+		mu       sync.Mutex
+		acks     []acked
+		fanouts  []string // "Create URL" of each fanned-out item
+		fanTimes []time.Duration
+		backups  []struct {
+			file string
+			at   time.Time
+		}
+		behind atomic.Int64 // ticks the load generator could not start in time
+	)
+	ack := func(table string, v map[string]any) {
+		mu.Lock()
+		acks = append(acks, acked{table, int(v["id"].(float64)), time.Now()})
+		mu.Unlock()
+	}
+	timed := func(route string, f func() error) {
+		start := time.Now()
+		err := f()
+		stats.add(route, time.Since(start), err)
+	}
+	lctx, stopLoad := context.WithTimeout(ctx, dur)
+	defer stopLoad()
+	var wg sync.WaitGroup
+	// paced runs job (a worker pool of size workers) every period until the
+	// load ends; a tick with every worker busy is counted as behind.
+	paced := func(period time.Duration, workers int, job func(i int)) {
+		jobs := make(chan int, workers)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range jobs {
+					job(i)
+				}
+			}()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(jobs)
+			t := time.NewTicker(period)
+			defer t.Stop()
+			for i := 0; ; i++ {
+				select {
+				case <-lctx.Done():
+					return
+				case <-t.C:
+				}
+				select {
+				case jobs <- i:
+				default:
+					behind.Add(1)
+				}
+			}
+		}()
+	}
+
+	// 200 live streams.
+	for i := 0; i < 200; i++ {
+		path, tok := "/live/ambience", ""
+		if i%2 == 0 {
+			path, tok = fmt.Sprintf("/api/v1/stream?watch=%d", group), res[i%len(res)]
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for lctx.Err() == nil {
+				req, _ := http.NewRequestWithContext(lctx, "GET", n.url+path, nil)
+				req.Header.Set("Accept", "text/event-stream")
+				if tok != "" {
+					req.Header.Set("Authorization", "Bearer "+tok)
+				}
+				resp, err := (&http.Client{}).Do(req)
+				if err != nil {
+					if lctx.Err() == nil {
+						stats.add("stream", 0, err)
+					}
+					continue
+				}
+				if resp.StatusCode != 200 {
+					stats.add("stream", 0, statusErr{resp.StatusCode, 200, ""})
+					resp.Body.Close()
+					time.Sleep(time.Second)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body) // until the load ends
+				resp.Body.Close()
+				if lctx.Err() == nil {
+					stats.add("stream", 0, fmt.Errorf("the stream ended"))
+				}
+			}
+		}()
+	}
+	// 50 writes a second.
+	paced(20*time.Millisecond, 64, func(i int) {
+		r := res[i%len(res)]
+		switch i % 4 {
+		case 0:
+			timed("POST group message", func() error {
+				v, err := call(lctx, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", group), r, fmt.Sprintf(`{"body":"soak message %d"}`, i), 201)
+				if err == nil {
+					ack("messages", v)
+				}
+				return ignoreEnd(lctx, err)
+			})
+		case 1:
+			timed("POST question", func() error {
+				v, err := call(lctx, "POST", fmt.Sprintf("/api/v1/items/%d/thread", goods[i%len(goods)]), r, fmt.Sprintf(`{"body":"soak question %d"}`, i), 201)
+				if err == nil {
+					ack("messages", v)
+				}
+				return ignoreEnd(lctx, err)
+			})
+		case 2:
+			timed("POST item", func() error {
+				v, err := call(lctx, "POST", fmt.Sprintf("/api/v1/stalls/%d/items", trader), s2, fmt.Sprintf(`{"title":"Soak item %d","price":{"kind":"ask"}}`, i), 201)
+				if err == nil {
+					ack("items", v)
+				}
+				return ignoreEnd(lctx, err)
+			})
+		case 3:
+			var trade int
+			timed("POST reservation", func() error {
+				v, err := call(lctx, "POST", fmt.Sprintf("/api/v1/items/%d/reservations", goods[i%len(goods)]), r, fmt.Sprintf(`{"quantity":1,"market_day":%q}`, day), 201)
+				if err == nil {
+					ack("trades", v)
+					trade = int(v["id"].(float64))
+				}
+				return ignoreEnd(lctx, err)
+			})
+			if trade != 0 {
+				timed("POST accept", func() error {
+					_, err := call(lctx, "POST", fmt.Sprintf("/api/v1/trades/%d/accept", trade), s2, "", 200)
+					return ignoreEnd(lctx, err)
+				})
+			}
+		}
+	})
+	// 100 page reads a second.
+	pages := []struct{ route, path string }{
+		{"GET /", "/"}, {"GET /wander", "/wander?seed=%d&page=%d"}, {"GET /items/:id", "/items/%d"}, {"GET /stalls/:id", "/stalls/%d"},
+		{"GET /search", "/search?q=%s"}, {"GET /map", "/map"}, {"GET /api/v1/items/:id", "/api/v1/items/%d"}, {"GET /api/v1/wander", "/api/v1/wander?seed=%d&page=%d"},
+	}
+	words := []string{"tea", "花", "bicycle", "旧书", "lamp", "vintage"}
+	paced(10*time.Millisecond, 64, func(i int) {
+		p := pages[i%len(pages)]
+		path := p.path
+		switch p.route {
+		case "GET /wander", "GET /api/v1/wander":
+			path = fmt.Sprintf(p.path, i%97, i%5)
+		case "GET /items/:id", "GET /api/v1/items/:id":
+			path = fmt.Sprintf(p.path, 1+i%1000)
+		case "GET /stalls/:id":
+			path = fmt.Sprintf(p.path, 1+i%100)
+		case "GET /search":
+			path = fmt.Sprintf(p.path, words[i%len(words)])
+		}
+		timed(p.route, func() error {
+			req, _ := http.NewRequestWithContext(lctx, "GET", n.url+path, nil)
+			resp, err := hc.Do(req)
+			if err != nil {
+				return ignoreEnd(lctx, err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				return statusErr{resp.StatusCode, 200, path}
+			}
+			return nil
+		})
+	})
+	// 100 signed activities a second from ten servers.
+	paced(10*time.Millisecond, 64, func(i int) {
+		rm := remotes[i%10]
+		item := fmt.Sprintf("%s/items/%d", n.url, 1+i%1000)
+		id := fmt.Sprintf("%s/activities/%d", rm.srv.URL, i)
+		var act map[string]any
+		switch i % 3 {
+		case 0:
+			act = map[string]any{"id": id, "type": "Like", "actor": rm.actor, "object": item}
+		case 1:
+			act = map[string]any{"id": id, "type": "Announce", "actor": rm.actor, "object": item, "to": []string{"https://www.w3.org/ns/activitystreams#Public"}}
+		default:
+			act = map[string]any{"id": id, "type": "Create", "actor": rm.actor, "to": []string{"https://www.w3.org/ns/activitystreams#Public"},
+				"object": map[string]any{"id": id + "/note", "type": "Note", "attributedTo": rm.actor, "inReplyTo": item,
+					"content": fmt.Sprintf("<p>Is it still there? (%d)</p>", i), "to": []string{"https://www.w3.org/ns/activitystreams#Public"}}}
+		}
+		act["@context"] = "https://www.w3.org/ns/activitystreams"
+		timed("POST /inbox", func() error {
+			st, err := rm.post(lctx, hc, n.url+"/inbox", act)
+			if err == nil && st != 202 {
+				err = statusErr{st, 202, ""}
+			}
+			return ignoreEnd(lctx, err)
+		})
+	})
+	// A fan-out to 1,000 followers every 30 s.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(30 * time.Second)
+		defer t.Stop()
+		for i := 0; ; i++ {
+			var v map[string]any
+			var err error
+			timed("POST item (fan-out)", func() error {
+				v, err = call(lctx, "POST", fmt.Sprintf("/api/v1/stalls/%d/items", fan), s1, fmt.Sprintf(`{"title":"Fan-out %d","price":{"kind":"free"}}`, i), 201)
+				return ignoreEnd(lctx, err)
+			})
+			if err == nil {
+				ack("items", v)
+				key := "Create " + v["url"].(string)
+				mu.Lock()
+				fanouts = append(fanouts, key)
+				mu.Unlock()
+				start := time.Now()
+				wg.Add(1)
+				go func() { // how long until every follower has it
+					defer wg.Done()
+					for time.Since(start) < 5*time.Minute {
+						got := 0
+						for _, rm := range remotes {
+							c, _ := rm.got(key, inboxes)
+							got += c
+						}
+						if got == len(inboxes) {
+							mu.Lock()
+							fanTimes = append(fanTimes, time.Since(start))
+							mu.Unlock()
+							return
+						}
+						time.Sleep(200 * time.Millisecond)
+					}
+				}()
+			}
+			select {
+			case <-lctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	// An online backup every 2 minutes (half-way through a short run).
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		every := min(2*time.Minute, dur/2)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for i := 1; ; i++ {
+			select {
+			case <-lctx.Done():
+				return
+			case <-t.C:
+			}
+			file := filepath.Join(work, fmt.Sprintf("backup-%d.tar.gz", i))
+			at := time.Now()
+			timed("shiji backup", func() error {
+				out, err := exec.Command(n.bin, "backup", "--data", n.dir, file).CombinedOutput()
+				if err != nil {
+					return fmt.Errorf("%v: %s", err, out)
+				}
+				return nil
+			})
+			mu.Lock()
+			backups = append(backups, struct {
+				file string
+				at   time.Time
+			}{file, at})
+			mu.Unlock()
+		}
+	}()
+	// Samples every 10 s.
+	var samples []procSample
+	began := time.Now()
+	take := func() {
+		s, err := sampleProc(n.cmd.Process.Pid, n.dbg, n.dir)
+		if err != nil {
+			stats.add("sample", 0, err)
+			return
+		}
+		s.at, s.p99, s.errors = time.Since(began), stats.cut(), stats.errorCount()
+		samples = append(samples, s)
+		progress("RSS %d MB, %d goroutines, %d fds, WAL %.1f MB, %d errors, p99 GET / %s, POST item %s", s.rssKB>>10, s.goroutines, s.fds,
+			float64(s.walBytes)/(1<<20), s.errors, s.p99["GET /"].Round(time.Millisecond), s.p99["POST item"].Round(time.Millisecond))
+	}
+	take()
+	tick := time.NewTicker(10 * time.Second)
+	for lctx.Err() == nil {
+		select {
+		case <-lctx.Done():
+		case <-tick.C:
+			take()
+		}
+	}
+	tick.Stop()
+	wg.Wait()
+	take()
+
+	progress("the load ended; stopping the node")
+	// The node stops cleanly.
+	n.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-n.exited:
+		if !n.cmd.ProcessState.Success() {
+			b.Errorf("the node did not stop cleanly: %v\n%s", n.cmd.ProcessState, n.stderr)
+		}
+	case <-time.After(60 * time.Second):
+		b.Errorf("the node did not stop within 60 s of SIGINT")
+	}
+
+	// Every fan-out reached every follower, once.
+	for _, key := range fanouts {
+		got, twice := 0, 0
+		for _, rm := range remotes {
+			g, t2 := rm.got(key, inboxes)
+			got, twice = got+g, twice+t2
+		}
+		if got != len(inboxes) {
+			b.Errorf("%s reached %d of %d followers", key, got, len(inboxes))
+		}
+		if twice > 0 {
+			b.Errorf("%s reached %d inboxes twice", key, twice)
+		}
+	}
+	// Every backup restores whole, with every write acknowledged before it;
+	// and so does the database itself.
+	check := func(what, dbPath string, before time.Time) {
+		db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		var ok string
+		if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
+			b.Errorf("%s: integrity_check %q %v", what, ok, err)
+		}
+		lost := 0
+		for _, a := range acks {
+			if a.at.After(before) {
+				continue
+			}
+			var c int
+			db.QueryRow(`SELECT count(*) FROM `+a.table+` WHERE id = ?`, a.id).Scan(&c)
+			if c == 0 {
+				lost++
+			}
+		}
+		if lost > 0 {
+			b.Errorf("%s: %d acknowledged writes are missing", what, lost)
+		}
+	}
+	progress("checking %d backups", len(backups))
+	for i, bk := range backups {
+		dir := filepath.Join(work, fmt.Sprintf("restored-%d", i))
+		n.run(b, "restore", "--data", dir, bk.file)
+		check("backup "+filepath.Base(bk.file), filepath.Join(dir, "shiji.db"), bk.at)
+	}
+	check("the database after the soak", filepath.Join(n.dir, "shiji.db"), time.Now())
+
+	// The figures.
+	routes := []string{"GET /", "GET /wander", "GET /items/:id", "GET /search", "GET /api/v1/wander", "POST group message", "POST item",
+		"POST reservation", "POST /inbox"}
+	report := soakReport(samples, routes)
+	sort.Slice(fanTimes, func(i, j int) bool { return fanTimes[i] < fanTimes[j] })
+	var totals strings.Builder
+	errs := stats.errorCount()
+	stats.mu.Lock()
+	names := make([]string, 0, len(stats.total))
+	for r := range stats.total {
+		names = append(names, r)
+	}
+	sort.Strings(names)
+	var reads, writes, inbound int
+	for _, r := range names {
+		switch {
+		case strings.HasPrefix(r, "GET "):
+			reads += len(stats.total[r])
+		case r == "POST /inbox":
+			inbound += len(stats.total[r])
+		case strings.HasPrefix(r, "POST "):
+			writes += len(stats.total[r])
+		}
+	}
+	secs := dur.Seconds()
+	fmt.Fprintf(&totals, "achieved: %.0f page reads/s, %.0f writes/s, %.0f signed activities/s\n", float64(reads)/secs,
+		float64(writes)/secs, float64(inbound)/secs)
+	for _, r := range names {
+		ds := stats.total[r]
+		fmt.Fprintf(&totals, "%-24s %7d calls  p50 %-8s p99 %-8s max %s\n", r, len(ds), percentile(ds, .5).Round(time.Millisecond),
+			percentile(ds, .99).Round(time.Millisecond), percentile(ds, 1).Round(time.Millisecond))
+	}
+	sampleErrs := strings.Join(stats.sample, "\n")
+	stats.mu.Unlock()
+	maxWAL := int64(0)
+	for _, s := range samples {
+		maxWAL = max(maxWAL, s.walBytes)
+	}
+	summary := fmt.Sprintf("soak of %s: %d errors, %d error lines in the node's log, %d ticks the load generator fell behind; "+
+		"%d fan-outs to 1,000 (slowest %s), %d backups restored whole; WAL at most %.1f MB\n\n%s\n%s",
+		dur, errs, n.errorLogs.Load(), behind.Load(), len(fanouts), last(fanTimes), len(backups), float64(maxWAL)/(1<<20), totals.String(), report)
+	n.logMu.Lock()
+	if len(n.errLines) > 0 {
+		summary += "\nthe node's first error lines:\n" + strings.Join(n.errLines, "\n") + "\n"
+	}
+	n.logMu.Unlock()
+	b.Log(summary)
+	if f := os.Getenv("SHIJI_SOAK_REPORT"); f != "" {
+		os.WriteFile(f, []byte(summary), 0o644)
+	}
+	if errs > 0 {
+		b.Errorf("%d errors:\n%s", errs, sampleErrs)
+	}
+	if len(backups) == 0 {
+		b.Error("no backup was made")
+	}
+	if dur >= 3*time.Minute { // flat: the last minute against the second
+		for _, x := range []struct {
+			what string
+			f    func(procSample) float64
+		}{{"RSS", func(s procSample) float64 { return float64(s.rssKB) }}, {"goroutines", func(s procSample) float64 { return float64(s.goroutines) }}} {
+			second := meanOf(samples, time.Minute, 2*time.Minute, x.f)
+			lastMin := meanOf(samples, dur-time.Minute, dur+time.Minute, x.f)
+			if lastMin > second*1.10 {
+				b.Errorf("%s grows: %.0f in the last minute against %.0f in the second", x.what, lastMin, second)
+			}
+		}
+	}
+}
+
+// ignoreEnd drops the errors of calls cut off because the load ended.
+func ignoreEnd(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+func last(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	return ds[len(ds)-1].Round(time.Millisecond)
+}

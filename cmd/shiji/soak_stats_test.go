@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// soakStats records latencies per route in windows of the sampling period,
+// and every error.
+type soakStats struct {
+	mu     sync.Mutex
+	window map[string][]time.Duration
+	total  map[string][]time.Duration
+	errors map[string]int
+	sample []string // the first few errors, to show
+}
+
+func newSoakStats() *soakStats {
+	return &soakStats{window: map[string][]time.Duration{}, total: map[string][]time.Duration{}, errors: map[string]int{}}
+}
+
+// add records one call of route: its latency, or an error.
+func (s *soakStats) add(route string, d time.Duration, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.errors[route]++
+		if len(s.sample) < 20 {
+			s.sample = append(s.sample, route+": "+err.Error())
+		}
+		return
+	}
+	s.window[route] = append(s.window[route], d)
+	s.total[route] = append(s.total[route], d)
+}
+
+// statusErr is an unexpected HTTP status.
+type statusErr struct {
+	got, want int
+	body      string
+}
+
+func (e statusErr) Error() string {
+	return fmt.Sprintf("%d (want %d): %.200s", e.got, e.want, e.body)
+}
+
+// cut returns the p99 of each route in the window since the last cut, and
+// starts a new window.
+func (s *soakStats) cut() map[string]time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]time.Duration{}
+	for r, ds := range s.window {
+		out[r] = percentile(ds, 0.99)
+	}
+	s.window = map[string][]time.Duration{}
+	return out
+}
+
+func (s *soakStats) errorCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.errors {
+		n += c
+	}
+	return n
+}
+
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	c := append([]time.Duration(nil), ds...)
+	sort.Slice(c, func(i, j int) bool { return c[i] < c[j] })
+	return c[min(len(c)-1, int(float64(len(c))*p))]
+}
+
+// procSample is one look at the node process.
+type procSample struct {
+	at         time.Duration // since the load started
+	rssKB      int
+	goroutines int
+	fds        int
+	walBytes   int64
+	p99        map[string]time.Duration
+	errors     int
+}
+
+// sampleProc reads the node's RSS and open files from /proc, its goroutines
+// from its pprof endpoint and the WAL's size.
+func sampleProc(pid int, debugURL, dataDir string) (procSample, error) {
+	var s procSample
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return s, err
+	}
+	for _, l := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			s.rssKB, _ = strconv.Atoi(strings.Fields(l)[1])
+		}
+	}
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return s, err
+	}
+	s.fds = len(fds)
+	resp, err := http.Get(debugURL + "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		return s, err
+	}
+	first, _ := bufio.NewReader(resp.Body).ReadString('\n')
+	resp.Body.Close()
+	if _, err := fmt.Sscanf(first, "goroutine profile: total %d", &s.goroutines); err != nil {
+		return s, fmt.Errorf("goroutines: %q: %w", first, err)
+	}
+	if st, err := os.Stat(filepath.Join(dataDir, "shiji.db-wal")); err == nil {
+		s.walBytes = st.Size()
+	}
+	return s, nil
+}
+
+// meanOf averages f over the samples taken in [from, to).
+func meanOf(samples []procSample, from, to time.Duration, f func(procSample) float64) float64 {
+	var sum float64
+	n := 0
+	for _, s := range samples {
+		if s.at >= from && s.at < to {
+			sum += f(s)
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
+}
+
+// soakReport is the run as a Markdown table: RSS, goroutines, WAL, open
+// files and the p99 of the main routes at each sample.
+func soakReport(samples []procSample, routes []string) string {
+	var b strings.Builder
+	b.WriteString("| time | RSS MB | goroutines | WAL MB | fds | errors |")
+	for _, r := range routes {
+		b.WriteString(" p99 " + r + " |")
+	}
+	b.WriteString("\n|---|---|---|---|---|---|")
+	for range routes {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	for _, s := range samples {
+		fmt.Fprintf(&b, "| %s | %.0f | %d | %.1f | %d | %d |", s.at.Round(time.Second), float64(s.rssKB)/1024, s.goroutines,
+			float64(s.walBytes)/(1<<20), s.fds, s.errors)
+		for _, r := range routes {
+			fmt.Fprintf(&b, " %s |", s.p99[r].Round(time.Millisecond))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
