@@ -186,11 +186,11 @@ type inboxSinks struct {
 	creates map[string][]string // inbox URL → Create ids, in the order received
 	// createdIn is each Create an inbox got: its id and its object's.
 	createdIn map[string][]createdAct
-	objects map[string]bool     // the ids of the Creates' objects
-	others  []string            // other activities: "Type id"
-	bad     []string            // unsigned or otherwise broken requests
-	trigger int                 // close reached when this many inboxes have a Create
-	reached chan struct{}
+	objects   map[string]bool // the ids of the Creates' objects
+	others    []string        // other activities: "Type id"
+	bad       []string        // unsigned or otherwise broken requests
+	trigger   int             // close reached when this many inboxes have a Create
+	reached   chan struct{}
 }
 
 func newInboxSinks(t *testing.T, hosts int, delay time.Duration) *inboxSinks {
