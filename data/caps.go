@@ -19,8 +19,7 @@ func checkOpenTradesTx(ctx context.Context, tx *sql.Tx, buyer node.AccountID, ma
 		return err
 	}
 	if n >= max {
-		return node.Errorf(node.ECONFLICT, "You have %d reservations open, as many as one person may have here; "+
-			"collect or cancel one before reserving more.", n)
+		return node.Errorf(node.ECONFLICT, "You have %d reservations open, as many as one person may have here; collect or cancel one before reserving more.", n)
 	}
 	return nil
 }
@@ -36,8 +35,7 @@ func (db *DB) CreateOwnedGroup(ctx context.Context, c *node.Conversation, owner 
 				return err
 			}
 			if n >= max {
-				return node.Errorf(node.ECONFLICT, "You already run %d group chats, as many as one person may run here; "+
-					"close one or ask a moderator.", n)
+				return node.Errorf(node.ECONFLICT, "You already run %d group chats, as many as one person may run here; close one or ask a moderator.", n)
 			}
 		}
 		return createConversation(ctx, tx, c, []Member{{Account: owner, Role: "owner"}}, db.now())

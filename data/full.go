@@ -2,7 +2,6 @@ package data
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/shiji-market/shiji/node"
 	"modernc.org/sqlite"
@@ -37,5 +36,5 @@ func full(err error) error {
 	if err == nil || node.ErrorCode(err) == node.EFULL || !IsFull(err) {
 		return err
 	}
-	return fmt.Errorf("%w (%w)", node.Errorf(node.EFULL, node.FullMessage), err)
+	return node.Full(err)
 }

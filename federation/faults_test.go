@@ -68,6 +68,16 @@ func trickleServer(t *testing.T) string {
 			}
 			go func() {
 				defer c.Close()
+				// Read the request's head first: a server speaks when spoken to.
+				head := make([]byte, 0, 4096)
+				buf := make([]byte, 1024)
+				for !strings.Contains(string(head), "\r\n\r\n") {
+					n, err := c.Read(buf)
+					if err != nil {
+						return
+					}
+					head = append(head, buf[:n]...)
+				}
 				for _, b := range []byte("HTTP/1.1 200 OK\r\nContent-Type: application/activity+json\r\nX-Slow: " + strings.Repeat("z", 1000)) {
 					if _, err := c.Write([]byte{b}); err != nil {
 						return

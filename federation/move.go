@@ -69,8 +69,7 @@ func (f *Federation) MoveStall(ctx context.Context, st *node.Stall, address stri
 		return "", node.Errorf(node.ENOTFOUND, "Cannot fetch the actor %s.", target)
 	}
 	if !contains(iris(doc["alsoKnownAs"]), origin) {
-		return "", node.Errorf(node.EINVALID, "%s does not name this stall (%s) as one of its addresses yet: "+
-			"add this stall's address as an alias on the new market first, then move.", target, origin)
+		return "", node.Errorf(node.EINVALID, "%s does not name this stall (%s) as one of its addresses yet: add this stall's address as an alias on the new market first, then move.", target, origin)
 	}
 	ra, err := f.remoteActor(ctx, target, false)
 	if err != nil {

@@ -27,9 +27,15 @@ const (
 )
 
 // Error is a domain error: a code and a message that is safe to show to the user.
+//
+// Message is in English. Format and Args are what Errorf was given: the
+// format is also the message's id in the catalogues (node/i18n), so the web
+// layer shows the message in the reader's language.
 type Error struct {
 	Code    string
 	Message string
+	Format  string
+	Args    []any
 	// RetryAfter, when set on an ETOOMANY error, is how long the client
 	// should wait before trying again (the Retry-After header).
 	RetryAfter time.Duration
@@ -38,14 +44,28 @@ type Error struct {
 func (e *Error) Error() string { return fmt.Sprintf("shiji: %s: %s", e.Code, e.Message) }
 
 // Errorf returns an *Error with the given code and a formatted message.
+// format must be a constant string: it is the message's id in the
+// catalogues, which a test checks have it in every language. An argument
+// that is a Word or an *Error is translated with the message; in Message
+// an *Error argument stands for its own Message.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	shown := args
+	for i, a := range args {
+		if e, ok := a.(*Error); ok {
+			if &shown[0] == &args[0] {
+				shown = append([]any(nil), args...)
+			}
+			shown[i] = e.Message
+		}
+	}
+	return &Error{Code: code, Message: fmt.Sprintf(format, shown...), Format: format, Args: args}
 }
 
-// TooMany returns an ETOOMANY error that asks the client to wait after
-// before trying again.
-func TooMany(after time.Duration, format string, args ...any) *Error {
-	return &Error{Code: ETOOMANY, Message: fmt.Sprintf(format, args...), RetryAfter: after}
+// After sets how long the client should wait before trying again (an
+// ETOOMANY error's Retry-After) and returns e.
+func (e *Error) After(d time.Duration) *Error {
+	e.RetryAfter = d
+	return e
 }
 
 // RetryAfter returns how long err asks the client to wait, or 0.
@@ -56,6 +76,13 @@ func RetryAfter(err error) time.Duration {
 	}
 	return 0
 }
+
+// Word is a word or phrase inside an error message that is translated with
+// it: ID names it in the catalogues, English is what Message says.
+type Word struct{ ID, English string }
+
+// String is the English word.
+func (w Word) String() string { return w.English }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
 // any other non-nil error and "" for nil.
@@ -73,12 +100,15 @@ func ErrorCode(err error) string {
 	}
 }
 
-// FullMessage is what a write refused for lack of space says.
-const FullMessage = "The market's storage is full, so nothing was saved. Please try again later; the organiser has been told."
-
 // diskFull reports whether err is the file system saying it has no room.
 func diskFull(err error) bool {
 	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+// Full is the error of a write refused for lack of space; full wraps the
+// cause, for the log.
+func Full(cause error) error {
+	return fmt.Errorf("%w (%w)", Errorf(EFULL, "The market's storage is full, so nothing was saved. Please try again later; the organiser has been told."), cause)
 }
 
 // ErrorMessage returns the user-safe message of err: the message of its *Error,
@@ -89,7 +119,7 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	if diskFull(err) {
-		return FullMessage
+		return ErrorMessage(Full(err))
 	}
 	return "Something went wrong on our side."
 }

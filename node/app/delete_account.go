@@ -38,8 +38,7 @@ func (a *App) DeleteAccount(ctx context.Context, acc *node.Account, password str
 			return err
 		}
 		if n <= 1 {
-			return node.Errorf(node.ECONFLICT, "You are the market's only organiser: add another organiser first "+
-				"(shiji user add NAME --role organiser on the server), so that the market is not left without one.")
+			return node.Errorf(node.ECONFLICT, "You are the market's only organiser: add another organiser first (shiji user add NAME --role organiser on the server), so that the market is not left without one.")
 		}
 	}
 	var del *data.AccountDeletion

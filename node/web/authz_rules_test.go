@@ -237,6 +237,23 @@ var rules = map[string]rule{
 	"POST /api/v1/remote/replies":  signedIn().with(`{"in_reply_to":"http://127.0.0.1:1/notes/1","body":"Still there?"}`),
 	"POST /api/v1/remote/messages": signedIn().with(`{"to":"nobody@127.0.0.1:1","body":"Hello"}`),
 
+	// Ecosystem (issue 16): setup, feeds, calendars, the app, push.
+	"GET /setup":                          only("mei").denies(403), // with an organiser, only they; before, the setup link's token
+	"POST /setup":                         only("mei").denies(403).with("name_en=Our+market&timezone=UTC"),
+	"POST /admin/alleys/:id":              only("mei").denies(403).at("/admin/alleys/{alley}").with("name_en=Old+things&colour=%23aa5533"),
+	"GET /feeds/alleys/:slug/:format":     public().at("/feeds/alleys/vintage/atom"),
+	"GET /feeds/items/all/:format":        public().at("/feeds/items/all/rss"),
+	"GET /feeds/stalls/:id/:format":       public().at("/feeds/stalls/{stall}/atom"),
+	"GET /calendars/:file":                public().at("/calendars/nosuchtoken.ics"), // the file name is the secret: 404 for a wrong one
+	"GET /account/app":                    signedIn(),
+	"POST /account/app/calendar":          signedIn(),
+	"POST /api/v1/push/subscriptions":     signedIn().with(`{"endpoint":"https://push.example/x","keys":{"p256dh":"x","auth":"y"}}`),
+	"DELETE /api/v1/push/subscriptions":   signedIn().with(`{"endpoint":"https://push.example/x"}`),
+	"POST /push/subscriptions/:id/delete": only("ajie").denies(404).at("/push/subscriptions/999/delete"), // someone else's device is not there
+	"GET /manifest.webmanifest":           public(),
+	"GET /offline":                        public(),
+	"GET /sw.js":                          public(),
+
 	// The API's answer to anything else: 404 for everyone.
 	"* /api/v1/*": public().at("/api/v1/no-such-thing"),
 }

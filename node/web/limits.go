@@ -31,7 +31,7 @@ func writeKind(method, route string) string {
 	switch {
 	case route == "/login" || route == "/api/v1/sessions":
 		return limits.Login
-	case route == "/signup":
+	case route == "/signup" || route == "/setup":
 		return limits.Signup
 	case has("/photos"):
 		return limits.Uploads
@@ -65,19 +65,17 @@ func (s *Server) limitWrites(next echo.HandlerFunc) echo.HandlerFunc {
 			who = "account:" + strconv.FormatInt(int64(a.ID), 10)
 		}
 		if wait := s.buckets.Take(time.Now(), [2]string{kind, who}, [2]string{limits.IP(kind), c.RealIP()}); wait > 0 {
+			secs := waitSeconds(wait)
 			if who == "" {
-				return node.TooMany(wait, "Too many attempts from your address; please wait %s and try again.", roundWait(wait))
+				return node.Errorf(node.ETOOMANY, "Too many attempts from your address; please wait %d seconds and try again.", secs).After(wait)
 			}
-			return node.TooMany(wait, "You are going too fast; please wait %s and try again.", roundWait(wait))
+			return node.Errorf(node.ETOOMANY, "You are going too fast; please wait %d seconds and try again.", secs).After(wait)
 		}
 		return next(c)
 	}
 }
 
-// roundWait is d as people read it: "3 s", "2 min".
-func roundWait(d time.Duration) string {
-	if d < time.Minute {
-		return strconv.Itoa(max(1, int((d+time.Second-1)/time.Second))) + " s"
-	}
-	return strconv.Itoa(int((d+time.Minute-1)/time.Minute)) + " min"
+// waitSeconds is d in whole seconds, at least 1.
+func waitSeconds(d time.Duration) int {
+	return max(1, int((d+time.Second-1)/time.Second))
 }

@@ -115,7 +115,7 @@ func (s *Server) moveFormPage(op string) echo.HandlerFunc {
 			}
 		}
 		if err != nil {
-			status, msg := classify(err)
+			status, msg := s.explain(c, err)
 			if status >= 500 || status == http.StatusForbidden || status == http.StatusUnauthorized {
 				return err
 			}

@@ -16,11 +16,7 @@ import (
 
 // DayDate formats a market day's date in the page's language ("Sat 12 Dec",
 // "12月12日 周六").
-func (p *page) DayDate(d node.MarketDay) string {
-	s := d.Start
-	return p.T("day.date", "W", p.T(fmt.Sprintf("weekday.%d", int(s.Weekday()))), "D", s.Day(), "M", int(s.Month()),
-		"Month", p.T(fmt.Sprintf("month.%d", int(s.Month()))))
-}
+func (p *page) DayDate(d node.MarketDay) string { return p.loc.Date(d.Start) }
 
 // Day formats a market day with its hours (and its name, if it has one).
 func (p *page) Day(d node.MarketDay) string {
@@ -31,12 +27,13 @@ func (p *page) Day(d node.MarketDay) string {
 	return out
 }
 
-// Time formats an instant in the market's time zone.
+// Time formats an instant in the market's time zone and the page's language
+// ("Sat 5 Dec, 14:30", "12月5日 周六 14:30").
 func (p *page) Time(t time.Time) string {
 	if p.zone == nil {
-		return t.UTC().Format("2006-01-02 15:04")
+		return p.loc.DateTime(t.UTC())
 	}
-	return t.In(p.zone).Format("2006-01-02 15:04")
+	return p.loc.DateTime(t.In(p.zone))
 }
 
 // dayChoice is a market day offered in a form.

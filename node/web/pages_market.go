@@ -33,6 +33,8 @@ type homeData struct {
 	Opening      string
 	Description  template.HTML
 	Configured   bool
+	Setup        node.Setup // which parts of first-run setup are done
+	Organiser    bool       // the viewer is the organiser (sees what setup lacks)
 	CanHoldStall bool
 	Alleys       []*node.Alley
 	OpenStalls   []*node.Stall
@@ -59,6 +61,10 @@ func (s *Server) home(c echo.Context) error {
 	}
 	if a := account(c); a != nil {
 		d.CanHoldStall = a.Role != node.RoleResident
+		d.Organiser = a.Role == node.RoleOrganiser
+	}
+	if d.Setup, err = s.app.SetupState(ctx); err != nil {
+		return err
 	}
 	if d.Alleys, err = s.app.DB.Alleys(ctx); err != nil {
 		return err
@@ -350,7 +356,7 @@ func (s *Server) searchPage(c echo.Context) error {
 		}
 		if err != nil {
 			var msg string
-			status, msg = classify(err)
+			status, msg = s.explain(c, err)
 			if status >= 500 {
 				return err
 			}

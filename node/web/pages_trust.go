@@ -58,7 +58,7 @@ func (s *Server) endOtherSessionsPage(c echo.Context) error {
 func (s *Server) passwordPage(c echo.Context) error {
 	_, err := s.app.ChangePassword(c.Request().Context(), account(c), c.FormValue("current"), c.FormValue("new"), currentToken(c))
 	if err != nil {
-		status, msg := classify(err)
+		status, msg := s.explain(c, err)
 		if status >= 500 {
 			return err
 		}
@@ -88,11 +88,11 @@ func (s *Server) deleteAccountPage(c echo.Context) error {
 func (s *Server) deleteAccountConfirmed(c echo.Context) error {
 	if c.FormValue("confirm") != "1" {
 		return s.render(c, http.StatusUnprocessableEntity, "account_delete", "trust.delete.title",
-			deleteAccountData{Error: "Tick the box to confirm that you want to delete your account for good."})
+			deleteAccountData{Error: s.localizer(c).T("trust.delete.unconfirmed")})
 	}
 	err := s.app.DeleteAccount(c.Request().Context(), account(c), c.FormValue("password"), s.photos, s.cfg.Logger)
 	if err != nil {
-		status, msg := classify(err)
+		status, msg := s.explain(c, err)
 		if status >= 500 {
 			return err
 		}

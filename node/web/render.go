@@ -109,6 +109,9 @@ type page struct {
 	Path       string
 	Base       string
 	Data       any
+	Languages  []language // the catalogue's languages, for the footer's switch
+	Demo       bool       // the market is the demo (a banner on every page)
+	Feeds      []feedLink // the page's feeds, for <link rel="alternate">
 	loc        *i18n.Localizer
 	static     map[string]string
 	zone       *time.Location // the market's time zone
@@ -117,8 +120,42 @@ type page struct {
 // T translates a message id; args are name/value pairs.
 func (p *page) T(id string, args ...any) string { return p.loc.T(id, args...) }
 
-// Text picks the page's language from a multilingual text.
-func (p *page) Text(t node.Text) string { return t.In(p.Lang, "en", "zh-Hans") }
+// Text picks the page's language from a multilingual text: a Chinese
+// reader gets the other Chinese before English.
+func (p *page) Text(t node.Text) string {
+	if strings.HasPrefix(p.Lang, "zh") {
+		return t.In(p.Lang, "zh-Hant", "zh-Hans", "en")
+	}
+	return t.In(p.Lang, "en", "zh-Hans")
+}
+
+// Price formats a price in the page's language ("¥88", "CN¥88.00", "Free"):
+// a node.Price or a *node.RemotePrice (an amount read from elsewhere, shown
+// as it came when it is not one we can read).
+func (p *page) Price(v any) string {
+	switch pr := v.(type) {
+	case node.Price:
+		return p.loc.Price(pr)
+	case *node.RemotePrice:
+		if pr == nil {
+			return ""
+		}
+		if parsed, err := node.ParsePrice(pr.Amount, pr.Currency); err == nil {
+			return p.loc.Price(parsed)
+		}
+		return pr.Amount + " " + pr.Currency
+	}
+	return fmt.Sprint(v)
+}
+
+// Date formats the date of an instant in the market's time zone and the
+// page's language ("Sat 5 Dec", "12月5日 周六").
+func (p *page) Date(t time.Time) string {
+	if p.zone != nil {
+		t = t.In(p.zone)
+	}
+	return p.loc.Date(t)
+}
 
 // Static returns the URL of a theme static file, with a content hash for caching.
 func (p *page) Static(name string) string {
@@ -142,11 +179,14 @@ func (s *Server) newPage(c echo.Context, title string, data any) (*page, error) 
 			return nil, err
 		}
 	}
+	loc := s.cfg.Catalog.Localizer(lang)
 	return &page{
+		Feeds:  s.feedLinks(c, loc),
 		Unread: unread, Notices: notices,
 		Lang: lang, MarketName: m.Name.In(lang, m.Languages...), Account: account(c), CSRF: csrf,
 		Title: title, Path: c.Request().URL.RequestURI(), Base: s.cfg.BaseURL, Data: data,
-		loc: s.cfg.Catalog.Localizer(lang), static: s.static, zone: m.Location(),
+		loc: loc, static: s.static, zone: m.Location(),
+		Languages: s.languages(), Demo: m.Demo,
 	}, nil
 }
 
@@ -195,6 +235,17 @@ func (s *Server) lang(c echo.Context, m *node.Market) string {
 }
 
 const langCookie = "shiji_lang"
+
+// language is one of the catalogue's languages, named in itself.
+type language struct{ Tag, Name string }
+
+func (s *Server) languages() []language {
+	var out []language
+	for _, l := range s.cfg.Catalog.Languages() {
+		out = append(out, language{Tag: l, Name: s.cfg.Catalog.LanguageName(l)})
+	}
+	return out
+}
 
 func (s *Server) setCookie(c echo.Context, name, value string, maxAge int) {
 	c.SetCookie(&http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,

@@ -115,7 +115,7 @@ func (s *Server) setSignupProtectionPage(c echo.Context) error {
 	p := &node.SignupProtection{Approval: c.FormValue("approval") == "1", Question: c.FormValue("question"),
 		Answers: strings.Split(strings.ReplaceAll(c.FormValue("answers"), "\r", ""), "\n")}
 	if err := s.app.SetSignupProtection(c.Request().Context(), account(c), p); err != nil {
-		status, msg := classify(err)
+		status, msg := s.explain(c, err)
 		if status >= 500 || status == http.StatusForbidden || status == http.StatusUnauthorized {
 			return err
 		}
