@@ -184,7 +184,7 @@ func soak(b *testing.B, dur time.Duration) {
 	}
 	progress("added the accounts")
 	n.start(b)
-	progress("the node listens on %s", n.url)
+	progress("the node listens on %s, profiles on %s/debug/pprof/", n.url, n.dbg)
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 512},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	call := func(ctx context.Context, method, path, token, body string, want int) (map[string]any, error) {
