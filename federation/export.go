@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
 )
@@ -57,16 +56,16 @@ func (f *Federation) ExportActivityPub(ctx context.Context, acc *node.Account) (
 			break
 		}
 	}
-	stalls, err := f.db.Stalls(ctx, data.StallFilter{Holder: acc.ID})
+	held, err := f.db.StallIDsHeldBy(ctx, acc.ID) // moved ones too
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, st := range stalls {
-		ids, err := f.db.StallItemIDs(ctx, st.ID)
+	for _, sid := range held {
+		ids, err := f.db.StallItemIDs(ctx, sid)
 		if err != nil {
 			return nil, nil, err
 		}
-		full, err := f.db.Stall(ctx, st.ID)
+		full, err := f.db.Stall(ctx, sid)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -82,7 +81,7 @@ func (f *Federation) ExportActivityPub(ctx context.Context, acc *node.Account) (
 			if err != nil {
 				return nil, nil, err
 			}
-			stallID := f.u.stall(st.ID)
+			stallID := f.u.stall(sid)
 			items = append(items, createOf(note, stallID, []string{publicIRI}, []string{f.u.followers(stallID)}))
 		}
 	}

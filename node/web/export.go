@@ -70,14 +70,14 @@ func (s *Server) writeExport(c echo.Context, acc *node.Account) error {
 	var photos []node.Photo
 
 	// Stalls and their items.
-	stalls, err := s.app.DB.Stalls(ctx, data.StallFilter{Holder: acc.ID})
+	held, err := s.app.DB.StallIDsHeldBy(ctx, acc.ID) // moved ones too: they are still theirs
 	if err != nil {
 		return err
 	}
 	stallsOut, itemsOut := []stallJSON{}, []itemJSON{}
 	lang := s.apiLang(c)
-	for _, ref := range stalls {
-		st, err := s.app.DB.Stall(ctx, ref.ID)
+	for _, id := range held {
+		st, err := s.app.DB.Stall(ctx, id)
 		if err != nil {
 			return err
 		}
