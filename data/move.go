@@ -79,12 +79,3 @@ func MoveStallTx(ctx context.Context, tx *sql.Tx, id node.StallID, target string
 	}
 	return followers, nil
 }
-
-// StallHasAlias reports whether the stall names actor among its other
-// addresses (alsoKnownAs).
-func (db *DB) StallHasAlias(ctx context.Context, id node.StallID, actor string) (bool, error) {
-	var n int
-	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM stalls, json_each(stalls.also_known_as) j WHERE stalls.id = ? AND j.value = ?`,
-		id, actor).Scan(&n)
-	return n > 0, err
-}
