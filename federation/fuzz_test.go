@@ -26,29 +26,6 @@ import (
 	"golang.org/x/net/html"
 )
 
-// sharedFixtures finds the corpus of real servers' payloads, shared/fixtures
-// beside the checkout (../shared/fixtures from the repository's root),
-// walking up from the package directory. Missing, the test fails: the
-// fuzzing is seeded with it.
-func sharedFixtures(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "fixtures")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			t.Fatal("shared/fixtures not found beside the checkout (CI has ../shared/fixtures): the fuzz tests are seeded with it")
-		}
-		dir = up
-	}
-}
-
 // fixtureBodies returns every ActivityStreams document of the shared corpus:
 // the .json files and the bodies of the captured .http requests.
 func fixtureBodies(t testing.TB) map[string][]byte {

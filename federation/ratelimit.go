@@ -35,12 +35,9 @@ func newHostLimiter(r rate.Limit, burst int) *hostLimiter {
 	return &hostLimiter{rate: r, burst: burst, m: map[string]*hostBucket{}}
 }
 
-// allow takes one token of host's bucket.
-func (h *hostLimiter) allow(host string, now time.Time) bool { return h.take(host, now) == 0 }
-
-// take takes one token of host's bucket and returns 0, or, when the bucket
-// is empty, takes nothing and returns how long until a token is there.
-func (h *hostLimiter) take(host string, now time.Time) time.Duration {
+// allow takes one token of host's bucket; when there is none it says how
+// long until there is.
+func (h *hostLimiter) allow(host string, now time.Time) (time.Duration, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if now.Sub(h.swept) > time.Minute {
@@ -58,13 +55,13 @@ func (h *hostLimiter) take(host string, now time.Time) time.Duration {
 	}
 	b.seen = now
 	if b.l.AllowN(now, 1) {
-		return 0
+		return 0, true
 	}
 	r := b.l.ReserveN(now, 1)
 	if !r.OK() {
-		return time.Minute
+		return time.Minute, false
 	}
-	d := r.DelayFrom(now)
+	wait := r.DelayFrom(now)
 	r.CancelAt(now)
-	return max(d, time.Second)
+	return max(wait, time.Second), false
 }

@@ -254,6 +254,29 @@ var rules = map[string]rule{
 	"GET /offline":                        public(),
 	"GET /sw.js":                          public(),
 
+	// Federation conformance (issue 11): the market's rules and contact, tags,
+	// pinned items, content warnings, reports from and to other servers.
+	"GET /api/v1/instance":                    public(),
+	"GET /api/v2/instance":                    public(),
+	"POST /admin/instance":                    only("mei").denies(403).with("rules=Be+kind&contact_email=mei%40example.org"),
+	"GET /api/v1/admin/instance":              only("mei").denies(403),
+	"PUT /api/v1/admin/instance":              only("mei").denies(403).with(`{"rules":["Be kind"],"contact_email":"mei@example.org"}`),
+	"GET /tags/:name":                         public(),
+	"GET /api/v1/tags/:name":                  public(),
+	"GET /stalls/:id/featured":                public(),
+	"GET /stalls/:id/avatar.png":              public(),
+	"GET /api/v1/stalls/:id/pinned":           public(),
+	"POST /items/:id/pin":                     editors().denies(403),
+	"POST /api/v1/items/:id/pin":              editors().denies(403),
+	"DELETE /api/v1/items/:id/pin":            editors().denies(403),
+	"POST /items/:id/content-warning":         editors().denies(403).with("warning=Sharp+edges"),
+	"PUT /api/v1/items/:id/content-warning":   editors().denies(403).with(`{"warning":"Sharp edges"}`),
+	"POST /reports/:id/forward":               moderators().denies(403), // R is about a message from here: 422 for moderators
+	"POST /api/v1/reports/:id/forward":        moderators().denies(403),
+	"GET /api/v1/reports/remote":              moderators().denies(403),
+	"POST /reports/remote/:id/resolve":        moderators().denies(403).at("/reports/remote/999/resolve").with("action=dismiss"),
+	"POST /api/v1/reports/remote/:id/resolve": moderators().denies(403).at("/api/v1/reports/remote/999/resolve").with(`{"action":"dismiss"}`),
+
 	// The API's answer to anything else: 404 for everyone.
 	"* /api/v1/*": public().at("/api/v1/no-such-thing"),
 }

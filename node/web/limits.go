@@ -35,6 +35,8 @@ func writeKind(method, route string) string {
 		return limits.Signup
 	case has("/photos"):
 		return limits.Uploads
+	case has("/resolve", "/forward"): // moderators at work on reports
+		return limits.Writes
 	case has("/reports", "/blocks") && !has("/admin/"):
 		return limits.Reports
 	case route == "/messages/:id/:action": // report, delete, edit from the page

@@ -12,12 +12,14 @@ import (
 // servers and accounts with the form to add one (kept as typed when it is
 // refused).
 type moderationData struct {
-	Reports    []*node.Report
-	Federates  bool
-	Blocks     []*node.Block
-	Block      app.BlockInput
-	BlockError string
-	Signups    []*node.PendingAccount // waiting for approval (docs/trust.md)
+	Reports       []*node.Report
+	RemoteReports []*node.RemoteReport // from other servers
+	Forwarded     bool
+	Federates     bool
+	Blocks        []*node.Block
+	Block         app.BlockInput
+	BlockError    string
+	Signups       []*node.PendingAccount // waiting for approval (docs/trust.md)
 }
 
 func (s *Server) moderationPage(c echo.Context) error {
@@ -33,6 +35,10 @@ func (s *Server) renderModeration(c echo.Context, status int, d moderationData) 
 	if d.Signups, err = s.app.PendingAccounts(ctx, account(c)); err != nil { // docs/trust.md
 		return err
 	}
+	if d.RemoteReports, err = s.app.RemoteReports(ctx, account(c)); err != nil {
+		return err
+	}
+	d.Forwarded = c.QueryParam("forwarded") == "1"
 	switch d.Blocks, err = s.app.FedBlocks(ctx, account(c)); node.ErrorCode(err) {
 	case "":
 		d.Federates = true

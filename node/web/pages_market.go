@@ -213,6 +213,8 @@ type itemPageData struct {
 	MyTrades []*node.Trade   // the viewer's trades of this item, or all of them for its stall
 	// Likes and Boosts: from people on other servers (the fediverse).
 	Likes, Boosts int
+	Pinned        bool   // to the top of its stall (and its featured collection)
+	Warning       string // the content warning other servers show, when editing
 }
 
 func (s *Server) itemPage(c echo.Context) error {
@@ -242,6 +244,14 @@ func (s *Server) renderItem(c echo.Context, status int, form *reserveForm, chose
 	d := itemPageData{Item: it, Story: s.cfg.Markdown.HTML(it.Story), CanEdit: st.CanEdit(account(c)), Thread: thread}
 	if d.Likes, d.Boosts, err = s.app.DB.Reactions(ctx, it.ID); err != nil {
 		return err
+	}
+	if d.Pinned, err = s.app.DB.IsPinned(ctx, it.ID); err != nil {
+		return err
+	}
+	if d.CanEdit {
+		if d.Warning, err = s.app.DB.ItemWarning(ctx, it.ID); err != nil {
+			return err
+		}
 	}
 	days, err := s.app.StallDays(ctx, st.ID)
 	if err != nil {
