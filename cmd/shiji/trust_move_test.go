@@ -172,7 +172,8 @@ func TestDeletedAccountTellsOtherMarkets(t *testing.T) {
 		return a.count(`SELECT count(*) FROM ap_deliveries`) == 0
 	})
 	// The actors are gone for good.
-	for _, p := range []string{"/users/wang", fmt.Sprintf("/stalls/%d", stall)} {
+	for _, p := range []string{"/users/wang", fmt.Sprintf("/stalls/%d", stall), fmt.Sprintf("/stalls/%d/featured", stall),
+		fmt.Sprintf("/stalls/%d/avatar.png", stall)} {
 		if r := a.c.get(p, "Accept", asAccept); r.Status != http.StatusGone {
 			t.Errorf("GET %s as ActivityStreams after the deletion: %d, want 410", p, r.Status)
 		}
