@@ -158,7 +158,8 @@ func (f *Federation) followQuietlyTx(ctx context.Context, tx *sql.Tx, acc node.A
 // old actor in its alsoKnownAs; then each local follower stops following
 // the old actor (an Undo) and follows the new one: a stall of this market
 // directly, one elsewhere with a Follow. A Move of an actor nobody here
-// follows changes nothing.
+// follows, or whose target does not confirm it, changes nothing (and is
+// answered 202, as Mastodon does); a malformed one is EINVALID.
 func (f *Federation) onMove(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsMove) error {
 	obj := firstObject(a)
 	if obj == nil {
@@ -195,33 +196,41 @@ func (f *Federation) onMove(ctx context.Context, signer *remoteActor, a vocab.Ac
 	if len(followers) == 0 {
 		return nil
 	}
-	// The target, here or elsewhere, must say it is the origin too.
+	// The target, here or elsewhere, must say it is the origin too. A Move
+	// that cannot be confirmed is logged and ignored (202, as Mastodon
+	// answers it).
+	ignore := func(reason string) error {
+		f.log.InfoContext(ctx, "Move not taken", "from", origin, "to", target, "reason", reason)
+		return nil
+	}
 	var local *node.Stall
 	var ra *remoteActor
 	if p := f.u.localPath(target); p != "" {
 		ref, ok := parseActorPath(p)
 		if !ok || ref.kind != "stall" || ref.boxPath != "" {
-			return node.Errorf(node.EINVALID, "The Move's target %s is not a stall here.", target)
+			return ignore("the target is not a stall here")
 		}
-		if local, err = f.db.Stall(ctx, ref.stall); err != nil {
+		if local, err = f.db.Stall(ctx, ref.stall); node.ErrorCode(err) == node.ENOTFOUND {
+			return ignore("no such stall here")
+		} else if err != nil {
 			return err
 		}
 		if local.Closed() || !contains(local.AlsoKnownAs, origin) {
-			return node.Errorf(node.EINVALID, "%s does not name %s as one of its addresses.", target, origin)
+			return ignore("the stall does not name the old actor among its addresses")
 		}
 	} else {
 		if f.isBlocked(ctx, target) {
-			return node.Errorf(node.EFORBIDDEN, "This market does not follow %s.", target)
+			return ignore("the target is blocked here")
 		}
 		doc, err := f.client.getJSON(ctx, target, "", keyInstance)
 		if err != nil {
-			return node.Errorf(node.EINVALID, "The Move's target %s cannot be fetched.", target)
+			return ignore("the target cannot be fetched: " + err.Error())
 		}
 		if !contains(iris(doc["alsoKnownAs"]), origin) {
-			return node.Errorf(node.EINVALID, "%s does not name %s as one of its addresses.", target, origin)
+			return ignore("the target does not name the old actor in alsoKnownAs")
 		}
 		if ra, err = f.remoteActor(ctx, target, false); err != nil {
-			return err
+			return ignore("the target is not an actor: " + err.Error())
 		}
 	}
 	err = f.db.Write(ctx, func(tx *sql.Tx) error {
