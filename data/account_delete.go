@@ -112,6 +112,9 @@ func (db *DB) DeleteAccountTx(ctx context.Context, tx *sql.Tx, account node.Acco
 		`DELETE FROM reports WHERE reporter_id = ?1`,
 		`DELETE FROM invitations WHERE created_by = ?1 AND used_by IS NULL`,
 		`DELETE FROM sessions WHERE account_id = ?1`,
+		`DELETE FROM push_subscriptions WHERE account_id = ?1`,
+		`DELETE FROM push_reminders WHERE account_id = ?1`,
+		`DELETE FROM calendar_tokens WHERE account_id = ?1`,
 		`DELETE FROM ap_following WHERE account_id = ?1`,
 		`UPDATE accounts SET display_name = '', password_hash = '', lang = '', signup_answer = '', disabled = 1, deleted_at = ?2 WHERE id = ?1`,
 	} {
