@@ -10,8 +10,8 @@ import (
 // (slowloris, a body trickling in, idle keep-alive connections, huge
 // headers).
 type httpTimeouts struct {
-	header, read, write, idle time.Duration
-	maxHeaderBytes            int
+	header, read, idle time.Duration
+	maxHeaderBytes     int
 }
 
 // defaultHTTPTimeouts: 10 s for the headers, 60 s for a whole request, 120 s
