@@ -88,6 +88,7 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 type procSample struct {
 	at         time.Duration // since the load started
 	rssKB      int
+	heapKB     int // the Go heap in use (RSS beyond it is SQLite's page caches, stacks and the runtime)
 	goroutines int
 	fds        int
 	walBytes   int64
@@ -122,6 +123,19 @@ func sampleProc(pid int, debugURL, dataDir string) (procSample, error) {
 	if _, err := fmt.Sscanf(first, "goroutine profile: total %d", &s.goroutines); err != nil {
 		return s, fmt.Errorf("goroutines: %q: %w", first, err)
 	}
+	resp, err = http.Get(debugURL + "/debug/pprof/heap?debug=1")
+	if err != nil {
+		return s, err
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var inuse int
+		if _, err := fmt.Sscanf(sc.Text(), "# HeapInuse = %d", &inuse); err == nil {
+			s.heapKB = inuse >> 10
+		}
+	}
+	resp.Body.Close()
 	if st, err := os.Stat(filepath.Join(dataDir, "shiji.db-wal")); err == nil {
 		s.walBytes = st.Size()
 	}
@@ -144,21 +158,21 @@ func meanOf(samples []procSample, from, to time.Duration, f func(procSample) flo
 	return sum / float64(n)
 }
 
-// soakReport is the run as a Markdown table: RSS, goroutines, WAL, open
-// files and the p99 of the main routes at each sample.
+// soakReport is the run as a Markdown table: RSS, the Go heap, goroutines,
+// WAL, open files and the p99 of the main routes at each sample.
 func soakReport(samples []procSample, routes []string) string {
 	var b strings.Builder
-	b.WriteString("| time | RSS MB | goroutines | WAL MB | fds | errors |")
+	b.WriteString("| time | RSS MB | heap MB | goroutines | WAL MB | fds | errors |")
 	for _, r := range routes {
 		b.WriteString(" p99 " + r + " |")
 	}
-	b.WriteString("\n|---|---|---|---|---|---|")
+	b.WriteString("\n|---|---|---|---|---|---|---|")
 	for range routes {
 		b.WriteString("---|")
 	}
 	b.WriteString("\n")
 	for _, s := range samples {
-		fmt.Fprintf(&b, "| %s | %.0f | %d | %.1f | %d | %d |", s.at.Round(time.Second), float64(s.rssKB)/1024, s.goroutines,
+		fmt.Fprintf(&b, "| %s | %.0f | %.0f | %d | %.1f | %d | %d |", s.at.Round(time.Second), float64(s.rssKB)/1024, float64(s.heapKB)/1024, s.goroutines,
 			float64(s.walBytes)/(1<<20), s.fds, s.errors)
 		for _, r := range routes {
 			fmt.Fprintf(&b, " %s |", s.p99[r].Round(time.Millisecond))
