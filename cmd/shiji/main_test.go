@@ -68,7 +68,7 @@ func startNodeEnv(t testing.TB, dataDir string, environ map[string]string, extra
 		getenv = func(k string) string { return environ[k] }
 	}
 	go func() { n.done <- run(ctx, args, getenv, n.Stdout, n.Stderr) }()
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(5 * time.Minute) // a deadline against hangs, not a measure
 	for time.Now().Before(deadline) {
 		if m := listenRE.FindStringSubmatch(n.Stdout.String()); m != nil {
 			n.URL = m[1]
@@ -83,7 +83,7 @@ func startNodeEnv(t testing.TB, dataDir string, environ map[string]string, extra
 	}
 	if n.URL == "" {
 		cancel()
-		t.Fatalf("shiji serve did not listen within 90s\nstdout: %s\nstderr: %s", n.Stdout, n.Stderr)
+		t.Fatalf("shiji serve did not listen within 5 min\nstdout: %s\nstderr: %s", n.Stdout, n.Stderr)
 	}
 	t.Cleanup(func() { n.Stop(t) })
 	return n
