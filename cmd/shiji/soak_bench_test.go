@@ -7,12 +7,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,7 +40,18 @@ import (
 // on a backup that does not restore whole with every write acknowledged
 // before it. SHIJI_SOAK_REPORT=FILE writes the table there.
 //
+// SHIJI_SOAK_KILLS=N kills the node with SIGKILL N times at random moments
+// of the run and starts it again on the same address at once, under the
+// same load: the calls the kill cuts off are not acknowledged and are
+// counted apart, not as errors; every write acknowledged before a kill must
+// still be there, in the backups after it and at the end; every fan-out
+// must reach every follower (a delivery cut off is sent again with the
+// same activity id: receivers take it once). The flatness of RSS and
+// goroutines is not checked then (each start begins afresh).
+// SHIJI_SOAK_SEED repeats the moments.
+//
 //	SHIJI_SOAK=10m nice -n 19 go test -run '^$' -bench '^BenchmarkSoak$' -benchtime 1x -timeout 40m ./cmd/shiji
+//	SHIJI_SOAK=5m SHIJI_SOAK_KILLS=5 nice -n 19 go test -run '^$' -bench '^BenchmarkSoak$' -benchtime 1x -timeout 40m ./cmd/shiji
 func BenchmarkSoak(b *testing.B) {
 	dur := 10 * time.Minute
 	if v := os.Getenv("SHIJI_SOAK"); v != "" {
@@ -48,8 +61,24 @@ func BenchmarkSoak(b *testing.B) {
 		}
 		dur = d
 	}
+	kills := 0
+	if v := os.Getenv("SHIJI_SOAK_KILLS"); v != "" {
+		k, err := strconv.Atoi(v)
+		if err != nil || k < 0 || k > 20 {
+			b.Fatalf("SHIJI_SOAK_KILLS=%q: give a number from 0 to 20", v)
+		}
+		kills = k
+	}
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv("SHIJI_SOAK_SEED"); v != "" {
+		s, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			b.Fatalf("SHIJI_SOAK_SEED=%q: give a number", v)
+		}
+		seed = s
+	}
 	for i := 0; i < b.N; i++ {
-		soak(b, dur)
+		soak(b, dur, kills, seed)
 	}
 }
 
@@ -78,22 +107,29 @@ func (n *soakNode) run(b *testing.B, args ...string) string {
 
 var debugRE = regexp.MustCompile(`debug profiles on (http://[0-9.:]+)`)
 
+// start starts the node: on a free port the first time, on the same
+// address after a kill (the load's clients keep their URL).
 func (n *soakNode) start(b *testing.B) {
 	b.Helper()
-	n.cmd = exec.Command(n.bin, "serve", "--addr", "127.0.0.1:0", "--data", n.dir, "--allow-private-networks",
+	addr := "127.0.0.1:0"
+	if n.url != "" {
+		addr = strings.TrimPrefix(n.url, "http://")
+	}
+	cmd := exec.Command(n.bin, "serve", "--addr", addr, "--data", n.dir, "--allow-private-networks",
 		"--limits", generousLimits+" follows=100000/1ms ip-follows=100000/1ms inbox=100000/1ms ip-login=100000/1ms")
-	n.cmd.Env = append(os.Environ(), "SHIJI_DEBUG_ADDR=127.0.0.1:0", "SHIJI_LOG_LEVEL=warn")
-	stdout, err := n.cmd.StdoutPipe()
+	cmd.Env = append(os.Environ(), "SHIJI_DEBUG_ADDR=127.0.0.1:0", "SHIJI_LOG_LEVEL=warn")
+	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
 	}
-	stderr, err := n.cmd.StderrPipe()
+	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		b.Fatal(err)
 	}
-	n.stderr = &tailBuffer{max: 64 << 10}
-	n.exited = make(chan struct{})
-	if err := n.cmd.Start(); err != nil {
+	tail := &tailBuffer{max: 64 << 10}
+	exited := make(chan struct{})
+	n.cmd, n.stderr, n.exited = cmd, tail, exited
+	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
 	go func() { // the node's log: count its errors
@@ -109,7 +145,7 @@ func (n *soakNode) start(b *testing.B) {
 				}
 				n.logMu.Unlock()
 			}
-			n.stderr.Write([]byte(line + "\n"))
+			tail.Write([]byte(line + "\n"))
 		}
 	}()
 	lines := make(chan string, 16)
@@ -120,32 +156,37 @@ func (n *soakNode) start(b *testing.B) {
 		}
 		close(lines)
 	}()
-	go func() { n.cmd.Wait(); close(n.exited) }()
+	go func() { cmd.Wait(); close(exited) }()
 	b.Cleanup(func() {
 		select {
-		case <-n.exited:
+		case <-exited:
 		default:
-			n.cmd.Process.Kill()
-			<-n.exited
+			cmd.Process.Kill()
+			<-exited
 		}
 	})
-	deadline := time.After(60 * time.Second)
-	for n.url == "" || n.dbg == "" {
+	deadline := time.After(2 * time.Minute) // against hangs, not a measure
+	url, dbg := "", ""
+	for url == "" || dbg == "" {
 		select {
 		case l, ok := <-lines:
 			if !ok {
-				b.Fatalf("the node stopped: %s", n.stderr)
+				b.Fatalf("the node stopped: %s", tail)
 			}
 			if m := listenRE.FindStringSubmatch(l); m != nil {
-				n.url = m[1]
+				url = m[1]
 			}
 			if m := debugRE.FindStringSubmatch(l); m != nil {
-				n.dbg = m[1]
+				dbg = m[1]
 			}
 		case <-deadline:
-			b.Fatalf("the node did not listen within 60s: %s", n.stderr)
+			b.Fatalf("the node did not listen within 2 min: %s", tail)
 		}
 	}
+	if n.url != "" && url != n.url {
+		b.Fatalf("the node came back on %s, not %s", url, n.url)
+	}
+	n.url, n.dbg = url, dbg
 	go func() {
 		for range lines {
 		}
@@ -159,7 +200,7 @@ type acked struct {
 	at    time.Time
 }
 
-func soak(b *testing.B, dur time.Duration) {
+func soak(b *testing.B, dur time.Duration, kills int, seed uint64) {
 	t0 := time.Now()
 	progress := func(format string, args ...any) { // on stderr at once: a long run is not silent
 		fmt.Fprintf(os.Stderr, "soak %6s: %s\n", time.Since(t0).Round(time.Second), fmt.Sprintf(format, args...))
@@ -186,10 +227,11 @@ func soak(b *testing.B, dur time.Duration) {
 	progress("added the accounts")
 	n.start(b)
 	progress("the node listens on %s, profiles on %s/debug/pprof/", n.url, n.dbg)
+	base := n.url // the same after every restart
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 512},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	call := func(ctx context.Context, method, path, token, body string, want int) (map[string]any, error) {
-		req, err := http.NewRequestWithContext(ctx, method, n.url+path, strings.NewReader(body))
+		req, err := http.NewRequestWithContext(ctx, method, base+path, strings.NewReader(body))
 		if err != nil {
 			return nil, err
 		}
@@ -202,7 +244,10 @@ func soak(b *testing.B, dur time.Duration) {
 			return nil, err
 		}
 		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
+		raw, err := io.ReadAll(resp.Body)
+		if err != nil { // cut off: not acknowledged
+			return nil, err
+		}
 		if resp.StatusCode != want {
 			return nil, statusErr{resp.StatusCode, want, string(raw)}
 		}
@@ -291,9 +336,13 @@ func soak(b *testing.B, dur time.Duration) {
 		acks = append(acks, acked{table, int(v["id"].(float64)), time.Now()})
 		mu.Unlock()
 	}
+	var down soakDowns // the kills, and the calls they cut off
 	timed := func(route string, f func() error) {
 		start := time.Now()
 		err := f()
+		if down.excuses(route, start, err) {
+			return
+		}
 		stats.add(route, time.Since(start), err)
 	}
 	lctx, stopLoad := context.WithTimeout(ctx, dur)
@@ -343,16 +392,18 @@ func soak(b *testing.B, dur time.Duration) {
 		go func() {
 			defer wg.Done()
 			for lctx.Err() == nil {
-				req, _ := http.NewRequestWithContext(lctx, "GET", n.url+path, nil)
+				start := time.Now()
+				req, _ := http.NewRequestWithContext(lctx, "GET", base+path, nil)
 				req.Header.Set("Accept", "text/event-stream")
 				if tok != "" {
 					req.Header.Set("Authorization", "Bearer "+tok)
 				}
 				resp, err := (&http.Client{}).Do(req)
 				if err != nil {
-					if lctx.Err() == nil {
+					if lctx.Err() == nil && !down.excuses("stream", start, err) {
 						stats.add("stream", 0, err)
 					}
+					time.Sleep(200 * time.Millisecond)
 					continue
 				}
 				if resp.StatusCode != 200 {
@@ -363,8 +414,8 @@ func soak(b *testing.B, dur time.Duration) {
 				}
 				io.Copy(io.Discard, resp.Body) // until the load ends
 				resp.Body.Close()
-				if lctx.Err() == nil {
-					stats.add("stream", 0, fmt.Errorf("the stream ended"))
+				if lctx.Err() == nil && !down.excuses("stream", start, errStreamEnded) {
+					stats.add("stream", 0, errStreamEnded)
 				}
 			}
 		}()
@@ -435,7 +486,7 @@ func soak(b *testing.B, dur time.Duration) {
 			path = fmt.Sprintf(p.path, words[i%len(words)])
 		}
 		timed(p.route, func() error {
-			req, _ := http.NewRequestWithContext(lctx, "GET", n.url+path, nil)
+			req, _ := http.NewRequestWithContext(lctx, "GET", base+path, nil)
 			resp, err := hc.Do(req)
 			if err != nil {
 				return ignoreEnd(lctx, err)
@@ -451,7 +502,7 @@ func soak(b *testing.B, dur time.Duration) {
 	// 100 signed activities a second from ten servers.
 	paced(10*time.Millisecond, 64, func(i int) {
 		rm := remotes[i%10]
-		item := fmt.Sprintf("%s/items/%d", n.url, 1+i%1000)
+		item := fmt.Sprintf("%s/items/%d", base, 1+i%1000)
 		id := fmt.Sprintf("%s/activities/%d", rm.srv.URL, i)
 		var act map[string]any
 		switch i % 3 {
@@ -466,7 +517,7 @@ func soak(b *testing.B, dur time.Duration) {
 		}
 		act["@context"] = "https://www.w3.org/ns/activitystreams"
 		timed("POST /inbox", func() error {
-			st, err := rm.post(lctx, hc, n.url+"/inbox", act)
+			st, err := rm.post(lctx, hc, base+"/inbox", act)
 			if err == nil && st != 202 {
 				err = statusErr{st, 202, ""}
 			}
@@ -534,13 +585,18 @@ func soak(b *testing.B, dur time.Duration) {
 			}
 			file := filepath.Join(work, fmt.Sprintf("backup-%d.tar.gz", i))
 			at := time.Now()
+			made := false
 			timed("shiji backup", func() error {
 				out, err := exec.Command(n.bin, "backup", "--data", n.dir, file).CombinedOutput()
 				if err != nil {
 					return fmt.Errorf("%v: %s", err, out)
 				}
+				made = true
 				return nil
 			})
+			if !made {
+				continue
+			}
 			mu.Lock()
 			backups = append(backups, struct {
 				file string
@@ -564,12 +620,38 @@ func soak(b *testing.B, dur time.Duration) {
 			float64(s.walBytes)/(1<<20), s.errors, s.p99["GET /"].Round(time.Millisecond), s.p99["POST item"].Round(time.Millisecond))
 	}
 	take()
+	// The moments of the kills: at random, in the middle 80 % of the run.
+	rng := rand.New(rand.NewPCG(seed, 15))
+	var killAt []time.Duration
+	for range kills {
+		killAt = append(killAt, dur/10+time.Duration(rng.Int64N(int64(dur*8/10))))
+	}
+	sort.Slice(killAt, func(i, j int) bool { return killAt[i] < killAt[j] })
+	if kills > 0 {
+		progress("%d kills (SHIJI_SOAK_SEED=%d) at %v", kills, seed, killAt)
+	}
+	var restarts []time.Duration
 	tick := time.NewTicker(10 * time.Second)
 	for lctx.Err() == nil {
+		var killC <-chan time.Time
+		if len(killAt) > 0 {
+			killC = time.After(time.Until(began.Add(killAt[0])))
+		}
 		select {
 		case <-lctx.Done():
 		case <-tick.C:
 			take()
+		case <-killC:
+			killAt = killAt[1:]
+			down.begin()
+			n.cmd.Process.Kill() // SIGKILL
+			<-n.exited
+			t := time.Now()
+			n.start(b)
+			hc.CloseIdleConnections() // the killed node's connections
+			down.end(2 * time.Second)
+			restarts = append(restarts, time.Since(t))
+			progress("killed the node (SIGKILL) and started it again in %s", time.Since(t).Round(time.Millisecond))
 		}
 	}
 	tick.Stop()
@@ -588,7 +670,9 @@ func soak(b *testing.B, dur time.Duration) {
 		b.Errorf("the node did not stop within 60 s of SIGINT")
 	}
 
-	// Every fan-out reached every follower, once.
+	// Every fan-out reached every follower, once (after a kill, a delivery
+	// cut off is sent again under the same id: counted as re-sent).
+	resent := 0
 	for _, key := range fanouts {
 		got, twice := 0, 0
 		for _, rm := range remotes {
@@ -598,9 +682,10 @@ func soak(b *testing.B, dur time.Duration) {
 		if got != len(inboxes) {
 			b.Errorf("%s reached %d of %d followers", key, got, len(inboxes))
 		}
-		if twice > 0 {
+		if twice > 0 && kills == 0 {
 			b.Errorf("%s reached %d inboxes twice", key, twice)
 		}
+		resent += twice
 	}
 	// Every backup restores whole, with every write acknowledged before it;
 	// and so does the database itself.
@@ -678,6 +763,11 @@ func soak(b *testing.B, dur time.Duration) {
 	summary := fmt.Sprintf("soak of %s: %d errors, %d error lines in the node's log, %d ticks the load generator fell behind; "+
 		"%d fan-outs to 1,000 (slowest %s), %d backups restored whole; WAL at most %.1f MB\n\n%s\n%s",
 		dur, errs, n.errorLogs.Load(), behind.Load(), len(fanouts), last(fanTimes), len(backups), float64(maxWAL)/(1<<20), totals.String(), report)
+	if kills > 0 {
+		summary = fmt.Sprintf("%d kills (SIGKILL), the node back in %v; %d calls cut off by them (not acknowledged, not errors: %s); "+
+			"%d deliveries re-sent under the same activity id; RSS and goroutines not checked for growth (each start begins afresh)\n",
+			kills, roundAll(restarts), down.total(), down.String(), resent) + summary
+	}
 	n.logMu.Lock()
 	if len(n.errLines) > 0 {
 		summary += "\nthe node's first error lines:\n" + strings.Join(n.errLines, "\n") + "\n"
@@ -698,7 +788,7 @@ func soak(b *testing.B, dur time.Duration) {
 	if maxWAL > 64<<20 {
 		b.Errorf("the WAL grew to %.1f MB: checkpoints do not keep up", float64(maxWAL)/(1<<20))
 	}
-	if dur >= 3*time.Minute { // flat: the last minute against the second
+	if dur >= 3*time.Minute && kills == 0 { // flat: the last minute against the second
 		for _, x := range []struct {
 			what string
 			f    func(procSample) float64

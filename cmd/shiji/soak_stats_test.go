@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -180,4 +181,84 @@ func soakReport(samples []procSample, routes []string) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// errStreamEnded is a live stream that the node ended before the load did.
+var errStreamEnded = errors.New("the stream ended")
+
+// soakDowns records when the node was down (killed, until it listened
+// again and a short grace after), and counts the calls those moments cut
+// off. Only a failure to talk to the node is excused, never an answer: a
+// 500 during a restart is still an error.
+type soakDowns struct {
+	mu      sync.Mutex
+	since   time.Time      // when the node went down; zero while it is up
+	windows [][2]time.Time // [down, up+grace]
+	cut     map[string]int // route → calls cut off
+}
+
+func (d *soakDowns) begin() {
+	d.mu.Lock()
+	d.since = time.Now()
+	d.mu.Unlock()
+}
+
+func (d *soakDowns) end(grace time.Duration) {
+	d.mu.Lock()
+	d.windows = append(d.windows, [2]time.Time{d.since, time.Now().Add(grace)})
+	d.since = time.Time{}
+	d.mu.Unlock()
+}
+
+// excuses reports whether a call of route, begun at start and failed now
+// with err, was cut off by a kill; it counts those it excuses.
+func (d *soakDowns) excuses(route string, start time.Time, err error) bool {
+	var se statusErr
+	if err == nil || errors.As(err, &se) {
+		return false
+	}
+	now := time.Now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cut := !d.since.IsZero()
+	for _, w := range d.windows {
+		cut = cut || start.Before(w[1]) && now.After(w[0])
+	}
+	if cut {
+		if d.cut == nil {
+			d.cut = map[string]int{}
+		}
+		d.cut[route]++
+	}
+	return cut
+}
+
+func (d *soakDowns) total() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, c := range d.cut {
+		n += c
+	}
+	return n
+}
+
+// String lists the calls cut off, by route.
+func (d *soakDowns) String() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var parts []string
+	for r, c := range d.cut {
+		parts = append(parts, fmt.Sprintf("%s %d", r, c))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
+
+func roundAll(ds []time.Duration) []time.Duration {
+	out := make([]time.Duration, len(ds))
+	for i, d := range ds {
+		out[i] = d.Round(time.Millisecond)
+	}
+	return out
 }
