@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shiji-market/shiji/node"
@@ -32,6 +34,17 @@ type DB struct {
 	r    *sql.DB
 	path string
 	now  func() time.Time
+
+	// vFloor, vMarket and vPages are the published Versions.
+	vFloor, vMarket, vPages atomic.Int64
+	// stmts holds the reader pool's prepared statements by query text.
+	stmts   sync.Map // string → *sql.Stmt
+	nstmts  atomic.Int32
+	closing atomic.Bool
+	// watch is the connection NoticeOtherWriters asks for data_version.
+	watchMu     sync.Mutex
+	watch       *sql.Conn
+	dataVersion int64
 }
 
 // Open opens (creating if needed) the database file at path, applies the
@@ -62,9 +75,18 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("data: open %s: %w", path, err)
 	}
-	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	// Readers stay open (no idle limit below the pool size), so that each
+	// keeps its prepared statements and page cache between requests.
+	// One more connection than readers: NoticeOtherWriters keeps one.
+	readers := max(4, runtime.NumCPU()) + 1
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
 	db := &DB{w: w, r: r, path: path, now: now}
 	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("data: cannot open the database %s: %w", path, err)
+	}
+	if err := db.refreshVersions(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("data: cannot open the database %s: %w", path, err)
 	}
@@ -74,6 +96,14 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 // Close closes both pools; WAL is checkpointed by SQLite when the last
 // connection closes.
 func (db *DB) Close() error {
+	db.closing.Store(true)
+	db.watchMu.Lock()
+	if db.watch != nil {
+		db.watch.Close()
+		db.watch = nil
+	}
+	db.watchMu.Unlock()
+	db.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 
@@ -159,9 +189,14 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
+	v, err := readVersions(ctx, tx)
+	if err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("data: commit: %w", err)
 	}
+	db.publish(v)
 	return nil
 }
 

@@ -16,7 +16,7 @@ func (db *DB) Market(ctx context.Context) (*node.Market, error) {
 	var m node.Market
 	var name, city, desc, opening, langs string
 	var updated int64
-	err := db.r.QueryRowContext(ctx, `SELECT name, city, description, opening, timezone, languages, signup, configured, updated_at
+	err := db.queryRow(ctx, `SELECT name, city, description, opening, timezone, languages, signup, configured, updated_at
 		FROM market WHERE id = 1`).Scan(&name, &city, &desc, &opening, &m.Timezone, &langs, &m.Signup, &m.Configured, &updated)
 	if err != nil {
 		return nil, fmt.Errorf("data: market: %w", err)

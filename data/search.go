@@ -78,7 +78,8 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]*node.Item, []*node.
 	if len(long) == 0 {
 		join = "CROSS JOIN"
 	}
-	items, err := db.queryItems(ctx, `SELECT `+itemListCols+` FROM items i `+join+` stalls s ON s.id = i.stall_id WHERE `+
+	items, err := db.queryItems(ctx, `SELECT `+itemListCols+` FROM items i `+join+` stalls s ON s.id = i.stall_id
+		LEFT JOIN photos p ON p.owner_kind = 'item' AND p.owner_id = i.id AND p.position = 0 WHERE `+
 		strings.Join(where, " AND ")+` ORDER BY i.created_at DESC, i.id DESC LIMIT ?`, append(args, q.Limit)...)
 	if err != nil {
 		return nil, nil, err
@@ -114,7 +115,7 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]*node.Item, []*node.
 	if err := rows.Err(); err != nil {
 		return nil, nil, err
 	}
-	return items, stalls, db.firstPhotos(ctx, "stall", stalls)
+	return items, stalls, db.firstPhotos(ctx, stalls)
 }
 
 // likePattern makes a LIKE pattern matching w anywhere, with % and _ escaped.

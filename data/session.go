@@ -30,7 +30,7 @@ func (db *DB) CreateSession(ctx context.Context, token string, id node.AccountID
 // EUNAUTHORIZED when the token is unknown or expired.
 func (db *DB) SessionAccount(ctx context.Context, token, kind string) (*node.Account, error) {
 	sum := sha256.Sum256([]byte(token))
-	a, err := scanAccount(db.r.QueryRowContext(ctx, `SELECT a.id, a.name, a.display_name, a.role, a.lang, a.created_at
+	a, err := scanAccount(db.queryRow(ctx, `SELECT a.id, a.name, a.display_name, a.role, a.lang, a.created_at
 		FROM sessions s JOIN accounts a ON a.id = s.account_id
 		WHERE s.token_hash = ? AND s.kind = ? AND s.expires_at > ? AND a.disabled = 0`, sum[:], kind, db.now().Unix()))
 	if err == sql.ErrNoRows {

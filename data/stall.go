@@ -76,11 +76,11 @@ func alleyExists(ctx context.Context, tx *sql.Tx, id node.AlleyID) error {
 
 // Stall returns the stall with its stallholders and photos, or ENOTFOUND.
 func (db *DB) Stall(ctx context.Context, id node.StallID) (*node.Stall, error) {
-	s, err := scanStall(db.r.QueryRowContext(ctx, `SELECT `+stallCols+` FROM stalls s WHERE s.id = ?`, id))
+	s, err := scanStall(db.queryRow(ctx, `SELECT `+stallCols+` FROM stalls s WHERE s.id = ?`, id))
 	if err != nil {
 		return nil, notFound(err, "There is no stall %d.", id)
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT account_id FROM stall_holders WHERE stall_id = ? ORDER BY account_id`, id)
+	rows, err := db.query(ctx, `SELECT account_id FROM stall_holders WHERE stall_id = ? ORDER BY account_id`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -183,10 +183,7 @@ func (db *DB) Stalls(ctx context.Context, f StallFilter) ([]*node.Stall, error) 
 		where, args = append(where, "s.id IN (SELECT stall_id FROM stall_holders WHERE account_id = ?)"), append(args, f.Holder)
 	}
 	if len(f.IDs) > 0 {
-		where = append(where, "s.id IN ("+strings.Repeat("?,", len(f.IDs)-1)+"?)")
-		for _, id := range f.IDs {
-			args = append(args, id)
-		}
+		where, args = append(where, "s.id IN (SELECT value FROM json_each(?))"), append(args, idList(f.IDs))
 	}
 	q := `SELECT ` + stallCols + ` FROM stalls s`
 	if len(where) > 0 {
@@ -197,7 +194,7 @@ func (db *DB) Stalls(ctx context.Context, f StallFilter) ([]*node.Stall, error) 
 	}
 	q += ` ORDER BY s.y IS NULL, s.y, s.x, s.name LIMIT ?`
 	args = append(args, f.Limit)
-	rows, err := db.r.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("data: stalls: %w", err)
 	}
@@ -213,12 +210,12 @@ func (db *DB) Stalls(ctx context.Context, f StallFilter) ([]*node.Stall, error) 
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return out, db.firstPhotos(ctx, "stall", out)
+	return out, db.firstPhotos(ctx, out)
 }
 
 // CountAvailable returns the number of available items per stall.
 func (db *DB) CountAvailable(ctx context.Context) (map[node.StallID]int, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT stall_id, count(*) FROM items WHERE status = 'available' GROUP BY stall_id`)
+	rows, err := db.query(ctx, `SELECT stall_id, count(*) FROM items WHERE status = 'available' GROUP BY stall_id`)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +234,7 @@ func (db *DB) CountAvailable(ctx context.Context) (map[node.StallID]int, error) 
 
 // StallIDsHeldBy returns the ids of the stalls account holds.
 func (db *DB) StallIDsHeldBy(ctx context.Context, account node.AccountID) ([]node.StallID, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT stall_id FROM stall_holders WHERE account_id = ? ORDER BY stall_id`, account)
+	rows, err := db.query(ctx, `SELECT stall_id FROM stall_holders WHERE account_id = ? ORDER BY stall_id`, account)
 	if err != nil {
 		return nil, err
 	}

@@ -203,6 +203,7 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	go sweepSessions(bg, db, logger)
+	go noticeOtherWriters(bg, db, logger)
 	go a.Run(bg)
 	fedDone := make(chan struct{})
 	go func() { fed.Run(bg); close(fedDone) }()
@@ -251,6 +252,24 @@ func sweepSessions(ctx context.Context, db *data.DB, logger *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// noticeOtherWriters looks every second whether another process (shiji user
+// add, a repair by hand) has written to the database, so that what the node
+// keeps in memory catches up; the node's own writes show at once.
+func noticeOtherWriters(ctx context.Context, db *data.DB, logger *slog.Logger) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := db.NoticeOtherWriters(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("looking for other writers", "err", err)
 		}
 	}
 }
