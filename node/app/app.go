@@ -29,6 +29,7 @@ type App struct {
 	TradeSweep time.Duration
 
 	floor   floorCache
+	snap    snapshotCache
 	posting posters
 }
 
@@ -43,9 +44,22 @@ func New(db *data.DB, now func() time.Time) *App {
 // Ambience is the live topic of the market's ambience (烟火气).
 const Ambience = "ambience"
 
-// Run does the app's background work until ctx ends: it announces how many
-// people are wandering whenever that changes.
+// Warm builds what pages share before the first request: the market
+// snapshot and the wander floor (its one-off build would otherwise land in
+// the first visitors' requests).
+func (a *App) Warm(ctx context.Context) error {
+	if _, err := a.Snapshot(ctx); err != nil {
+		return err
+	}
+	_, err := a.Floor(ctx)
+	return err
+}
+
+// Run does the app's background work until ctx ends: it first warms what
+// pages share (Warm; a failure there shows on the first page instead), then
+// announces how many people are wandering whenever that changes.
 func (a *App) Run(ctx context.Context) {
+	a.Warm(ctx)
 	a.Live.WatchCount(ctx, Ambience, "wanderers", time.Second)
 }
 

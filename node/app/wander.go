@@ -55,10 +55,8 @@ func priceBand(p node.Price) int8 {
 // changed since it was built.
 func (a *App) Floor(ctx context.Context) (*Floor, error) {
 	c := &a.floor
-	v, err := a.DB.FloorVersion(ctx)
-	if err != nil {
-		return nil, err
-	}
+	v := a.DB.Versions().Floor
+	var err error
 	c.mu.Lock()
 	f := c.floor
 	c.mu.Unlock()
@@ -68,7 +66,7 @@ func (a *App) Floor(ctx context.Context) (*Floor, error) {
 	c.build.Lock()
 	defer c.build.Unlock()
 	c.mu.Lock()
-	if c.floor != nil && c.floor.Version == v {
+	if c.floor != nil && c.floor.Version >= v {
 		f = c.floor
 		c.mu.Unlock()
 		return f, nil
@@ -111,6 +109,16 @@ func (a *App) buildFloor(ctx context.Context, version int64) (*Floor, error) {
 // Stroll returns page of the stroll seeded by seed: the items, in order.
 // limit is clamped to 1..wander.MaxLimit.
 func (a *App) Stroll(ctx context.Context, seed uint64, page, limit int) ([]*node.Item, error) {
+	ids, err := a.StrollIDs(ctx, seed, page, limit)
+	if err != nil {
+		return nil, err
+	}
+	return a.DB.ItemsByID(ctx, ids)
+}
+
+// StrollIDs is Stroll's items' ids, in order, without reading them (the
+// floor holds them): for a caller that keeps items at hand.
+func (a *App) StrollIDs(ctx context.Context, seed uint64, page, limit int) ([]node.ItemID, error) {
 	f, err := a.Floor(ctx)
 	if err != nil {
 		return nil, err
@@ -120,7 +128,7 @@ func (a *App) Stroll(ctx context.Context, seed uint64, page, limit int) ([]*node
 	for i, e := range entries {
 		ids[i] = node.ItemID(e.Item)
 	}
-	return a.DB.ItemsByID(ctx, ids)
+	return ids, nil
 }
 
 // Surprise returns one available item far from item from (0 = none) and from
