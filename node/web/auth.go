@@ -29,6 +29,7 @@ func bearer(r *http.Request) string {
 // A wrong or expired Bearer token is a 401; a stale cookie is dropped.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		c.Set(pagesVersionKey, s.app.DB.Versions().Pages)
 		ctx := c.Request().Context()
 		if tok := bearer(c.Request()); tok != "" {
 			a, err := s.app.DB.SessionAccount(ctx, tok, "api")
@@ -57,6 +58,15 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+const pagesVersionKey = "pages-version"
+
+// pagesVersion is the Pages version as the request began, before it read
+// anything: what it renders is at least that new.
+func pagesVersion(c echo.Context) int64 {
+	v, _ := c.Get(pagesVersionKey).(int64)
+	return v
+}
+
 // requireAccount answers 401 (API) or redirects to the login page (HTML) when
 // nobody is signed in.
 func requireAccount(next echo.HandlerFunc) echo.HandlerFunc {
@@ -69,20 +79,6 @@ func requireAccount(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return c.Redirect(http.StatusSeeOther, "/login?next="+urlQueryEscape(c.Request().URL.RequestURI()))
 	}
-}
-
-// skipCSRF: API calls authenticated by a Bearer token, or without a session
-// cookie, carry no ambient authority a forged request could borrow.
-func skipCSRF(c echo.Context) bool {
-	r := c.Request()
-	if !strings.HasPrefix(r.URL.Path, "/api/") {
-		return false
-	}
-	if bearer(r) != "" {
-		return true
-	}
-	_, err := r.Cookie(sessionCookie)
-	return err != nil
 }
 
 // safeNext returns next when it is a local path, else "/": no open redirects.

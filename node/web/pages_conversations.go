@@ -18,15 +18,23 @@ type threadData struct {
 }
 
 func (s *Server) threadFor(c echo.Context, item node.ItemID, stall node.StallID) (*threadData, error) {
-	d := &threadData{Action: fmt.Sprintf("/stalls/%d/thread", stall)}
-	if item != 0 {
-		d.Action = fmt.Sprintf("/items/%d/thread", item)
-		stall = 0
-	}
 	id, err := s.app.DB.FindThread(c.Request().Context(), item, stall)
-	if err != nil || id == 0 {
-		return d, err // nobody has asked yet: the thread is created by the first question
+	if err != nil {
+		return nil, err
 	}
+	return s.thread(c, item, stall, id)
+}
+
+// thread is threadFor with the thread's id known (0: nobody has asked yet).
+func (s *Server) thread(c echo.Context, item node.ItemID, stall node.StallID, id node.ConversationID) (*threadData, error) {
+	d := &threadData{Action: "/stalls/" + strconv.FormatInt(int64(stall), 10) + "/thread"}
+	if item != 0 {
+		d.Action = "/items/" + strconv.FormatInt(int64(item), 10) + "/thread"
+	}
+	if id == 0 {
+		return d, nil // the thread is created by the first question
+	}
+	var err error
 	d.Conversation, d.Messages, err = s.app.Messages(c.Request().Context(), account(c), id, 0, 100)
 	return d, err
 }

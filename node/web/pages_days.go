@@ -16,14 +16,14 @@ import (
 
 // DayDate formats a market day's date in the page's language ("Sat 12 Dec",
 // "12月12日 周六").
-func (p *page) DayDate(d node.MarketDay) string {
+func (p *view) DayDate(d node.MarketDay) string {
 	s := d.Start
 	return p.T("day.date", "W", p.T(fmt.Sprintf("weekday.%d", int(s.Weekday()))), "D", s.Day(), "M", int(s.Month()),
 		"Month", p.T(fmt.Sprintf("month.%d", int(s.Month()))))
 }
 
 // Day formats a market day with its hours (and its name, if it has one).
-func (p *page) Day(d node.MarketDay) string {
+func (p *view) Day(d node.MarketDay) string {
 	out := p.DayDate(d) + " · " + d.Start.Format("15:04") + "–" + d.End.Format("15:04")
 	if d.Label != "" {
 		out += " · " + d.Label
@@ -32,7 +32,7 @@ func (p *page) Day(d node.MarketDay) string {
 }
 
 // Time formats an instant in the market's time zone.
-func (p *page) Time(t time.Time) string {
+func (p *view) Time(t time.Time) string {
 	if p.zone == nil {
 		return t.UTC().Format("2006-01-02 15:04")
 	}

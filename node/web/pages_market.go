@@ -16,12 +16,12 @@ import (
 // alleysCSS serves one class per alley with its colour, so pages and the map
 // legend can colour alleys without inline styles (the CSP forbids them).
 func (s *Server) alleysCSS(c echo.Context) error {
-	alleys, err := s.app.DB.Alleys(c.Request().Context())
+	snap, err := s.app.Snapshot(c.Request().Context())
 	if err != nil {
 		return err
 	}
 	var b strings.Builder
-	for _, a := range alleys {
+	for _, a := range snap.Alleys {
 		fmt.Fprintf(&b, ".alley-%d{--alley:%s}\n", a.ID, a.Colour) // colours are validated as #rrggbb
 	}
 	c.Response().Header().Set("Cache-Control", "public, max-age=60")
@@ -43,10 +43,11 @@ type homeData struct {
 
 func (s *Server) home(c echo.Context) error {
 	ctx := c.Request().Context()
-	m, err := s.app.DB.Market(ctx)
+	snap, err := s.app.Snapshot(ctx)
 	if err != nil {
 		return err
 	}
+	m := snap.Market
 	p, err := s.newPage(c, "", nil)
 	if err != nil {
 		return err
@@ -56,17 +57,13 @@ func (s *Server) home(c echo.Context) error {
 		Opening:     m.Opening.In(p.Lang, m.Languages...),
 		Description: s.cfg.Markdown.HTML(m.Description.In(p.Lang, m.Languages...)),
 		Configured:  m.Configured,
+		Alleys:      snap.Alleys,
+		OpenStalls:  snap.OpenStalls(12),
 	}
 	if a := account(c); a != nil {
 		d.CanHoldStall = a.Role != node.RoleResident
 	}
-	if d.Alleys, err = s.app.DB.Alleys(ctx); err != nil {
-		return err
-	}
-	if d.OpenStalls, err = s.app.DB.Stalls(ctx, data.StallFilter{OpenToday: true, Limit: 12}); err != nil {
-		return err
-	}
-	if d.NewItems, err = s.app.DB.Items(ctx, data.ItemFilter{Status: node.ItemAvailable, Limit: 12}); err != nil {
+	if d.NewItems, err = s.listing(c, data.ItemFilter{Status: node.ItemAvailable, Limit: 12}); err != nil {
 		return err
 	}
 	if d.Ambience, err = s.ambience(c); err != nil {
@@ -81,12 +78,12 @@ func (s *Server) home(c echo.Context) error {
 
 func (s *Server) alleyPage(c echo.Context) error {
 	ctx := c.Request().Context()
-	alleys, err := s.app.DB.Alleys(ctx)
+	snap, err := s.app.Snapshot(ctx)
 	if err != nil {
 		return err
 	}
 	var alley *node.Alley
-	for _, a := range alleys {
+	for _, a := range snap.Alleys {
 		if a.Slug == c.Param("slug") {
 			alley = a
 		}
@@ -98,7 +95,7 @@ func (s *Server) alleyPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items, err := s.app.DB.Items(ctx, data.ItemFilter{Alley: alley.ID, Status: node.ItemAvailable, Limit: 24})
+	items, err := s.listing(c, data.ItemFilter{Alley: alley.ID, Status: node.ItemAvailable, Limit: 24})
 	if err != nil {
 		return err
 	}
@@ -110,158 +107,14 @@ func (s *Server) alleyPage(c echo.Context) error {
 	return s.write(c, http.StatusOK, "alley", p)
 }
 
-type stallRef struct {
-	ID   node.StallID
-	Name string
-}
-
-type stallPageData struct {
-	Stall      *node.Stall
-	Alley      *node.Alley
-	Story      template.HTML
-	Holders    []*node.Account
-	Items      []*node.Item
-	CanEdit    bool
-	Neighbours *struct{ Prev, Next *stallRef }
-	Thread     *threadData
-	Days       []node.MarketDay // upcoming market days it comes to
-	Notes      []node.Note      // thank-you notes residents left
-	Following  bool
-	Followers  int
-	Acct       string // stall-ID@host: how to follow it from Mastodon
-}
-
-func (s *Server) stallPage(c echo.Context) error {
-	ctx := c.Request().Context()
-	id, err := pathID(c, "stall")
+// listing returns the items a listing shows, newest first: their ids from
+// an index, the items from the item cache or one query.
+func (s *Server) listing(c echo.Context, f data.ItemFilter) ([]*node.Item, error) {
+	ids, err := s.app.DB.ItemIDs(c.Request().Context(), f)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	st, err := s.app.DB.Stall(ctx, node.StallID(id))
-	if err != nil {
-		return err
-	}
-	d := stallPageData{Stall: st, Story: s.cfg.Markdown.HTML(st.Story), CanEdit: st.CanEdit(account(c)),
-		Acct: s.acct(node.StallHandle(st.ID))}
-	alleys, err := s.app.DB.Alleys(ctx)
-	if err != nil {
-		return err
-	}
-	for _, a := range alleys {
-		if a.ID == st.Alley {
-			d.Alley = a
-		}
-	}
-	for _, h := range st.Holders {
-		if a, err := s.app.DB.Account(ctx, h); err == nil {
-			d.Holders = append(d.Holders, a)
-		}
-	}
-	f := data.ItemFilter{Stall: st.ID, Status: node.ItemAvailable, Limit: 200}
-	if d.CanEdit {
-		f.Status = "" // the stall's own people see reserved and gone items too
-	}
-	if d.Items, err = s.app.DB.Items(ctx, f); err != nil {
-		return err
-	}
-	if d.Neighbours, err = s.neighbours(c, st); err != nil {
-		return err
-	}
-	if d.Thread, err = s.threadFor(c, 0, st.ID); err != nil {
-		return err
-	}
-	if d.Days, err = s.app.StallDays(ctx, st.ID); err != nil {
-		return err
-	}
-	if d.Notes, err = s.app.DB.Notes(ctx, data.NoteFilter{Stall: st.ID, Limit: 30}); err != nil {
-		return err
-	}
-	var viewer node.AccountID
-	if a := account(c); a != nil {
-		viewer = a.ID
-	}
-	if d.Following, d.Followers, err = s.app.DB.Follows(ctx, viewer, st.ID); err != nil {
-		return err
-	}
-	p, err := s.newPage(c, "", d)
-	if err != nil {
-		return err
-	}
-	p.Title = st.Name
-	return s.write(c, http.StatusOK, "stall", p)
-}
-
-type itemPageData struct {
-	Item     *node.Item
-	Story    template.HTML
-	CanEdit  bool
-	Thread   *threadData
-	BringOn  *node.MarketDay // the day the stall brings it, if it says
-	Reserve  *reserveForm    // for a signed-in resident, when the stall comes on some day
-	MyTrades []*node.Trade   // the viewer's trades of this item, or all of them for its stall
-	// Likes and Boosts: from people on other servers (the fediverse).
-	Likes, Boosts int
-}
-
-func (s *Server) itemPage(c echo.Context) error {
-	return s.renderItem(c, http.StatusOK, &reserveForm{Quantity: 1}, "")
-}
-
-// renderItem writes an item's page; form is the reservation form's state,
-// chosen the market day chosen in it.
-func (s *Server) renderItem(c echo.Context, status int, form *reserveForm, chosen string) error {
-	ctx := c.Request().Context()
-	id, err := pathID(c, "item")
-	if err != nil {
-		return err
-	}
-	it, err := s.app.DB.Item(ctx, node.ItemID(id))
-	if err != nil {
-		return err
-	}
-	st, err := s.app.DB.Stall(ctx, it.Stall)
-	if err != nil {
-		return err
-	}
-	thread, err := s.threadFor(c, it.ID, it.Stall)
-	if err != nil {
-		return err
-	}
-	d := itemPageData{Item: it, Story: s.cfg.Markdown.HTML(it.Story), CanEdit: st.CanEdit(account(c)), Thread: thread}
-	if d.Likes, d.Boosts, err = s.app.DB.Reactions(ctx, it.ID); err != nil {
-		return err
-	}
-	days, err := s.app.StallDays(ctx, st.ID)
-	if err != nil {
-		return err
-	}
-	for i := range days {
-		if days[i].Date == it.BringOn {
-			d.BringOn = &days[i]
-		}
-	}
-	if acc := account(c); acc != nil {
-		f := data.TradeFilter{Item: it.ID, Limit: 50}
-		if !st.HeldBy(acc.ID) {
-			f.Buyer = acc.ID
-		}
-		if d.MyTrades, err = s.app.Trades(ctx, acc, f); err != nil {
-			return err
-		}
-		if !st.HeldBy(acc.ID) {
-			if chosen == "" {
-				chosen = it.BringOn
-			}
-			form.Days, form.Max = choices(days, chosen), it.Available()
-			d.Reserve = form
-		}
-	}
-	p, err := s.newPage(c, "", d)
-	if err != nil {
-		return err
-	}
-	p.Title = it.Title
-	return s.write(c, status, "item", p)
+	return s.loadItems(c, ids)
 }
 
 type mapCell struct {
@@ -276,22 +129,14 @@ type mapCell struct {
 // mapPage draws the floor plan as SVG: one square per placed stall, coloured
 // by alley, each a link to the stall.
 func (s *Server) mapPage(c echo.Context) error {
-	ctx := c.Request().Context()
-	w, h, err := s.app.DB.FloorPlan(ctx)
+	snap, err := s.app.Snapshot(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	alleys, err := s.app.DB.Alleys(ctx)
-	if err != nil {
-		return err
-	}
+	w, h, alleys, stalls := snap.FloorW, snap.FloorH, snap.Alleys, snap.Stalls
 	colour := map[node.AlleyID]string{}
 	for _, a := range alleys {
 		colour[a.ID] = a.Colour
-	}
-	stalls, err := s.app.DB.Stalls(ctx, data.StallFilter{Limit: 100000})
-	if err != nil {
-		return err
 	}
 	const cell, gap = 56, 6
 	var cells []mapCell
@@ -332,10 +177,11 @@ func (s *Server) searchPage(c echo.Context) error {
 	if d.Status == "" {
 		d.Status = string(node.ItemAvailable)
 	}
-	var err error
-	if d.Alleys, err = s.app.DB.Alleys(ctx); err != nil {
+	snap, err := s.app.Snapshot(ctx)
+	if err != nil {
 		return err
 	}
+	d.Alleys = snap.Alleys
 	status := http.StatusOK
 	if _, present := c.QueryParams()["q"]; present {
 		q, err := s.searchQuery(c)

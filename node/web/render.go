@@ -67,6 +67,7 @@ func (s *Server) parseTemplates() error {
 			return fmt.Errorf("web: theme: %s: %w", p, err)
 		}
 	}
+	s.partials = base
 	s.pages = map[string]*pageTemplate{}
 	for _, n := range names {
 		name := strings.TrimSuffix(path.Base(n), ".html")
@@ -97,32 +98,46 @@ func (s *Server) parseTemplates() error {
 	return nil
 }
 
-// page is what every template gets.
-type page struct {
+// view is what a page shows the same to every visitor: its language, the
+// market's name, and the helpers templates use (T, Text, Day, Cards …).
+// Shared fragments (Fragment) see only a view.
+type view struct {
 	Lang       string
 	MarketName string
-	Account    *node.Account
-	Unread     int // unread messages of the signed-in account
-	Notices    int // unread notifications
-	CSRF       string
-	Title      string
-	Path       string
 	Base       string
-	Data       any
 	loc        *i18n.Localizer
 	static     map[string]string
 	zone       *time.Location // the market's time zone
+	s          *Server
+	version    int64 // the Pages version read before the page's data
+}
+
+// page is what every template gets: the view, and the visitor's own.
+type page struct {
+	*view
+	Account *node.Account
+	Unread  int // unread messages of the signed-in account
+	Notices int // unread notifications
+	Title   string
+	Path    string
+	Data    any
+	csrf    func() string      // mints or reads the visitor's CSRF token
+	tmpl    *template.Template // the page's template set, while it renders
 }
 
 // T translates a message id; args are name/value pairs.
-func (p *page) T(id string, args ...any) string { return p.loc.T(id, args...) }
+func (v *view) T(id string, args ...any) string { return v.loc.T(id, args...) }
+
+// CSRF returns the visitor's CSRF token for a form. A page that asks for it
+// is the visitor's own and is not cached.
+func (p *page) CSRF() string { return p.csrf() }
 
 // Text picks the page's language from a multilingual text.
-func (p *page) Text(t node.Text) string { return t.In(p.Lang, "en", "zh-Hans") }
+func (v *view) Text(t node.Text) string { return t.In(v.Lang, "en", "zh-Hans") }
 
 // Static returns the URL of a theme static file, with a content hash for caching.
-func (p *page) Static(name string) string {
-	if h, ok := p.static[name]; ok {
+func (v *view) Static(name string) string {
+	if h, ok := v.static[name]; ok {
 		return "/static/" + name + "?v=" + h
 	}
 	return "/static/" + name
@@ -130,12 +145,12 @@ func (p *page) Static(name string) string {
 
 // newPage fills the common parts of a page for the request.
 func (s *Server) newPage(c echo.Context, title string, data any) (*page, error) {
-	m, err := s.app.DB.Market(c.Request().Context())
+	snap, err := s.app.Snapshot(c.Request().Context())
 	if err != nil {
 		return nil, err
 	}
+	m := snap.Market
 	lang := s.lang(c, m)
-	csrf, _ := c.Get("csrf").(string)
 	var unread, notices int
 	if a := account(c); a != nil {
 		if unread, notices, err = s.app.DB.Unread(c.Request().Context(), a.ID); err != nil {
@@ -143,10 +158,11 @@ func (s *Server) newPage(c echo.Context, title string, data any) (*page, error) 
 		}
 	}
 	return &page{
-		Unread: unread, Notices: notices,
-		Lang: lang, MarketName: m.Name.In(lang, m.Languages...), Account: account(c), CSRF: csrf,
-		Title: title, Path: c.Request().URL.RequestURI(), Base: s.cfg.BaseURL, Data: data,
-		loc: s.cfg.Catalog.Localizer(lang), static: s.static, zone: m.Location(),
+		view: &view{Lang: lang, MarketName: m.Name.In(lang, m.Languages...), Base: s.cfg.BaseURL,
+			loc: s.cfg.Catalog.Localizer(lang), static: s.static, zone: snap.Loc, s: s, version: pagesVersion(c)},
+		Unread: unread, Notices: notices, Account: account(c),
+		Title: title, Path: c.Request().URL.RequestURI(), Data: data,
+		csrf: func() string { return s.csrfToken(c) },
 	}, nil
 }
 
@@ -167,12 +183,23 @@ func (s *Server) write(c echo.Context, status int, name string, p *page) error {
 	if pt == nil {
 		return fmt.Errorf("web: no template %q", name)
 	}
-	var buf bytes.Buffer
-	if err := pt.t.ExecuteTemplate(&buf, "layout", p); err != nil {
+	buf, _ := s.bufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			buf.Reset()
+			s.bufs.Put(buf)
+		}
+	}()
+	p.tmpl = pt.t
+	if err := pt.t.ExecuteTemplate(buf, "layout", p); err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
 	}
-	c.Response().Header().Set("Content-Language", p.Lang)
-	c.Response().Header().Add("Vary", "Accept-Language, Cookie")
+	h := c.Response().Header()
+	h["Content-Language"] = []string{p.Lang}
+	h.Add("Vary", "Accept-Language, Cookie")
 	return c.HTMLBlob(status, buf.Bytes())
 }
 

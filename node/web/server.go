@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -39,6 +40,9 @@ type Config struct {
 	// Mount, when set, is called after the routes are registered so that other
 	// layers (federation) can add their handlers.
 	Mount func(e *echo.Echo)
+	// PageCacheBytes is the budget of the cache of pages served to anonymous
+	// visitors: 0 is DefaultPageCacheBytes, negative turns the cache off.
+	PageCacheBytes int64
 }
 
 // Server is the HTTP handler of a node.
@@ -51,6 +55,15 @@ type Server struct {
 	secure  bool
 	baseURL *url.URL
 	photos  *photoStore
+	cache   *pageCache // anonymous pages; nil when off
+	items   *itemCache // listed items and their cards; nil when off
+	// fragments holds rendered shared fragments; nil when off.
+	fragments *fragmentCache
+	// partials is the theme's layout and partials, for rendering cards.
+	partials *template.Template
+	// crossOrigin refuses forms posted from other sites (anonymousForms).
+	crossOrigin *http.CrossOriginProtection
+	bufs        sync.Pool // of *bytes.Buffer, to render pages into
 	// streamsDone is closed by Close so that live streams end on shutdown.
 	streamsDone chan struct{}
 	closeOnce   sync.Once
@@ -74,7 +87,17 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web: no photo store")
 	}
 	s := &Server{cfg: cfg, app: cfg.App, secure: u.Scheme == "https", baseURL: u, photos: newPhotoStore(cfg.Media),
-		streamsDone: make(chan struct{})}
+		streamsDone: make(chan struct{}), crossOrigin: http.NewCrossOriginProtection()}
+	switch {
+	case cfg.PageCacheBytes == 0:
+		s.cache = newPageCache(DefaultPageCacheBytes)
+	case cfg.PageCacheBytes > 0:
+		s.cache = newPageCache(cfg.PageCacheBytes)
+	}
+	if cfg.PageCacheBytes >= 0 {
+		s.items = newItemCache(DefaultItemCacheBytes)
+		s.fragments = newFragmentCache(DefaultFragmentCacheBytes)
+	}
 	if err := s.loadTheme(); err != nil {
 		return nil, err
 	}
