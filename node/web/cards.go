@@ -33,6 +33,7 @@ type cachedItem struct {
 	item *node.Item
 	card template.HTML // "" until rendered
 	json []byte        // nil until encoded
+	size int64
 }
 
 func newItemCache(budget int64) *itemCache {
@@ -59,16 +60,33 @@ func (ic *itemCache) lookup(gen int64, ids []node.ItemID) ([]*node.Item, []node.
 	return found, missing
 }
 
-// fresh readies the cache for a write at version gen; false when gen is
-// older than what it holds (data read before a newer write never lands).
-// The caller holds mu.
+// fresh readies the cache for size more bytes at version gen: a newer
+// version empties it, and past the budget it drops entries at random (map
+// order) until an eighth is free. False when gen is older than what it holds
+// (data read before a newer write never lands). The caller holds mu and
+// adds size to the entry it stores.
 func (ic *itemCache) fresh(gen, size int64) bool {
 	switch {
-	case gen < ic.gen:
+	case gen < ic.gen || size > ic.budget/8:
 		return false
-	case gen > ic.gen || ic.used+size > ic.budget:
+	case gen > ic.gen:
 		ic.gen, ic.used = gen, 0
 		ic.items, ic.stalls = make(map[node.ItemID]*cachedItem, len(ic.items)), make(map[node.StallID]template.HTML, len(ic.stalls))
+	case ic.used+size > ic.budget:
+		for id, e := range ic.items {
+			delete(ic.items, id)
+			ic.used -= e.size
+			if ic.used+size <= ic.budget-ic.budget/8 {
+				break
+			}
+		}
+		for id, h := range ic.stalls {
+			if ic.used+size <= ic.budget-ic.budget/8 {
+				break
+			}
+			delete(ic.stalls, id)
+			ic.used -= int64(len(h)) + 48
+		}
 	}
 	ic.used += size
 	return true
@@ -92,10 +110,11 @@ func (ic *itemCache) add(gen int64, items []*node.Item) {
 		if ic.items[it.ID] != nil && ic.gen == gen {
 			continue
 		}
-		if !ic.fresh(gen, itemSize(it)) {
+		n := itemSize(it)
+		if !ic.fresh(gen, n) {
 			return
 		}
-		ic.items[it.ID] = &cachedItem{item: it}
+		ic.items[it.ID] = &cachedItem{item: it, size: n}
 	}
 }
 
@@ -111,19 +130,29 @@ func (ic *itemCache) card(gen int64, id node.ItemID) (template.HTML, bool) {
 func (ic *itemCache) setCard(gen int64, it *node.Item, h template.HTML) {
 	ic.mu.Lock()
 	defer ic.mu.Unlock()
-	e := ic.items[it.ID]
-	if e == nil || ic.gen != gen {
-		if !ic.fresh(gen, itemSize(it)) {
-			return
-		}
-		e = &cachedItem{item: it}
-		ic.items[it.ID] = e
-	}
-	if e.card == "" && ic.fresh(gen, int64(len(h))) {
-		if ic.items[it.ID] == e { // fresh may have started over
-			e.card = h
+	e := ic.entry(gen, it)
+	if e != nil && e.card == "" && ic.fresh(gen, int64(len(h))) {
+		if ic.items[it.ID] == e { // fresh may have dropped it
+			e.card, e.size = h, e.size+int64(len(h))
+		} else {
+			ic.used -= int64(len(h))
 		}
 	}
+}
+
+// entry returns the entry of it at gen, made if need be (nil when gen is
+// older than the cache's). The caller holds mu.
+func (ic *itemCache) entry(gen int64, it *node.Item) *cachedItem {
+	if e := ic.items[it.ID]; e != nil && ic.gen == gen {
+		return e
+	}
+	n := itemSize(it)
+	if !ic.fresh(gen, n) {
+		return nil
+	}
+	e := &cachedItem{item: it, size: n}
+	ic.items[it.ID] = e
+	return e
 }
 
 func (ic *itemCache) json(gen int64, id node.ItemID) ([]byte, bool) {
@@ -138,17 +167,12 @@ func (ic *itemCache) json(gen int64, id node.ItemID) ([]byte, bool) {
 func (ic *itemCache) setJSON(gen int64, it *node.Item, b []byte) {
 	ic.mu.Lock()
 	defer ic.mu.Unlock()
-	e := ic.items[it.ID]
-	if e == nil || ic.gen != gen {
-		if !ic.fresh(gen, itemSize(it)) {
-			return
-		}
-		e = &cachedItem{item: it}
-		ic.items[it.ID] = e
-	}
-	if e.json == nil && ic.fresh(gen, int64(len(b))) {
-		if ic.items[it.ID] == e {
-			e.json = b
+	e := ic.entry(gen, it)
+	if e != nil && e.json == nil && ic.fresh(gen, int64(len(b))) {
+		if ic.items[it.ID] == e { // fresh may have dropped it
+			e.json, e.size = b, e.size+int64(len(b))
+		} else {
+			ic.used -= int64(len(b))
 		}
 	}
 }
@@ -163,6 +187,9 @@ func (ic *itemCache) stallCard(gen int64, id node.StallID) (template.HTML, bool)
 func (ic *itemCache) setStallCard(gen int64, id node.StallID, h template.HTML) {
 	ic.mu.Lock()
 	defer ic.mu.Unlock()
+	if old, ok := ic.stalls[id]; ok && ic.gen == gen {
+		ic.used -= int64(len(old)) + 48
+	}
 	if ic.fresh(gen, int64(len(h))+48) {
 		ic.stalls[id] = h
 	}
@@ -213,6 +240,9 @@ func (p *view) Cards(items []*node.Item) (template.HTML, error) {
 	s := p.s
 	var out bytes.Buffer
 	for _, it := range items {
+		if s.fastItemCard && writeItemCard(&out, it) {
+			continue
+		}
 		if s.items != nil {
 			if h, ok := s.items.card(p.version, it.ID); ok {
 				out.WriteString(string(h))
@@ -237,6 +267,9 @@ func (p *view) StallCards(stalls []*node.Stall) (template.HTML, error) {
 	s := p.s
 	var out bytes.Buffer
 	for _, st := range stalls {
+		if s.fastStallCard && writeStallCard(&out, st) {
+			continue
+		}
 		if s.items != nil {
 			if h, ok := s.items.stallCard(p.version, st.ID); ok {
 				out.WriteString(string(h))

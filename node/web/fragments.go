@@ -36,16 +36,29 @@ func (fc *fragmentCache) get(gen int64, key string) (template.HTML, bool) {
 func (fc *fragmentCache) put(gen int64, key string, h template.HTML) {
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
-	size := int64(len(key) + len(h) + 64)
+	size := fragSize(key, h)
 	switch {
 	case gen < fc.gen || size > fc.budget/16:
 		return
-	case gen > fc.gen || fc.used+size > fc.budget:
+	case gen > fc.gen:
 		fc.gen, fc.used, fc.m = gen, 0, make(map[string]template.HTML, len(fc.m))
+	case fc.used+size > fc.budget: // drop fragments at random (map order) until an eighth is free
+		for k, old := range fc.m {
+			delete(fc.m, k)
+			fc.used -= fragSize(k, old)
+			if fc.used+size <= fc.budget-fc.budget/8 {
+				break
+			}
+		}
+	}
+	if old, ok := fc.m[key]; ok {
+		fc.used -= fragSize(key, old)
 	}
 	fc.m[key] = h
 	fc.used += size
 }
+
+func fragSize(key string, h template.HTML) int64 { return int64(len(key) + len(h) + 64) }
 
 // fragment is what a shared fragment's template gets: the view (language,
 // market, helpers) and its data, but nothing of the visitor.

@@ -116,7 +116,7 @@ func benchServer(b *testing.B, items int) (*Server, *app.App) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	fs, err := themes.Open("default", "")
+	fs, err := themes.Open("default", os.Getenv("SHIJI_BENCH_THEME_OVERRIDE"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -18,9 +18,28 @@ import (
 // "12月12日 周六").
 func (p *view) DayDate(d node.MarketDay) string {
 	s := d.Start
-	return p.T("day.date", "W", p.T(fmt.Sprintf("weekday.%d", int(s.Weekday()))), "D", s.Day(), "M", int(s.Month()),
+	k := dateKey{p.Lang, s.Year(), s.Month(), s.Day()}
+	if v, ok := p.s.dates.Load(k); ok {
+		return v.(string)
+	}
+	out := p.T("day.date", "W", p.T(fmt.Sprintf("weekday.%d", int(s.Weekday()))), "D", s.Day(), "M", int(s.Month()),
 		"Month", p.T(fmt.Sprintf("month.%d", int(s.Month()))))
+	if p.s.ndates.Add(1) <= maxDates { // dates within the horizon, in each language
+		p.s.dates.Store(k, out)
+	}
+	return out
 }
+
+// dateKey is a date as DayDate formats it in a language.
+type dateKey struct {
+	lang string
+	y    int
+	m    time.Month
+	d    int
+}
+
+// maxDates bounds the formatted dates the server remembers.
+const maxDates = 4096
 
 // Day formats a market day with its hours (and its name, if it has one).
 func (p *view) Day(d node.MarketDay) string {

@@ -31,15 +31,24 @@ func (s *Server) alleysCSS(c echo.Context) error {
 type homeData struct {
 	City         string
 	Opening      string
-	Description  template.HTML
 	Configured   bool
 	CanHoldStall bool
 	Alleys       []*node.Alley
 	OpenStalls   []*node.Stall
-	NewItems     []*node.Item
 	Ambience     ambience
 	Next         *app.NextDay // the next market day, who comes, whom acc knows among them
+
+	description string
+	md          func(string) template.HTML
+	newItems    func() ([]*node.Item, error)
 }
+
+// Description is the market's description as HTML, rendered when a template
+// asks (the shared fragment that shows it is usually cached).
+func (d *homeData) Description() template.HTML { return d.md(d.description) }
+
+// NewItems are the newest items on the tables, read when a template asks.
+func (d *homeData) NewItems() ([]*node.Item, error) { return d.newItems() }
 
 func (s *Server) home(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -52,19 +61,19 @@ func (s *Server) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := homeData{
+	d := &homeData{
 		City:        m.City.In(p.Lang, m.Languages...),
 		Opening:     m.Opening.In(p.Lang, m.Languages...),
-		Description: s.cfg.Markdown.HTML(m.Description.In(p.Lang, m.Languages...)),
 		Configured:  m.Configured,
 		Alleys:      snap.Alleys,
 		OpenStalls:  snap.OpenStalls(12),
+		description: m.Description.In(p.Lang, m.Languages...), md: s.cfg.Markdown.HTML,
+		newItems: func() ([]*node.Item, error) {
+			return s.listing(c, data.ItemFilter{Status: node.ItemAvailable, Limit: 12})
+		},
 	}
 	if a := account(c); a != nil {
 		d.CanHoldStall = a.Role != node.RoleResident
-	}
-	if d.NewItems, err = s.listing(c, data.ItemFilter{Status: node.ItemAvailable, Limit: 12}); err != nil {
-		return err
 	}
 	if d.Ambience, err = s.ambience(c); err != nil {
 		return err

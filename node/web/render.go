@@ -24,7 +24,7 @@ func (s *Server) parseTemplates() error {
 	if err != nil {
 		return err
 	}
-	base := template.New("").Funcs(template.FuncMap{
+	funcs := template.FuncMap{
 		"join":       strings.Join,
 		"md":         s.cfg.Markdown.HTML,
 		"itemPath":   node.ItemPath,
@@ -45,11 +45,16 @@ func (s *Server) parseTemplates() error {
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {
-				m[fmt.Sprint(kv[i])] = kv[i+1]
+				if k, ok := kv[i].(string); ok {
+					m[k] = kv[i+1]
+				} else {
+					m[fmt.Sprint(kv[i])] = kv[i+1]
+				}
 			}
 			return m
 		},
-	})
+	}
+	base := template.New("").Funcs(funcs)
 	layout, err := fs.ReadFile(s.cfg.Theme, "templates/layout.html")
 	if err != nil {
 		return fmt.Errorf("web: theme: %w", err)
@@ -68,6 +73,8 @@ func (s *Server) parseTemplates() error {
 		}
 	}
 	s.partials = base
+	s.fastItemCard = isDefaultCard(base, funcs, "itemcard", defaultItemCard)
+	s.fastStallCard = isDefaultCard(base, funcs, "stallcard", defaultStallCard)
 	s.pages = map[string]*pageTemplate{}
 	for _, n := range names {
 		name := strings.TrimSuffix(path.Base(n), ".html")

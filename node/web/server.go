@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node/app"
@@ -61,9 +62,15 @@ type Server struct {
 	fragments *fragmentCache
 	// partials is the theme's layout and partials, for rendering cards.
 	partials *template.Template
+	// fastItemCard, fastStallCard: the theme's cards are the default ones,
+	// written in Go (cardfast.go).
+	fastItemCard, fastStallCard bool
 	// crossOrigin refuses forms posted from other sites (anonymousForms).
 	crossOrigin *http.CrossOriginProtection
 	bufs        sync.Pool // of *bytes.Buffer, to render pages into
+	// dates remembers formatted market-day dates (view.DayDate).
+	dates  sync.Map // dateKey → string
+	ndates atomic.Int64
 	// streamsDone is closed by Close so that live streams end on shutdown.
 	streamsDone chan struct{}
 	closeOnce   sync.Once
