@@ -54,6 +54,9 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	if now == nil {
 		now = time.Now
 	}
+	if err := registerFunctions(); err != nil {
+		return nil, fmt.Errorf("data: SQL functions: %w", err)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("data: cannot create the data directory for %s: %w", path, err)
 	}

@@ -88,21 +88,36 @@ func createItem(ctx context.Context, tx *sql.Tx, it *node.Item, now time.Time) e
 	return indexItem(ctx, tx, it.ID)
 }
 
-// indexItem (re)writes the item's row in the search index.
+// indexItem (re)writes the item's rows in the search indexes.
 func indexItem(ctx context.Context, tx *sql.Tx, id node.ItemID) error {
-	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO items_fts(rowid, title, story, tags, stall)
-		SELECT i.id, i.title, i.story, i.tags, s.name FROM items i JOIN stalls s ON s.id = i.stall_id WHERE i.id = ?`, id)
-	if err != nil {
-		return fmt.Errorf("data: index item %d: %w", id, err)
+	for _, q := range []string{itemsFTSFrom, itemsWordsFrom} {
+		if _, err := tx.ExecContext(ctx, q+` WHERE i.id = ?`, id); err != nil {
+			return fmt.Errorf("data: index item %d: %w", id, err)
+		}
 	}
 	return nil
 }
 
+// reindexStallItems rewrites the search rows of a stall's items (its name
+// is searched with them).
 func reindexStallItems(ctx context.Context, tx *sql.Tx, id node.StallID) error {
-	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO items_fts(rowid, title, story, tags, stall)
-		SELECT i.id, i.title, i.story, i.tags, s.name FROM items i JOIN stalls s ON s.id = i.stall_id WHERE s.id = ?`, id)
-	return err
+	for _, q := range []string{itemsFTSFrom, itemsWordsFrom} {
+		if _, err := tx.ExecContext(ctx, q+` WHERE s.id = ?`, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
+
+// The search indexes' rows of items, to be completed with a WHERE clause
+// over items i and stalls s.
+const (
+	itemsFTSFrom = `INSERT OR REPLACE INTO items_fts(rowid, title, story, tags, stall)
+		SELECT i.id, i.title, i.story, i.tags, s.name FROM items i JOIN stalls s ON s.id = i.stall_id`
+	itemsWordsFrom = `INSERT OR REPLACE INTO items_words(rowid, title, story, tags, stall)
+		SELECT i.id, ` + wordsFunc + `(i.title), ` + wordsFunc + `(i.story), ` + wordsFunc + `(i.tags), ` + wordsFunc + `(s.name)
+		FROM items i JOIN stalls s ON s.id = i.stall_id`
+)
 
 // Item returns the item with its photos, or ENOTFOUND.
 func (db *DB) Item(ctx context.Context, id node.ItemID) (*node.Item, error) {

@@ -57,11 +57,27 @@ func createStall(ctx context.Context, tx *sql.Tx, s *node.Stall, holder node.Acc
 		return fmt.Errorf("data: stall holder: %w", err)
 	}
 	s.Holders = []node.AccountID{holder}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO stalls_fts(rowid, name, story) VALUES (?, ?, ?)`, id, s.Name, s.Story); err != nil {
+	if err := indexStall(ctx, tx, node.StallID(id)); err != nil {
 		return fmt.Errorf("data: index stall: %w", err)
 	}
 	return nil
 }
+
+// indexStall (re)writes the stall's rows in the search indexes.
+func indexStall(ctx context.Context, tx *sql.Tx, id node.StallID) error {
+	for _, q := range []string{stallsFTSFrom, stallsWordsFrom} {
+		if _, err := tx.ExecContext(ctx, q+` WHERE id = ?`, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// The search indexes' rows of stalls, to be completed with a WHERE clause.
+const (
+	stallsFTSFrom   = `INSERT OR REPLACE INTO stalls_fts(rowid, name, story) SELECT id, name, story FROM stalls`
+	stallsWordsFrom = `INSERT OR REPLACE INTO stalls_words(rowid, name, story) SELECT id, ` + wordsFunc + `(name), ` + wordsFunc + `(story) FROM stalls`
+)
 
 func alleyExists(ctx context.Context, tx *sql.Tx, id node.AlleyID) error {
 	var n int
@@ -116,7 +132,7 @@ func (db *DB) UpdateStall(ctx context.Context, s *node.Stall) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return node.Errorf(node.ENOTFOUND, "There is no stall %d.", s.ID)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO stalls_fts(rowid, name, story) VALUES (?, ?, ?)`, s.ID, s.Name, s.Story); err != nil {
+		if err := indexStall(ctx, tx, s.ID); err != nil {
 			return err
 		}
 		return reindexStallItems(ctx, tx, s.ID)
