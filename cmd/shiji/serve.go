@@ -178,7 +178,7 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	a.Fed = fed
 	srv, err := web.New(web.Config{
 		App: a, Catalog: catalog, Theme: theme, Markdown: markdown.New(), Media: photos,
-		BaseURL: baseURL, Logger: logger, TrustProxy: cfg.trustProxy, Mount: fed.Mount,
+		BaseURL: baseURL, Logger: logger, AccessLog: e.stderr, TrustProxy: cfg.trustProxy, Mount: fed.Mount,
 		PlainHTTPImages: cfg.allowPrivate,
 	})
 	if err != nil {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -30,29 +29,8 @@ func contentSecurityPolicy(plainHTTPImages bool) string {
 func (s *Server) routes() {
 	e := s.e
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-		s.cfg.Logger.Error("panic", "err", err, "path", c.Request().URL.Path, "stack", string(stack))
-		return err
-	}}))
-	e.Use(middleware.RequestID())
-	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
-		LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRemoteIP: true, LogRequestID: true, LogError: true,
-		HandleError: false,
-		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
-			s.cfg.Logger.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
-				slog.String("method", v.Method), slog.String("uri", v.URI), slog.Int("status", v.Status),
-				slog.Duration("latency", v.Latency), slog.String("ip", v.RemoteIP), slog.String("id", v.RequestID))
-			return nil
-		},
-	}))
-	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
-		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
-		HSTSMaxAge: hstsAge(s.secure), ContentSecurityPolicy: contentSecurityPolicy(s.cfg.PlainHTTPImages),
-		ReferrerPolicy: "strict-origin-when-cross-origin",
-	}))
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: isUpload}))
-	// Photo uploads: the photo limit (10 MiB) plus the multipart envelope.
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "11M", Skipper: func(c echo.Context) bool { return !isUpload(c) }}))
+	// Request id, security headers, body limits, panics, the access log.
+	e.Use(newFrontDoor(s).handle)
 	e.Use(s.authenticate)
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: csrfCookie, CookiePath: "/",

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -41,6 +42,10 @@ type Config struct {
 	// Mount, when set, is called after the routes are registered so that other
 	// layers (federation) can add their handlers.
 	Mount func(e *echo.Echo)
+	// AccessLog, when set, receives the request log as JSON lines (the
+	// shape of Logger's JSON handler, at level info when Logger logs info),
+	// written without going through Logger; nil logs requests with Logger.
+	AccessLog io.Writer
 	// PageCacheBytes is the budget of the cache of pages served to anonymous
 	// visitors: 0 is DefaultPageCacheBytes, negative turns the cache off.
 	PageCacheBytes int64
