@@ -47,6 +47,16 @@ type DB struct {
 	dataVersion int64
 }
 
+// The page caches of the writer and of each reader connection, in KiB. The
+// readers' caches hold the top of the B-trees every query walks; the rest
+// of the file comes from the operating system's cache, which all processes
+// share, instead of being held again in each connection's (a pool of five
+// with 16 MiB each made a quarter of the node's memory).
+const (
+	writerCacheKiB = 4 << 10
+	readerCacheKiB = 2 << 10
+)
+
 // Open opens (creating if needed) the database file at path, applies the
 // pragmas on every connection and runs pending migrations. The error names
 // the path when the file cannot be opened or written.
@@ -62,26 +72,31 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	}
 	q := url.Values{}
 	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "synchronous(NORMAL)",
-		"foreign_keys(ON)", "temp_store(MEMORY)", "cache_size(-16000)"} {
+		"foreign_keys(ON)", "temp_store(MEMORY)"} {
 		q.Add("_pragma", p)
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	// Page caches in KiB: the writer keeps the indexes a write walks; each
+	// reader a little (the operating system caches the file for all of
+	// them, and RSS stays small: see readerCacheKiB).
+	w, err := sql.Open("sqlite", base+fmt.Sprintf("&_pragma=cache_size(-%d)&_txlock=immediate", writerCacheKiB))
 	if err != nil {
 		return nil, fmt.Errorf("data: open %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", base+fmt.Sprintf("&_pragma=cache_size(-%d)&_pragma=query_only(1)", readerCacheKiB))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("data: open %s: %w", path, err)
 	}
 	// Readers stay open (no idle limit below the pool size), so that each
 	// keeps its prepared statements and page cache between requests.
-	// One more connection than readers: NoticeOtherWriters keeps one.
-	readers := max(4, runtime.NumCPU()) + 1
+	// One reader more than cores (a long read, such as building the wander
+	// floor, does not hold up pages), and one for NoticeOtherWriters. Each
+	// has its page cache and SQLite's per-connection memory.
+	readers := max(3, runtime.NumCPU()+1) + 1
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
 	db := &DB{w: w, r: r, path: path, now: now}

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -45,11 +47,23 @@ Environment (flags win):
   SHIJI_ALLOW_PRIVATE_NETWORKS set to 1 to federate with nodes on loopback/private addresses (tests, a LAN)
   SHIJI_AUTHORIZED_FETCH set to 1 to serve ActivityPub documents to signed requests only (Mastodon's secure mode)
   SHIJI_LOG_LEVEL   debug, info, warn or error (default info)
+  SHIJI_CACHE_MB    memory for the caches of rendered pages, listed items and page parts
+                    (default 10); 0 turns them off
+  GOMEMLIMIT        the Go runtime's soft memory limit (default: 44 MiB plus the caches)
   SHIJI_TRADE_GRACE how long after its market day closes an uncollected reservation expires (default 24h)
 `
 
+// defaultCacheMB is SHIJI_CACHE_MB's default, web.DefaultCacheBytes.
+const defaultCacheMB = web.DefaultCacheBytes >> 20
+
+// baseMemoryLimit is the Go runtime's soft memory limit besides the caches
+// when GOMEMLIMIT is not set.
+const baseMemoryLimit = 44 << 20
+
 type serveConfig struct {
 	addr, dataDir, baseURL, theme, logLevel string
+	cacheMB                                 int
+	memLimitSet                             bool // GOMEMLIMIT is in the environment
 	tlsCert, tlsKey                         string
 	tradeGrace                              time.Duration
 	demo, trustProxy, allowPrivate          bool
@@ -96,6 +110,15 @@ func serve(ctx context.Context, args []string, e env) error {
 	cfg.allowPrivate = cfg.allowPrivate || e.getenv("SHIJI_ALLOW_PRIVATE_NETWORKS") == "1"
 	cfg.authorizedFetch = cfg.authorizedFetch || e.getenv("SHIJI_AUTHORIZED_FETCH") == "1"
 	cfg.logLevel = firstNonEmpty(e.getenv("SHIJI_LOG_LEVEL"), "info")
+	cfg.cacheMB = defaultCacheMB
+	if v := e.getenv("SHIJI_CACHE_MB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 64<<10 {
+			return fmt.Errorf("SHIJI_CACHE_MB %q: use a whole number of MiB from 0 to 65536", v)
+		}
+		cfg.cacheMB = n
+	}
+	cfg.memLimitSet = e.getenv("GOMEMLIMIT") != ""
 	if v := e.getenv("SHIJI_TRADE_GRACE"); v != "" && cfg.tradeGrace == 0 {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -176,10 +199,20 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		return err
 	}
 	a.Fed = fed
+	cacheBytes := int64(cfg.cacheMB) << 20
+	if cfg.cacheMB == 0 {
+		cacheBytes = -1
+	}
+	if !cfg.memLimitSet {
+		// A soft limit the garbage collector keeps the Go heap under: the
+		// node's own memory (the wander floor, the snapshot, requests in
+		// flight) and its caches; SQLite's pages are outside it.
+		debug.SetMemoryLimit(baseMemoryLimit + max(cacheBytes, 0))
+	}
 	srv, err := web.New(web.Config{
 		App: a, Catalog: catalog, Theme: theme, Markdown: markdown.New(), Media: photos,
 		BaseURL: baseURL, Logger: logger, AccessLog: e.stderr, TrustProxy: cfg.trustProxy, Mount: fed.Mount,
-		PlainHTTPImages: cfg.allowPrivate,
+		PlainHTTPImages: cfg.allowPrivate, CacheBytes: cacheBytes,
 	})
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"runtime/debug"
 	"time"
 
 	"github.com/shiji-market/shiji/data"
@@ -56,10 +57,12 @@ func (a *App) Warm(ctx context.Context) error {
 }
 
 // Run does the app's background work until ctx ends: it first warms what
-// pages share (Warm; a failure there shows on the first page instead), then
-// announces how many people are wandering whenever that changes.
+// pages share (Warm; a failure there shows on the first page instead) and
+// gives the memory the build used back to the system, then announces how
+// many people are wandering whenever that changes.
 func (a *App) Run(ctx context.Context) {
 	a.Warm(ctx)
+	debug.FreeOSMemory()
 	a.Live.WatchCount(ctx, Ambience, "wanderers", time.Second)
 }
 

@@ -9,9 +9,6 @@ import (
 	"github.com/shiji-market/shiji/node"
 )
 
-// DefaultItemCacheBytes is the budget of the item cache.
-const DefaultItemCacheBytes = 16 << 20
-
 // itemCache keeps, for one Pages version, the items listings show (as
 // listed: first photo only, no story), each with its card rendered by the
 // theme's "itemcard" and its JSON, and the stalls' cards: a card shows only
@@ -92,8 +89,10 @@ func (ic *itemCache) fresh(gen, size int64) bool {
 	return true
 }
 
+// itemSize estimates the memory a cached item holds (the struct, its
+// strings and slices, the entry and its map slot).
 func itemSize(it *node.Item) int64 {
-	n := 320 + len(it.Title) + len(it.StallName) + len(it.Price.Currency)
+	n := 480 + len(it.Title) + len(it.StallName) + len(it.Price.Currency) + len(it.Story)
 	for _, t := range it.Tags {
 		n += 16 + len(t)
 	}

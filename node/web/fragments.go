@@ -7,9 +7,6 @@ import (
 	"sync"
 )
 
-// DefaultFragmentCacheBytes is the budget of the fragment cache.
-const DefaultFragmentCacheBytes = 8 << 20
-
 // fragmentCache keeps rendered shared fragments (Fragment) for one Pages
 // version, by template, language and key; past its budget, or when the
 // version moves, it starts again empty.

@@ -12,9 +12,6 @@ import (
 	"github.com/shiji-market/shiji/node/app"
 )
 
-// DefaultPageCacheBytes is the page cache's budget when Config leaves it 0.
-const DefaultPageCacheBytes = 16 << 20
-
 // maxCachedPage is the largest response the cache keeps.
 const maxCachedPage = 256 << 10
 

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -132,8 +133,11 @@ func benchServer(b *testing.B, items int) (*Server, *app.App) {
 	if os.Getenv("SHIJI_BENCH_CACHE") == "off" {
 		budget = -1
 	}
+	if v, err := strconv.ParseInt(os.Getenv("SHIJI_BENCH_CACHE"), 10, 64); err == nil && v > 0 {
+		budget = v << 20
+	}
 	s, err := New(Config{App: a, Catalog: cat, Theme: fs, BaseURL: "https://market.test", Media: photos,
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), PageCacheBytes: budget})
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), CacheBytes: budget})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/data"
@@ -26,6 +27,9 @@ type stallPageData struct {
 	Following  bool
 	Followers  int
 	Acct       string // stall-ID@host: how to follow it from Mastodon
+	// Page is this page of items (0 = the newest); Prev and Next the pages
+	// before and after it (Next 0 = none).
+	Page, Prev, Next int
 
 	story string
 	md    func(string) template.HTML
@@ -38,6 +42,22 @@ func (d *stallPageData) Story() template.HTML { return d.md(d.story) }
 
 // Notes are the thank-you notes residents left, read when a template asks.
 func (d *stallPageData) Notes() ([]node.Note, error) { return d.notes() }
+
+// stallPageItems is how many items a page of a stall shows.
+const stallPageItems = 48
+
+// pageParam reads the page parameter (0 when absent).
+func pageParam(c echo.Context) (int, error) {
+	p := c.QueryParam("page")
+	if p == "" {
+		return 0, nil
+	}
+	v, err := strconv.Atoi(p)
+	if err != nil || v < 0 || v > maxPage {
+		return 0, node.Errorf(node.EINVALID, "The page %q is not valid: use a whole number from 0 to %d.", p, maxPage)
+	}
+	return v, nil
+}
 
 func (s *Server) stallPage(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -66,13 +86,21 @@ func (s *Server) stallPage(c echo.Context) error {
 		story: rows.Story, md: s.cfg.Markdown.HTML,
 		notes: func() ([]node.Note, error) { return s.app.DB.Notes(ctx, data.NoteFilter{Stall: st.ID, Limit: 30}) }}
 	d.Days, _ = snap.StallDays(st.ID, s.app.Now())
-	f := data.ItemFilter{Stall: st.ID, Status: node.ItemAvailable, Limit: 200}
+	page, err := pageParam(c)
+	if err != nil {
+		return err
+	}
+	f := data.ItemFilter{Stall: st.ID, Status: node.ItemAvailable, Limit: stallPageItems + 1, Offset: page * stallPageItems}
 	if d.CanEdit {
 		f.Status = "" // the stall's own people see reserved and gone items too
 	}
 	if d.Items, err = s.listing(c, f); err != nil {
 		return err
 	}
+	if len(d.Items) > stallPageItems {
+		d.Items, d.Next = d.Items[:stallPageItems], page+1
+	}
+	d.Page, d.Prev = page, max(page-1, 0)
 	if d.Neighbours, err = s.neighbours(c, st); err != nil {
 		return err
 	}

@@ -46,9 +46,11 @@ type Config struct {
 	// shape of Logger's JSON handler, at level info when Logger logs info),
 	// written without going through Logger; nil logs requests with Logger.
 	AccessLog io.Writer
-	// PageCacheBytes is the budget of the cache of pages served to anonymous
-	// visitors: 0 is DefaultPageCacheBytes, negative turns the cache off.
-	PageCacheBytes int64
+	// CacheBytes is what the caches of rendered pages (for visitors who
+	// have not signed in), listed items and shared fragments may hold
+	// together (four tenths, four tenths, two): 0 is DefaultCacheBytes,
+	// negative turns them off.
+	CacheBytes int64
 }
 
 // Server is the HTTP handler of a node.
@@ -81,6 +83,11 @@ type Server struct {
 	closeOnce   sync.Once
 }
 
+// DefaultCacheBytes is what the caches hold together when Config leaves
+// CacheBytes 0: sized for a 1 GB server that also keeps SQLite's and the
+// wander floor's memory (the node stays under 100 MB at 100,000 items).
+const DefaultCacheBytes = 10 << 20
+
 // New builds the server: it parses every template of the theme (a broken
 // template is an error here, not at request time) and registers the routes.
 func New(cfg Config) (*Server, error) {
@@ -100,15 +107,13 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, app: cfg.App, secure: u.Scheme == "https", baseURL: u, photos: newPhotoStore(cfg.Media),
 		streamsDone: make(chan struct{}), crossOrigin: http.NewCrossOriginProtection()}
-	switch {
-	case cfg.PageCacheBytes == 0:
-		s.cache = newPageCache(DefaultPageCacheBytes)
-	case cfg.PageCacheBytes > 0:
-		s.cache = newPageCache(cfg.PageCacheBytes)
+	if cfg.CacheBytes == 0 {
+		cfg.CacheBytes = DefaultCacheBytes
 	}
-	if cfg.PageCacheBytes >= 0 {
-		s.items = newItemCache(DefaultItemCacheBytes)
-		s.fragments = newFragmentCache(DefaultFragmentCacheBytes)
+	if cfg.CacheBytes > 0 {
+		s.cache = newPageCache(cfg.CacheBytes * 4 / 10)
+		s.items = newItemCache(cfg.CacheBytes * 4 / 10)
+		s.fragments = newFragmentCache(cfg.CacheBytes * 2 / 10)
 	}
 	if err := s.loadTheme(); err != nil {
 		return nil, err
