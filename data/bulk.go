@@ -264,7 +264,7 @@ func (b *Bulk) AddPhotos(kind string, id int64, photos []node.Photo) error {
 		return fmt.Errorf("data: photo owner kind %q", kind)
 	}
 	if len(photos) > node.MaxPhotos {
-		return node.Errorf(node.EINVALID, "A %s may have at most %d photos.", kind, node.MaxPhotos)
+		return tooManyPhotos(kind)
 	}
 	for i, p := range photos {
 		if err := node.ValidateAlt(p.Alt); err != nil {

@@ -197,7 +197,7 @@ func (db *DB) UpdateItem(ctx context.Context, it *node.Item) error {
 			return notFound(err, "There is no item %d.", it.ID)
 		}
 		if old != it.Status && !old.CanBecome(it.Status) {
-			return node.Errorf(node.ECONFLICT, "An item that is %s cannot become %s.", old, it.Status)
+			return node.Errorf(node.ECONFLICT, "An item that is %s cannot become %s.", old.Word(), it.Status.Word())
 		}
 		var held int
 		if err := tx.QueryRowContext(ctx, `SELECT coalesce(sum(quantity), 0) FROM trades WHERE item_id = ? AND status IN ('accepted', 'handed_over')`,

@@ -16,8 +16,8 @@ func (db *DB) Market(ctx context.Context) (*node.Market, error) {
 	var m node.Market
 	var name, city, desc, opening, langs string
 	var updated int64
-	err := db.queryRow(ctx, `SELECT name, city, description, opening, timezone, languages, signup, configured, updated_at
-		FROM market WHERE id = 1`).Scan(&name, &city, &desc, &opening, &m.Timezone, &langs, &m.Signup, &m.Configured, &updated)
+	err := db.queryRow(ctx, `SELECT name, city, description, opening, timezone, currency, languages, signup, configured, demo, updated_at
+		FROM market WHERE id = 1`).Scan(&name, &city, &desc, &opening, &m.Timezone, &m.Currency, &langs, &m.Signup, &m.Configured, &m.Demo, &updated)
 	if err != nil {
 		return nil, fmt.Errorf("data: market: %w", err)
 	}
@@ -50,10 +50,13 @@ func updateMarket(ctx context.Context, tx *sql.Tx, m *node.Market, now time.Time
 		b, _ := json.Marshal(t)
 		return string(b)
 	}
+	if m.Currency == "" {
+		m.Currency = "CNY"
+	}
 	_, err := tx.ExecContext(ctx, `UPDATE market SET name = ?, city = ?, description = ?, opening = ?, timezone = ?,
-		languages = ?, signup = ?, configured = 1, updated_at = ? WHERE id = 1`,
+		currency = ?, languages = ?, signup = ?, configured = 1, updated_at = ? WHERE id = 1`,
 		enc(m.Name), enc(m.City), enc(m.Description), enc(m.Opening), m.Timezone,
-		strings.Join(m.Languages, ","), m.Signup, now.Unix())
+		m.Currency, strings.Join(m.Languages, ","), m.Signup, now.Unix())
 	if err != nil {
 		return fmt.Errorf("data: update market: %w", err)
 	}

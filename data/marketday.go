@@ -44,32 +44,34 @@ func (db *DB) SetSchedule(ctx context.Context, s *node.Schedule) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	return db.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM market_schedule`); err != nil {
-			return err
+	return db.write(ctx, func(tx *sql.Tx) error { return setSchedule(ctx, tx, s) })
+}
+
+func setSchedule(ctx context.Context, tx *sql.Tx, s *node.Schedule) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM market_schedule`); err != nil {
+		return err
+	}
+	ins := func(kind string, weekday, date any, h node.Hours, label string) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO market_schedule(kind, weekday, date, start_min, end_min, label) VALUES (?, ?, ?, ?, ?, ?)`,
+			kind, weekday, date, h.Start, h.End, label)
+		return err
+	}
+	for _, r := range s.Weekly {
+		if err := ins("weekly", int(r.Weekday), nil, r.Hours, r.Label); err != nil {
+			return fmt.Errorf("data: set schedule: %w", err)
 		}
-		ins := func(kind string, weekday, date any, h node.Hours, label string) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO market_schedule(kind, weekday, date, start_min, end_min, label) VALUES (?, ?, ?, ?, ?, ?)`,
-				kind, weekday, date, h.Start, h.End, label)
-			return err
+	}
+	for _, r := range s.Dates {
+		if err := ins("date", nil, r.Date, r.Hours, r.Label); err != nil {
+			return fmt.Errorf("data: set schedule: %w", err)
 		}
-		for _, r := range s.Weekly {
-			if err := ins("weekly", int(r.Weekday), nil, r.Hours, r.Label); err != nil {
-				return fmt.Errorf("data: set schedule: %w", err)
-			}
+	}
+	for _, d := range s.Cancelled {
+		if err := ins("cancelled", nil, d, node.Hours{}, ""); err != nil {
+			return fmt.Errorf("data: set schedule: %w", err)
 		}
-		for _, r := range s.Dates {
-			if err := ins("date", nil, r.Date, r.Hours, r.Label); err != nil {
-				return fmt.Errorf("data: set schedule: %w", err)
-			}
-		}
-		for _, d := range s.Cancelled {
-			if err := ins("cancelled", nil, d, node.Hours{}, ""); err != nil {
-				return fmt.Errorf("data: set schedule: %w", err)
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // StallDays returns the dates (YYYY-MM-DD) on or after from that the stall

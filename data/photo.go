@@ -75,13 +75,16 @@ func addPhoto(ctx context.Context, tx *sql.Tx, kind string, id int64, p node.Pho
 		return err
 	}
 	if exists == 0 {
-		return node.Errorf(node.ENOTFOUND, "There is no %s %d.", kind, id)
+		if kind == "item" {
+			return node.Errorf(node.ENOTFOUND, "There is no item %d.", id)
+		}
+		return node.Errorf(node.ENOTFOUND, "There is no stall %d.", id)
 	}
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM photos WHERE owner_kind = ? AND owner_id = ?`, kind, id).Scan(&n); err != nil {
 		return err
 	}
 	if n >= node.MaxPhotos {
-		return node.Errorf(node.EINVALID, "A %s may have at most %d photos.", kind, node.MaxPhotos)
+		return tooManyPhotos(kind)
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO photos(owner_kind, owner_id, position, hash, ext, width, height, alt)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, kind, id, n, p.Hash, p.Ext, p.Width, p.Height, p.Alt)
@@ -117,4 +120,13 @@ func (db *DB) DeletePhoto(ctx context.Context, kind string, id int64, position i
 		return nil
 	})
 	return p, used, err
+}
+
+// tooManyPhotos is EINVALID: a stall or an item ("stall", "item") has all the
+// photos it may have.
+func tooManyPhotos(kind string) error {
+	if kind == "item" {
+		return node.Errorf(node.EINVALID, "An item may have at most %d photos.", node.MaxPhotos)
+	}
+	return node.Errorf(node.EINVALID, "A stall may have at most %d photos.", node.MaxPhotos)
 }

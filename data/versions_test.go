@@ -33,6 +33,9 @@ func TestVersionsMoveWithTheWritesTheyStandFor(t *testing.T) {
 	}
 	acc := &node.Account{Name: "wang", Role: node.RoleStallholder}
 	step("an account", moved{}, func() error { return db.CreateAccount(ctx, acc, "x", "") })
+	step("the organiser", moved{market: true, pages: true}, func() error {
+		return db.CreateAccount(ctx, &node.Account{Name: "mei", Role: node.RoleOrganiser}, "x", "")
+	})
 	step("a session", moved{}, func() error { return db.CreateSession(ctx, "tok", acc.ID, "web", time.Hour, "test") })
 	alley := &node.Alley{Slug: "vintage", Name: node.Text{"en": "Vintage"}, Colour: "#8a5a44"}
 	step("an alley", moved{market: true, pages: true}, func() error { return db.CreateAlley(ctx, alley) })

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node/app"
 	"github.com/shiji-market/shiji/node/i18n"
@@ -53,12 +54,28 @@ type Config struct {
 	// ActivityStreams documents (Mastodon's secure mode), so blocked servers
 	// cannot read them either.
 	AuthorizedFetch bool
+	// Metrics, when set, counts deliveries and inbox activities.
+	Metrics Metrics
+}
+
+// Metrics counts what federation does, for /metrics.
+type Metrics interface {
+	// Delivered counts one delivery attempt by result: delivered, retry,
+	// failed (for good) or cancelled.
+	Delivered(result string)
+	// InboxActivity counts one activity posted to an inbox by its type and
+	// result: accepted, or the error code that refused it.
+	InboxActivity(typ, result string)
 }
 
 // Federation is the ActivityPub side of a node. Mount adds its routes to the
 // web server, Run delivers the queue, ItemChanged (app.Federator) sends item
 // activities.
 type Federation struct {
+	// Explain, when set (by the web layer, before serving), words the
+	// errors of the API routes here in the reader's language.
+	Explain func(c echo.Context, err error) (int, string)
+
 	cfg    Config
 	app    *app.App
 	db     *data.DB

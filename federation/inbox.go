@@ -81,7 +81,17 @@ func signatureHost(h string) string {
 // EUNAUTHORIZED for a bad signature or a signer who is not the actor;
 // EINVALID for malformed activities; other errors are ours (500, the sender
 // retries).
-func (f *Federation) ingest(ctx context.Context, r *http.Request, body []byte) error {
+func (f *Federation) ingest(ctx context.Context, r *http.Request, body []byte) (err error) {
+	typ := "unknown"
+	if f.cfg.Metrics != nil {
+		defer func() {
+			result := "accepted"
+			if err != nil {
+				result = node.ErrorCode(err)
+			}
+			f.cfg.Metrics.InboxActivity(typ, result)
+		}()
+	}
 	sr, err := f.checkRequest(r, body)
 	if err != nil {
 		return err
@@ -90,7 +100,10 @@ func (f *Federation) ingest(ctx context.Context, r *http.Request, body []byte) e
 	if err := json.Unmarshal(body, &m); err != nil {
 		return node.Errorf(node.EINVALID, "The body is not a JSON object.")
 	}
-	actorID, typ, id := refOf(m["actor"]), str(m, "type"), str(m, "id")
+	actorID, id := refOf(m["actor"]), str(m, "id")
+	if typ = str(m, "type"); len(typ) > 40 {
+		typ = "unknown" // a label, not a place to write
+	}
 	if actorID == "" || typ == "" {
 		return node.Errorf(node.EINVALID, "An activity needs a type and an actor.")
 	}

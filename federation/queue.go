@@ -301,12 +301,16 @@ func (w *worker) record(ctx context.Context, outs []outcome) {
 				continue
 			}
 			var err error
+			result := "retry"
 			switch {
 			case o.err == nil && o.status >= 200 && o.status < 300:
+				result = "delivered"
 				_, err = tx.Exec(`DELETE FROM ap_deliveries WHERE id = ?`, o.d.id)
 			case o.canceled:
+				result = "cancelled"
 				_, err = tx.Exec(`UPDATE ap_deliveries SET lease_ms = 0 WHERE id = ?`, o.d.id)
 			case permanent(o) || o.d.attempts+1 >= maxAttempts:
+				result = "failed"
 				_, err = tx.Exec(`UPDATE ap_deliveries SET attempts = attempts + 1, lease_ms = 0, failed_at = ?, last_error = ? WHERE id = ?`,
 					now.Unix(), describe(o), o.d.id)
 				f.log.Warn("delivery failed for good", "inbox", o.d.inbox, "error", describe(o))
@@ -318,6 +322,9 @@ func (w *worker) record(ctx context.Context, outs []outcome) {
 			}
 			if err != nil {
 				return err
+			}
+			if f.cfg.Metrics != nil {
+				f.cfg.Metrics.Delivered(result)
 			}
 		}
 		return nil

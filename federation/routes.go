@@ -99,6 +99,9 @@ func (f *Federation) answer(c echo.Context, err error) error {
 		return nil
 	}
 	status, msg := errorStatus(err)
+	if f.Explain != nil && strings.HasPrefix(c.Request().URL.Path, "/api/") && status < 500 {
+		_, msg = f.Explain(c, err) // people using the API read it in their language
+	}
 	if status >= 500 {
 		f.log.Error("federation request failed", "err", err, "method", c.Request().Method, "path", c.Request().URL.Path)
 	} else {

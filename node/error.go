@@ -23,17 +23,43 @@ const (
 )
 
 // Error is a domain error: a code and a message that is safe to show to the user.
+//
+// Message is in English. Format and Args are what Errorf was given: the
+// format is also the message's id in the catalogues (node/i18n), so the web
+// layer shows the message in the reader's language.
 type Error struct {
 	Code    string
 	Message string
+	Format  string
+	Args    []any
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("shiji: %s: %s", e.Code, e.Message) }
 
 // Errorf returns an *Error with the given code and a formatted message.
+// format must be a constant string: it is the message's id in the
+// catalogues, which a test checks have it in every language. An argument
+// that is a Word or an *Error is translated with the message; in Message
+// an *Error argument stands for its own Message.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	shown := args
+	for i, a := range args {
+		if e, ok := a.(*Error); ok {
+			if &shown[0] == &args[0] {
+				shown = append([]any(nil), args...)
+			}
+			shown[i] = e.Message
+		}
+	}
+	return &Error{Code: code, Message: fmt.Sprintf(format, shown...), Format: format, Args: args}
 }
+
+// Word is a word or phrase inside an error message that is translated with
+// it: ID names it in the catalogues, English is what Message says.
+type Word struct{ ID, English string }
+
+// String is the English word.
+func (w Word) String() string { return w.English }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
 // any other non-nil error and "" for nil.

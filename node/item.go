@@ -27,6 +27,9 @@ func ParseItemStatus(s string) (ItemStatus, error) {
 	return "", Errorf(EINVALID, "Unknown status %q: use available, reserved, gone or withdrawn.", s)
 }
 
+// Word is the status inside an error message, translated with it.
+func (s ItemStatus) Word() Word { return Word{ID: "word.item." + string(s), English: string(s)} }
+
 // CanBecome reports whether a stallholder may move an item from st to next.
 // A withdrawn or gone item can be put back on the table (available).
 func (st ItemStatus) CanBecome(next ItemStatus) bool {

@@ -1,9 +1,13 @@
 package node
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
+
+var languageTag = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 
 // Text is a text in several languages, keyed by BCP 47 tag ("zh-Hans", "en").
 type Text map[string]string
@@ -28,7 +32,11 @@ func (t Text) In(lang string, fallbacks ...string) string {
 }
 
 // Languages are the UI languages shiji ships, the default first.
-var Languages = []string{"zh-Hans", "en"}
+var Languages = []string{"zh-Hans", "en", "zh-Hant"}
+
+// ValidLanguageTag reports whether s looks like a BCP 47 language tag
+// ("en", "zh-Hant", "pt-BR"): an organiser may add languages.
+func ValidLanguageTag(s string) bool { return languageTag.MatchString(s) }
 
 // Market is the one market a node runs.
 type Market struct {
@@ -37,9 +45,11 @@ type Market struct {
 	Description Text // Markdown
 	Opening     Text // when it is open, in words ("Saturdays 8:00–13:00")
 	Timezone    string
+	Currency    string // ISO 4217: the default currency of new items
 	Languages   []string
 	Signup      SignupMode
 	Configured  bool // false until an organiser (or --demo) has named it
+	Demo        bool // the demo market (`serve --demo`): every page says so
 	UpdatedAt   time.Time
 }
 
@@ -63,6 +73,20 @@ func ValidateMarket(m *Market) error {
 	}
 	if _, err := time.LoadLocation(m.Timezone); err != nil || m.Timezone == "" {
 		return Errorf(EINVALID, "Unknown time zone %q (use a name such as Asia/Shanghai).", m.Timezone)
+	}
+	if m.Currency == "" {
+		m.Currency = "CNY"
+	}
+	if _, ok := CurrencyExponent(m.Currency); !ok {
+		return Errorf(EINVALID, "Unknown currency %q: use an ISO 4217 code such as CNY, EUR or USD.", m.Currency)
+	}
+	if len(m.Languages) == 0 {
+		m.Languages = slices.Clone(Languages)
+	}
+	for _, l := range m.Languages {
+		if !slices.Contains(Languages, l) && !languageTag.MatchString(l) {
+			return Errorf(EINVALID, "%q is not a language tag such as zh-Hans or en.", l)
+		}
 	}
 	if _, err := ParseSignupMode(string(m.Signup)); err != nil {
 		return err

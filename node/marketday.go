@@ -123,7 +123,7 @@ func (s *Schedule) Validate() error {
 			return Errorf(EINVALID, "Unknown weekday %d.", r.Weekday)
 		}
 		if seenDay[r.Weekday] {
-			return Errorf(EINVALID, "There are two weekly market days on %s: a date has one market day.", r.Weekday)
+			return Errorf(EINVALID, "There are two weekly market days on %s: a date has one market day.", WeekdayWord(r.Weekday))
 		}
 		seenDay[r.Weekday] = true
 		if err := r.Hours.validate(); err != nil {
@@ -304,4 +304,9 @@ func (s *Schedule) ReservableDay(loc *time.Location, date string, now time.Time)
 		return MarketDay{}, Errorf(EINVALID, "The market day on %s is over; choose an upcoming one.", d)
 	}
 	return day, nil
+}
+
+// WeekdayWord is a weekday inside an error message, translated with it.
+func WeekdayWord(d time.Weekday) Word {
+	return Word{ID: fmt.Sprintf("weekday.%d", int(d)), English: d.String()}
 }

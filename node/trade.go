@@ -153,24 +153,20 @@ func (t *Trade) LastEvent() TradeEvent {
 }
 
 // stateWords says what happened to a trade, for error messages.
-func (s TradeStatus) stateWords() string {
-	switch s {
-	case TradeRequested:
-		return "still waiting for the stall's answer"
-	case TradeAccepted:
-		return "already accepted"
-	case TradeHandedOver:
-		return "already handed over"
-	case TradeCompleted:
-		return "already completed"
-	case TradeDeclined:
-		return "declined"
-	case TradeCancelled:
-		return "cancelled"
-	case TradeExpired:
-		return "expired"
+func (s TradeStatus) stateWords() Word {
+	english := map[TradeStatus]string{
+		TradeRequested:  "still waiting for the stall's answer",
+		TradeAccepted:   "already accepted",
+		TradeHandedOver: "already handed over",
+		TradeCompleted:  "already completed",
+		TradeDeclined:   "declined",
+		TradeCancelled:  "cancelled",
+		TradeExpired:    "expired",
+	}[s]
+	if english == "" {
+		english = string(s)
 	}
-	return string(s)
+	return Word{ID: "word.trade." + string(s), English: english}
 }
 
 func validateReason(reason string) (string, error) {

@@ -174,6 +174,9 @@ func TestSignupModesAndInvitations(t *testing.T) {
 
 func TestLanguageChoice(t *testing.T) {
 	n := startNode(t, "", "--demo")
+	// serve --demo prints the demo's logins (TestDemoLogins tries them).
+	mustContain(t, "serve --demo's output", n.Stdout.String(), "or as the resident: xiaolin with password wutong-resident-demo",
+		"or as the stallholder of ")
 	c := newClient(t, n.URL)
 	c.lang = "en"
 	// The footer's form carries no token for a visitor who has not signed

@@ -247,7 +247,7 @@ func TestBrowserStallholderOpensAStallAndListsAnItem(t *testing.T) {
 		chromedp.Evaluate(`window.__xss !== undefined`, &xssSet),
 	)
 	screenshot(t, ctx, "item-page")
-	if title != "Brass bicycle bell" || strong != "workshop" || alt != "A brass bell on a wooden table" || price != "12.50 CNY" {
+	if title != "Brass bicycle bell" || strong != "workshop" || alt != "A brass bell on a wooden table" || price != "CN¥12.50" {
 		t.Fatalf("item page: title %q strong %q alt %q price %q", title, strong, alt, price)
 	}
 	if xssSet || dialogs > 0 {

@@ -51,14 +51,14 @@ func TestCachedPagesShowWritesAtOnce(t *testing.T) {
 		}
 	}
 	read("first reads", listings("Brass bell"), "Brass bell")
-	read("price", []string{itemPath}, "12.00 CNY")
+	read("price", []string{itemPath}, "¥12.00")
 	read("price", []string{api}, `"amount":"12.00"`)
 
 	// A price change shows at once.
 	if r := m.call("PATCH", "/api/v1/items/"+fmt.Sprint(id), m.wang, `{"price":{"amount":"15.50","currency":"CNY"}}`); r.Status != 200 {
 		t.Fatalf("price change: %d %s", r.Status, r.Body)
 	}
-	read("price change", []string{itemPath}, "15.50 CNY")
+	read("price change", []string{itemPath}, "¥15.50")
 	read("price change", []string{api}, `"amount":"15.50"`)
 
 	// A renamed item shows at once in every listing, for both readers.

@@ -33,8 +33,11 @@ const mainUsage = `shiji — a community market node (市集)
 
 Usage:
   shiji serve [--addr 127.0.0.1:8080] [--data DIR] [--base-url URL] [--demo] [--tls-cert FILE --tls-key FILE]
+  shiji setup [--data DIR] [--organiser NAME] [--name TEXT] [--timezone ZONE] [--alleys …] [--days …] …
   shiji user add NAME --role organiser|moderator|stallholder|resident [--data DIR]
   shiji demo [--data DIR] [--stalls N] [--items N] [--seed S]
+  shiji doctor [--data DIR] [--base-url URL] [--peer URL] [--ca FILE] [--min-free SIZE]
+  shiji messages [--data DIR] LANG
   shiji backup [--data DIR] FILE.tar.gz
   shiji restore [--data DIR] [--force] FILE.tar.gz
   shiji version
@@ -53,6 +56,12 @@ func runWith(ctx context.Context, args []string, e env) error {
 		return serve(ctx, rest, e)
 	case "user":
 		return user(ctx, rest, e)
+	case "setup":
+		return setupCmd(ctx, rest, e)
+	case "doctor":
+		return doctorCmd(ctx, rest, e)
+	case "messages":
+		return messagesCmd(ctx, rest, e)
 	case "demo":
 		return demoCmd(ctx, rest, e)
 	case "backup":

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -21,9 +22,10 @@ import (
 	"github.com/shiji-market/shiji/federation"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
-	"github.com/shiji-market/shiji/node/i18n"
 	"github.com/shiji-market/shiji/node/markdown"
 	"github.com/shiji-market/shiji/node/media"
+	"github.com/shiji-market/shiji/node/metrics"
+	"github.com/shiji-market/shiji/node/push"
 	"github.com/shiji-market/shiji/node/web"
 	"github.com/shiji-market/shiji/themes"
 )
@@ -47,6 +49,9 @@ Environment (flags win):
   SHIJI_ALLOW_PRIVATE_NETWORKS set to 1 to federate with nodes on loopback/private addresses (tests, a LAN)
   SHIJI_AUTHORIZED_FETCH set to 1 to serve ActivityPub documents to signed requests only (Mastodon's secure mode)
   SHIJI_LOG_LEVEL   debug, info, warn or error (default info)
+  SHIJI_LOG_FORMAT  json (default: one JSON object a line) or text (key=value lines, for reading by hand)
+  SHIJI_METRICS_ADDR  serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9090 (off by default)
+  SHIJI_METRICS_TOKEN serve /metrics on the public port too, to "Authorization: Bearer TOKEN" only
   SHIJI_CACHE_MB    memory for the caches of rendered pages, listed items and page parts
                     (default 10); 0 turns them off
   GOMEMLIMIT        the Go runtime's soft memory limit (default: 44 MiB plus the caches)
@@ -64,6 +69,7 @@ type serveConfig struct {
 	addr, dataDir, baseURL, theme, logLevel string
 	cacheMB                                 int
 	memLimitSet                             bool // GOMEMLIMIT is in the environment
+	logFormat, metricsAddr, metricsToken    string
 	tlsCert, tlsKey                         string
 	tradeGrace                              time.Duration
 	demo, trustProxy, allowPrivate          bool
@@ -84,6 +90,7 @@ func serve(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&cfg.trustProxy, "trust-proxy", false, "take the client IP from X-Forwarded-For set by a local proxy (env SHIJI_TRUST_PROXY=1)")
 	fs.BoolVar(&cfg.allowPrivate, "allow-private-networks", false, "fetch from and deliver to loopback/private addresses (env SHIJI_ALLOW_PRIVATE_NETWORKS=1)")
 	fs.BoolVar(&cfg.authorizedFetch, "authorized-fetch", false, "serve ActivityPub documents to signed requests only, as Mastodon's secure mode (env SHIJI_AUTHORIZED_FETCH=1)")
+	fs.StringVar(&cfg.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address, e.g. 127.0.0.1:9090 (env SHIJI_METRICS_ADDR; off by default)")
 	if err := parseFlags(fs, args, e, serveUsage); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -119,6 +126,12 @@ func serve(ctx context.Context, args []string, e env) error {
 		cfg.cacheMB = n
 	}
 	cfg.memLimitSet = e.getenv("GOMEMLIMIT") != ""
+	cfg.logFormat = firstNonEmpty(e.getenv("SHIJI_LOG_FORMAT"), "json")
+	cfg.metricsAddr = firstNonEmpty(cfg.metricsAddr, e.getenv("SHIJI_METRICS_ADDR"))
+	cfg.metricsToken = e.getenv("SHIJI_METRICS_TOKEN")
+	if t := cfg.metricsToken; t != "" && len(t) < 16 {
+		return fmt.Errorf("SHIJI_METRICS_TOKEN is too short: use at least 16 random characters (it guards /metrics on the public port)")
+	}
 	if v := e.getenv("SHIJI_TRADE_GRACE"); v != "" && cfg.tradeGrace == 0 {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -137,7 +150,23 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil {
 		return fmt.Errorf("SHIJI_LOG_LEVEL %q: use debug, info, warn or error", cfg.logLevel)
 	}
-	logger := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	var handler slog.Handler
+	switch cfg.logFormat {
+	case "json":
+		handler = slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level})
+	case "text":
+		handler = slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level})
+	default:
+		return fmt.Errorf("SHIJI_LOG_FORMAT %q: use json or text", cfg.logFormat)
+	}
+	logger := slog.New(handler)
+	// The access log: JSON lines written straight to stderr in the JSON
+	// handler's shape (no allocation a request); with text logs, through
+	// the logger.
+	var accessLog io.Writer
+	if cfg.logFormat == "json" {
+		accessLog = e.stderr
+	}
 	var certs *certReloader
 	if cfg.tlsCert != "" {
 		var err error
@@ -158,13 +187,20 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		case "":
 			fmt.Fprintf(e.stdout, "shiji: loaded the demo market (%d stalls, %d items) in %s\n", sum.Stalls, sum.Items, time.Since(start).Round(time.Millisecond))
 			fmt.Fprintf(e.stdout, "shiji: log in as %s with password %s\n", sum.Organiser, password)
+			logins, err := demoLogins(ctx, db)
+			if err != nil {
+				return err
+			}
+			for _, l := range logins {
+				fmt.Fprintf(e.stdout, "shiji: or as the %s: %s with password %s\n", l.Role, l.Name, l.Password)
+			}
 		case node.ECONFLICT:
 			fmt.Fprintln(e.stdout, "shiji: the database already holds a market; not loading the demo again")
 		default:
 			return err
 		}
 	}
-	catalog, err := i18n.Load()
+	catalog, err := loadCatalog(cfg.dataDir)
 	if err != nil {
 		return err
 	}
@@ -193,8 +229,16 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	if cfg.tradeGrace > 0 {
 		a.TradeGrace = cfg.tradeGrace
 	}
+	var mx *metrics.Metrics
+	var fedMetrics federation.Metrics
+	var webMetrics web.RequestObserver
+	var pushMetrics push.Metrics
+	if cfg.metricsAddr != "" || cfg.metricsToken != "" {
+		mx = metrics.New(db, a.Live, version)
+		fedMetrics, webMetrics, pushMetrics = mx, mx, mx
+	}
 	fed, err := federation.New(federation.Config{App: a, BaseURL: baseURL, Logger: logger, AllowPrivate: cfg.allowPrivate,
-		AuthorizedFetch: cfg.authorizedFetch, Media: photos, Version: version})
+		AuthorizedFetch: cfg.authorizedFetch, Media: photos, Version: version, Metrics: fedMetrics})
 	if err != nil {
 		return err
 	}
@@ -209,14 +253,24 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		// flight) and its caches; SQLite's pages are outside it.
 		debug.SetMemoryLimit(baseMemoryLimit + max(cacheBytes, 0))
 	}
+	setupToken, err := setupTokenFor(ctx, a)
+	if err != nil {
+		return err
+	}
+	pusher, err := newPusher(ctx, a, catalog, strings.TrimSuffix(baseURL, "/"), cfg.allowPrivate, logger, pushMetrics)
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Config{
 		App: a, Catalog: catalog, Theme: theme, Markdown: markdown.New(), Media: photos,
-		BaseURL: baseURL, Logger: logger, AccessLog: e.stderr, TrustProxy: cfg.trustProxy, Mount: fed.Mount,
-		PlainHTTPImages: cfg.allowPrivate, CacheBytes: cacheBytes,
+		BaseURL: baseURL, Logger: logger, AccessLog: accessLog, TrustProxy: cfg.trustProxy, Mount: fed.Mount,
+		PlainHTTPImages: cfg.allowPrivate, SetupToken: setupToken, PushKey: pusher.PublicKey(), AllowPrivate: cfg.allowPrivate,
+		Metrics: webMetrics, MetricsToken: cfg.metricsToken, MetricsHandler: metricsHandler(mx), CacheBytes: cacheBytes,
 	})
 	if err != nil {
 		return err
 	}
+	fed.Explain = srv.ExplainError
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -242,7 +296,22 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	go func() { fed.Run(bg); close(fedDone) }()
 	tradesDone := make(chan struct{})
 	go func() { a.RunTrades(bg, logger); close(tradesDone) }() // expires uncollected reservations
+	pushDone := make(chan struct{})
+	go func() { pusher.Run(bg); close(pushDone) }() // Web Push of new notifications and hand-over reminders
 
+	var ms *http.Server
+	if cfg.metricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("cannot listen on %s for metrics: %w", cfg.metricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", mx.Handler())
+		ms = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go ms.Serve(mln)
+		defer ms.Close()
+		fmt.Fprintf(e.stdout, "shiji: metrics on http://%s/metrics\n", mln.Addr())
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if certs != nil {
@@ -252,6 +321,10 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		errc <- hs.Serve(ln)
 	}()
 	fmt.Fprintf(e.stdout, "shiji: listening on %s://%s (public URL %s, data %s)\n", scheme, ln.Addr(), strings.TrimSuffix(baseURL, "/"), cfg.dataDir)
+	if setupToken != "" {
+		fmt.Fprintf(e.stdout, "shiji: this market has no organiser yet; set it up at %s/setup?token=%s (or run shiji setup)\n",
+			strings.TrimSuffix(baseURL, "/"), setupToken)
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -264,6 +337,7 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	stopBG()
 	<-fedDone
 	<-tradesDone
+	<-pushDone
 	if cerr := db.Close(); cerr != nil {
 		return fmt.Errorf("closing the database: %w", cerr)
 	}
@@ -378,4 +452,12 @@ func (r *certReloader) getCertificate(*tls.ClientHelloInfo) (*tls.Certificate, e
 		r.logger.Info("TLS certificate reloaded", "cert", r.certFile)
 	}
 	return r.cert, nil
+}
+
+// metricsHandler is m's handler, nil without metrics.
+func metricsHandler(m *metrics.Metrics) http.Handler {
+	if m == nil {
+		return nil
+	}
+	return m.Handler()
 }

@@ -106,11 +106,16 @@ func (a *App) UpdateProfile(ctx context.Context, acc *node.Account, displayName,
 	return a.DB.UpdateAccountProfile(ctx, acc.ID, displayName, normLang(lang))
 }
 
+// normLang is l spelt as shiji spells its languages, any other valid tag
+// as it is (an organiser's language), "" for anything else.
 func normLang(l string) string {
 	for _, x := range node.Languages {
 		if strings.EqualFold(l, x) {
 			return x
 		}
+	}
+	if node.ValidLanguageTag(l) {
+		return l
 	}
 	return ""
 }

@@ -20,12 +20,17 @@ func canHoldStall(acc *node.Account) error {
 	return nil
 }
 
-// CreateStall opens a stall held by acc. Errors: EUNAUTHORIZED, EFORBIDDEN, EINVALID.
+// CreateStall opens a stall held by acc; a stall without an alley in a
+// market without alleys stands in the default alley (node.DefaultAlley).
+// Errors: EUNAUTHORIZED, EFORBIDDEN, EINVALID.
 func (a *App) CreateStall(ctx context.Context, acc *node.Account, s *node.Stall) error {
 	if err := canHoldStall(acc); err != nil {
 		return err
 	}
 	s.Spot = nil // the organiser places stalls
+	if err := a.defaultAlley(ctx, s); err != nil {
+		return err
+	}
 	return a.DB.CreateStall(ctx, s, acc.ID)
 }
 

@@ -1,5 +1,6 @@
-// Package i18n is shiji's message catalogue: every UI string comes from here,
-// in zh-Hans and en. Language choice: the account's setting, then a chosen
+// Package i18n is shiji's message catalogue: every UI string, error messages
+// included, comes from here, in zh-Hans, zh-Hant and en; an organiser may
+// override messages or add a language from the data directory (LoadWith). Language choice: the account's setting, then a chosen
 // language cookie, then Accept-Language, then the market's first language.
 package i18n
 
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +24,7 @@ var localesFS embed.FS
 
 // Catalog holds every message in every language.
 type Catalog struct {
+	raw     map[string]map[string]*goi18n.Message // language → id → message, as loaded
 	bundle  *goi18n.Bundle
 	tags    []language.Tag
 	names   []string
@@ -39,47 +42,35 @@ const maxMatched = 4096
 // locales/PART.LANG.json (one file per feature, so features do not share a
 // file). It fails when one is broken, when a message is defined twice for a
 // language, or when a language lacks a message another has.
-func Load() (*Catalog, error) {
+func Load() (*Catalog, error) { return LoadWith(nil) }
+
+// LoadWith is Load followed by the organiser's catalogues from overrides
+// (the data directory's locales/, nil for none), read the same way: a
+// message there replaces the embedded one with the same id, and a file for
+// a language shiji does not ship adds that language, which must then have
+// every message. An error names the file.
+func LoadWith(overrides fs.FS) (*Catalog, error) {
 	b := goi18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
-	files, err := fs.Glob(localesFS, "locales/*.json")
-	if err != nil {
+	c := &Catalog{bundle: b, raw: map[string]map[string]*goi18n.Message{}}
+	keys := map[string]map[string]bool{} // language → message ids
+	if err := c.add(localesFS, "locales", keys, false); err != nil {
 		return nil, err
 	}
-	// The languages' own files (LANG.json) first, so the languages keep
-	// their order whatever the feature files are called.
-	sort.SliceStable(files, func(i, j int) bool {
-		return strings.Count(path.Base(files[i]), ".") == 1 && strings.Count(path.Base(files[j]), ".") > 1
-	})
-	c := &Catalog{bundle: b}
-	keys := map[string]map[string]bool{} // language → message ids
-	for _, f := range files {
-		raw, err := localesFS.ReadFile(f)
-		if err != nil {
+	if overrides != nil {
+		if err := c.add(overrides, ".", keys, true); err != nil {
 			return nil, err
-		}
-		mf, err := b.ParseMessageFileBytes(raw, f)
-		if err != nil {
-			return nil, fmt.Errorf("i18n: %s: %w", f, err)
-		}
-		name := mf.Tag.String()
-		if keys[name] == nil {
-			c.names = append(c.names, name)
-			c.tags = append(c.tags, mf.Tag)
-			keys[name] = map[string]bool{}
-		}
-		for _, m := range mf.Messages {
-			if keys[name][m.ID] {
-				return nil, fmt.Errorf("i18n: %s: %q is defined twice for %s", f, m.ID, name)
-			}
-			keys[name][m.ID] = true
 		}
 	}
 	for a, ka := range keys {
 		for b, kb := range keys {
 			for k := range ka {
 				if !kb[k] {
-					return nil, fmt.Errorf("i18n: %q is in %s but missing in %s", k, a, b)
+					hint := ""
+					if b == "zh-Hant" {
+						hint = " (go run ./node/i18n/hant fills zh-Hant from zh-Hans)"
+					}
+					return nil, fmt.Errorf("i18n: %q is in %s but missing in %s%s", k, a, b, hint)
 				}
 			}
 		}
@@ -93,8 +84,78 @@ func Load() (*Catalog, error) {
 	return c, nil
 }
 
+// add parses every *.json file in dir of fsys into the bundle, recording the
+// ids per language in keys. With replace, an id already known replaces the
+// message; without, it is an error.
+func (c *Catalog) add(fsys fs.FS, dir string, keys map[string]map[string]bool, replace bool) error {
+	files, err := fs.Glob(fsys, path.Join(dir, "*.json"))
+	if err != nil {
+		return err
+	}
+	// The languages' own files (LANG.json) first, so the languages keep
+	// their order whatever the feature files are called.
+	sort.SliceStable(files, func(i, j int) bool {
+		return strings.Count(path.Base(files[i]), ".") == 1 && strings.Count(path.Base(files[j]), ".") > 1
+	})
+	for _, f := range files {
+		raw, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return err
+		}
+		mf, err := c.bundle.ParseMessageFileBytes(raw, path.Base(f))
+		if err != nil {
+			return fmt.Errorf("i18n: %s: %w", f, err)
+		}
+		name := mf.Tag.String()
+		if keys[name] == nil {
+			c.names = append(c.names, name)
+			c.tags = append(c.tags, mf.Tag)
+			keys[name] = map[string]bool{}
+		}
+		if c.raw[name] == nil {
+			c.raw[name] = map[string]*goi18n.Message{}
+		}
+		for _, m := range mf.Messages {
+			if keys[name][m.ID] && !replace {
+				return fmt.Errorf("i18n: %s: %q is defined twice for %s", f, m.ID, name)
+			}
+			keys[name][m.ID] = true
+			c.raw[name][m.ID] = m
+		}
+	}
+	return nil
+}
+
 // Languages are the catalogue's language tags, e.g. "en", "zh-Hans".
 func (c *Catalog) Languages() []string { return c.names }
+
+// Messages returns every message of lang as a catalogue file holds it: id →
+// text, or id → plural forms ("one", "other", …). A starting point for a
+// new language or an override file.
+func (c *Catalog) Messages(lang string) map[string]any {
+	out := map[string]any{}
+	for id, m := range c.raw[lang] {
+		forms := map[string]string{}
+		for form, v := range map[string]string{"zero": m.Zero, "one": m.One, "two": m.Two, "few": m.Few, "many": m.Many, "other": m.Other} {
+			if v != "" {
+				forms[form] = v
+			}
+		}
+		if len(forms) == 1 && forms["other"] != "" {
+			out[id] = m.Other
+		} else {
+			out[id] = forms
+		}
+	}
+	return out
+}
+
+// Has reports whether lang (as Languages says it) is in the catalogue.
+func (c *Catalog) Has(lang string) bool { return slices.Contains(c.names, lang) }
+
+// LanguageName is the language's name in itself ("English", "简体中文"),
+// its message lang.self.
+func (c *Catalog) LanguageName(lang string) string { return c.Localizer(lang).T("lang.self") }
 
 // Match returns the best catalogue language for the given preferences, each a
 // language tag or an Accept-Language header value, tried in order; fallback
@@ -151,7 +212,8 @@ func (c *Catalog) Localizer(lang string) *Localizer {
 }
 
 // T returns the message id, with args as name/value pairs for its template
-// ("{{.Name}}"). A missing message returns the id itself, so it shows up in
+// ("{{.Name}}"). An argument named N is also the count that chooses the
+// plural form. A missing message returns the id itself, so it shows up in
 // tests rather than as an empty string.
 func (l *Localizer) T(id string, args ...any) string {
 	if len(args) == 0 {
@@ -175,7 +237,15 @@ func (l *Localizer) t(id string, args []any) string {
 			data[fmt.Sprint(args[i])] = args[i+1]
 		}
 	}
-	s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	cfg := &goi18n.LocalizeConfig{MessageID: id, TemplateData: data}
+	if n, ok := data["N"]; ok {
+		cfg.PluralCount = n // {{.N}} chooses the plural form ("one", "other")
+	}
+	s, err := l.l.Localize(cfg)
+	if err != nil && cfg.PluralCount != nil { // a message without plural forms
+		cfg.PluralCount = nil
+		s, err = l.l.Localize(cfg)
+	}
 	if err != nil || s == "" {
 		return id
 	}

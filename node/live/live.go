@@ -120,3 +120,17 @@ func (h *Hub) WatchCount(ctx context.Context, topic, typ string, interval time.D
 		}
 	}
 }
+
+// Subscribers counts the subscribers on any topic (the live streams open
+// now), for metrics.
+func (h *Hub) Subscribers() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	seen := map[*Sub]struct{}{}
+	for _, subs := range h.topics {
+		for s := range subs {
+			seen[s] = struct{}{}
+		}
+	}
+	return len(seen)
+}

@@ -27,7 +27,7 @@ func decodeJSON(c echo.Context, v any) error {
 		case errors.As(err, &syn):
 			return node.Errorf(node.EMALFORMED, "The request body is not valid JSON (at byte %d).", syn.Offset)
 		case errors.As(err, &typ):
-			return node.Errorf(node.EINVALID, "The field %q must be a %s.", typ.Field, jsonKind(typ.Type.Kind().String()))
+			return node.Errorf(node.EINVALID, "The field %q must be a %s.", typ.Field, node.Word{ID: "word.json." + jsonKind(typ.Type.Kind().String()), English: jsonKind(typ.Type.Kind().String())})
 		case strings.Contains(err.Error(), "request body too large"):
 			return node.Errorf(node.ETOOLARGE, "The request body is too large.")
 		default:

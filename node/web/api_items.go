@@ -209,7 +209,7 @@ func (s *Server) apiAddPhoto(kind string) echo.HandlerFunc {
 
 // searchQuery reads q, alley (id or slug), min, max, currency and status.
 func (s *Server) searchQuery(c echo.Context) (data.SearchQuery, error) {
-	q := data.SearchQuery{Text: strings.TrimSpace(c.QueryParam("q")), Currency: "CNY"}
+	q := data.SearchQuery{Text: strings.TrimSpace(c.QueryParam("q")), Currency: s.marketCurrency(c)}
 	if cur := c.QueryParam("currency"); cur != "" {
 		q.Currency = strings.ToUpper(cur)
 	}
@@ -230,8 +230,14 @@ func (s *Server) searchQuery(c echo.Context) (data.SearchQuery, error) {
 	}{{"min", &q.MinMinor}, {"max", &q.MaxMinor}} {
 		if v := c.QueryParam(b.name); v != "" {
 			p, err := node.ParsePrice(v, q.Currency)
-			if err != nil {
-				return q, node.Errorf(node.EINVALID, "%s price: %s", b.name, node.ErrorMessage(err))
+			var ne *node.Error
+			switch {
+			case err != nil && errors.As(err, &ne) && b.name == "min":
+				return q, node.Errorf(node.EINVALID, "The lowest price: %s", ne)
+			case err != nil && errors.As(err, &ne):
+				return q, node.Errorf(node.EINVALID, "The highest price: %s", ne)
+			case err != nil:
+				return q, err
 			}
 			*b.dst = p.Minor
 		}

@@ -17,7 +17,8 @@ import (
 func pathID(c echo.Context, what string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, node.Errorf(node.ENOTFOUND, "There is no %s %q.", what, c.Param("id"))
+		word := node.Word{ID: "word.thing." + strings.ReplaceAll(what, " ", "_"), English: what}
+		return 0, node.Errorf(node.ENOTFOUND, "There is no %s %q.", word, c.Param("id"))
 	}
 	return id, nil
 }
@@ -112,18 +113,17 @@ func (s *Server) apiCreateStall(c echo.Context) error {
 	if in.Approve != nil {
 		st.ApproveFollowers = *in.Approve
 	}
-	if len(in.Alley) == 0 {
-		return node.Errorf(node.EINVALID, "Choose the stall's \"alley\" (see GET /api/v1/alleys).")
+	if len(in.Alley) > 0 { // without one, a market without alleys gives the default alley
+		alley, err := s.resolveAlley(ctx, in.Alley)
+		if err != nil {
+			return err
+		}
+		st.Alley = alley
 	}
-	alley, err := s.resolveAlley(ctx, in.Alley)
-	if err != nil {
-		return err
-	}
-	st.Alley = alley
 	if err := s.app.CreateStall(ctx, account(c), st); err != nil {
 		return err
 	}
-	st, err = s.app.DB.Stall(ctx, st.ID)
+	st, err := s.app.DB.Stall(ctx, st.ID)
 	if err != nil {
 		return err
 	}

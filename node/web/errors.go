@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"
+	"github.com/shiji-market/shiji/node/i18n"
 )
 
 // statusOf maps node error codes to HTTP statuses.
@@ -27,8 +28,9 @@ var statusOf = map[string]int{
 // errCSRF is returned by the CSRF middleware for a missing or wrong token.
 var errCSRF = errors.New("csrf")
 
-// classify turns any error into a status and a message safe to show (English;
-// the HTML page adds a localized title).
+// classify turns any error into a status and a message safe to show, in
+// English (for logs and tests). Handlers use explain, which says it in the
+// reader's language.
 func classify(err error) (int, string) {
 	var he *echo.HTTPError
 	switch {
@@ -61,13 +63,46 @@ func classify(err error) (int, string) {
 	return status, node.ErrorMessage(err)
 }
 
+// explain turns any error into a status and a message safe to show, in the
+// language of the request (the account's, the chosen one, Accept-Language,
+// the market's).
+func (s *Server) explain(c echo.Context, err error) (int, string) {
+	status, msg := classify(err)
+	loc := s.localizer(c)
+	var he *echo.HTTPError
+	switch {
+	case errors.Is(err, errCSRF):
+		return status, loc.T("error.csrf")
+	case errors.As(err, &he):
+		if t := loc.T(fmt.Sprintf("error.http.%d", status)); t != fmt.Sprintf("error.http.%d", status) {
+			return status, t
+		}
+		return status, msg
+	}
+	return status, loc.Error(err)
+}
+
+// ExplainError is explain for the other layers that answer requests
+// (federation's API routes): a status and a message in the reader's language.
+func (s *Server) ExplainError(c echo.Context, err error) (int, string) { return s.explain(c, err) }
+
+// localizer is the request's language's; the market's first language when
+// the market cannot be read.
+func (s *Server) localizer(c echo.Context) *i18n.Localizer {
+	m, err := s.app.DB.Market(c.Request().Context())
+	if err != nil {
+		m = &node.Market{}
+	}
+	return s.cfg.Catalog.Localizer(s.lang(c, m))
+}
+
 // handleError is echo's one error handler: it logs internal errors once and
 // answers with JSON for the API (or JSON clients) and a themed page otherwise.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	status, msg := classify(err)
+	status, msg := s.explain(c, err)
 	if status >= 500 {
 		s.cfg.Logger.Error("request failed", "err", err, "method", c.Request().Method,
 			"path", c.Request().URL.Path, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
@@ -93,6 +128,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 	switch {
 	case errors.Is(err, errCSRF):
 		data["Message"] = p.T("error.csrf")
+	case status == http.StatusNotFound && node.ErrorCode(err) == node.ENOTFOUND:
+		// a domain error says what is missing ("There is no item 7.")
 	case status == http.StatusNotFound || status == http.StatusTooManyRequests || status >= 500:
 		data["Message"] = p.T(fmt.Sprintf("error.%d.body", status))
 	}

@@ -56,7 +56,7 @@ func (s *Server) login(c echo.Context) error {
 	name, next := c.FormValue("name"), safeNext(c.FormValue("next"))
 	acc, err := s.app.LogIn(c.Request().Context(), name, c.FormValue("password"))
 	if err != nil {
-		status, msg := classify(err)
+		status, msg := s.explain(c, err)
 		return s.render(c, status, "login", "login.title", loginData{Name: name, Next: next, Error: msg})
 	}
 	if err := s.startWebSession(c, acc); err != nil {
@@ -98,7 +98,7 @@ func (s *Server) signup(c echo.Context) error {
 		Password: c.FormValue("password"), Invite: c.FormValue("invite"), Lang: c.FormValue("lang")}
 	acc, err := s.app.SignUp(ctx, in)
 	if err != nil {
-		status, msg := classify(err)
+		status, msg := s.explain(c, err)
 		if status >= 500 {
 			return err
 		}
@@ -167,7 +167,7 @@ func (s *Server) renderAccount(c echo.Context, status int, saved bool, errMsg st
 func (s *Server) updateAccount(c echo.Context) error {
 	a := account(c)
 	if err := s.app.UpdateProfile(c.Request().Context(), a, c.FormValue("display_name"), c.FormValue("lang")); err != nil {
-		status, msg := classify(err)
+		status, msg := s.explain(c, err)
 		if status >= 500 {
 			return err
 		}

@@ -22,8 +22,7 @@ func (p *view) DayDate(d node.MarketDay) string {
 	if v, ok := p.s.dates.Load(k); ok {
 		return v.(string)
 	}
-	out := p.T("day.date", "W", p.T(fmt.Sprintf("weekday.%d", int(s.Weekday()))), "D", s.Day(), "M", int(s.Month()),
-		"Month", p.T(fmt.Sprintf("month.%d", int(s.Month()))))
+	out := p.loc.Date(s)
 	if p.s.ndates.Add(1) <= maxDates { // dates within the horizon, in each language
 		p.s.dates.Store(k, out)
 	}
@@ -50,12 +49,13 @@ func (p *view) Day(d node.MarketDay) string {
 	return out
 }
 
-// Time formats an instant in the market's time zone.
+// Time formats an instant in the market's time zone and the page's language
+// ("Sat 5 Dec, 14:30", "12月5日 周六 14:30").
 func (p *view) Time(t time.Time) string {
 	if p.zone == nil {
-		return t.UTC().Format("2006-01-02 15:04")
+		return p.loc.DateTime(t.UTC())
 	}
-	return t.In(p.zone).Format("2006-01-02 15:04")
+	return p.loc.DateTime(t.In(p.zone))
 }
 
 // dayChoice is a market day offered in a form.

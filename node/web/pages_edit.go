@@ -15,7 +15,7 @@ import (
 // formError re-renders a form with the error's message and status, or
 // returns internal errors to the error handler.
 func (s *Server) formError(c echo.Context, name, title string, err error, d map[string]any) error {
-	status, msg := classify(err)
+	status, msg := s.explain(c, err)
 	if status >= 500 {
 		return err
 	}
@@ -133,7 +133,7 @@ func (s *Server) updateStall(c echo.Context) error {
 }
 
 func (s *Server) itemForm(c echo.Context, st *node.Stall, it *node.Item, err error) error {
-	d := map[string]any{"Stall": st, "Item": it, "Currency": "CNY",
+	d := map[string]any{"Stall": st, "Item": it, "Currency": s.marketCurrency(c),
 		"Statuses": []node.ItemStatus{node.ItemAvailable, node.ItemReserved, node.ItemGone, node.ItemWithdrawn}}
 	days, derr := s.app.StallDays(c.Request().Context(), st.ID)
 	if derr != nil {

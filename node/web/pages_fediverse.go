@@ -48,7 +48,7 @@ func (s *Server) addFedBlockPage(c echo.Context) error {
 		in.Domain = c.FormValue("target")
 	}
 	if _, err := s.app.AddFedBlock(c.Request().Context(), account(c), in); err != nil {
-		status, msg := classify(err)
+		status, msg := s.explain(c, err)
 		if status >= 500 || status == http.StatusForbidden || status == http.StatusUnauthorized {
 			return err
 		}

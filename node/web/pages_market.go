@@ -32,6 +32,8 @@ type homeData struct {
 	City         string
 	Opening      string
 	Configured   bool
+	Setup        node.Setup // which parts of first-run setup are done
+	Organiser    bool       // the viewer is the organiser (sees what setup lacks)
 	CanHoldStall bool
 	Alleys       []*node.Alley
 	OpenStalls   []*node.Stall
@@ -74,6 +76,10 @@ func (s *Server) home(c echo.Context) error {
 	}
 	if a := account(c); a != nil {
 		d.CanHoldStall = a.Role != node.RoleResident
+		d.Organiser = a.Role == node.RoleOrganiser
+	}
+	if d.Setup, err = s.app.SetupState(ctx); err != nil {
+		return err
 	}
 	if d.Ambience, err = s.ambience(c); err != nil {
 		return err
@@ -199,7 +205,7 @@ func (s *Server) searchPage(c echo.Context) error {
 		}
 		if err != nil {
 			var msg string
-			status, msg = classify(err)
+			status, msg = s.explain(c, err)
 			if status >= 500 {
 				return err
 			}

@@ -40,7 +40,7 @@ func (s *Server) reserve(c echo.Context) error {
 		t, err = s.app.Reserve(c.Request().Context(), account(c), node.ItemID(id), in)
 	}
 	if err != nil {
-		status, msg := classify(err)
+		status, msg := s.explain(c, err)
 		if status >= 500 || status == http.StatusNotFound || status == http.StatusUnauthorized {
 			return err
 		}
@@ -123,7 +123,7 @@ func (s *Server) tradeAction(c echo.Context) error {
 		return err
 	}
 	if _, err := s.tradeStep(c, id, c.Param("action"), c.FormValue("reason")); err != nil {
-		status, msg := classify(err)
+		status, msg := s.explain(c, err)
 		if status >= 500 || status == http.StatusNotFound {
 			return err
 		}
@@ -139,7 +139,7 @@ func (s *Server) tradeNote(c echo.Context) error {
 		return err
 	}
 	if _, err := s.app.LeaveNote(c.Request().Context(), account(c), id, c.FormValue("body")); err != nil {
-		status, msg := classify(err)
+		status, msg := s.explain(c, err)
 		if status >= 500 || status == http.StatusNotFound {
 			return err
 		}

@@ -101,7 +101,7 @@ func (s *Server) renderWorld(c echo.Context, status int, d worldData, before tim
 func (s *Server) followRemotePage(c echo.Context) error {
 	address := c.FormValue("address")
 	if _, _, err := s.app.FollowRemote(c.Request().Context(), account(c), address); err != nil {
-		status, msg := classify(err)
+		status, msg := s.explain(c, err)
 		if status >= 500 || status == http.StatusUnauthorized {
 			return err
 		}
@@ -128,7 +128,7 @@ func (s *Server) askElsewherePage(c echo.Context) error {
 	note, body := c.FormValue("in_reply_to"), c.FormValue("body")
 	w, err := s.app.AskElsewhere(c.Request().Context(), account(c), note, body)
 	if err != nil {
-		status, msg := classify(err)
+		status, msg := s.explain(c, err)
 		if status >= 500 || status == http.StatusUnauthorized {
 			return err
 		}
@@ -143,7 +143,7 @@ func (s *Server) writeElsewherePage(c echo.Context) error {
 	to, body := c.FormValue("to"), c.FormValue("body")
 	w, err := s.app.WriteElsewhere(c.Request().Context(), account(c), to, body)
 	if err != nil {
-		status, msg := classify(err)
+		status, msg := s.explain(c, err)
 		if status >= 500 || status == http.StatusUnauthorized {
 			return err
 		}

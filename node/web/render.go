@@ -112,6 +112,8 @@ type view struct {
 	Lang       string
 	MarketName string
 	Base       string
+	Languages  []language // the catalogue's languages, for the footer's switch
+	Demo       bool       // the market is the demo (a banner on every page)
 	loc        *i18n.Localizer
 	static     map[string]string
 	zone       *time.Location // the market's time zone
@@ -128,6 +130,7 @@ type page struct {
 	Title   string
 	Path    string
 	Data    any
+	Feeds   []feedLink         // the page's feeds, for <link rel="alternate">
 	csrf    func() string      // mints or reads the visitor's CSRF token
 	tmpl    *template.Template // the page's template set, while it renders
 }
@@ -139,8 +142,42 @@ func (v *view) T(id string, args ...any) string { return v.loc.T(id, args...) }
 // is the visitor's own and is not cached.
 func (p *page) CSRF() string { return p.csrf() }
 
-// Text picks the page's language from a multilingual text.
-func (v *view) Text(t node.Text) string { return t.In(v.Lang, "en", "zh-Hans") }
+// Text picks the page's language from a multilingual text: a Chinese
+// reader gets the other Chinese before English.
+func (v *view) Text(t node.Text) string {
+	if strings.HasPrefix(v.Lang, "zh") {
+		return t.In(v.Lang, "zh-Hant", "zh-Hans", "en")
+	}
+	return t.In(v.Lang, "en", "zh-Hans")
+}
+
+// Price formats a price in the page's language ("¥88", "CN¥88.00", "Free"):
+// a node.Price or a *node.RemotePrice (an amount read from elsewhere, shown
+// as it came when it is not one we can read).
+func (v *view) Price(x any) string {
+	switch pr := x.(type) {
+	case node.Price:
+		return v.loc.Price(pr)
+	case *node.RemotePrice:
+		if pr == nil {
+			return ""
+		}
+		if parsed, err := node.ParsePrice(pr.Amount, pr.Currency); err == nil {
+			return v.loc.Price(parsed)
+		}
+		return pr.Amount + " " + pr.Currency
+	}
+	return fmt.Sprint(x)
+}
+
+// Date formats the date of an instant in the market's time zone and the
+// page's language ("Sat 5 Dec", "12月5日 周六").
+func (v *view) Date(t time.Time) string {
+	if v.zone != nil {
+		t = t.In(v.zone)
+	}
+	return v.loc.Date(t)
+}
 
 // Static returns the URL of a theme static file, with a content hash for caching.
 func (v *view) Static(name string) string {
@@ -164,9 +201,12 @@ func (s *Server) newPage(c echo.Context, title string, data any) (*page, error) 
 			return nil, err
 		}
 	}
+	loc := s.cfg.Catalog.Localizer(lang)
 	return &page{
 		view: &view{Lang: lang, MarketName: m.Name.In(lang, m.Languages...), Base: s.cfg.BaseURL,
-			loc: s.cfg.Catalog.Localizer(lang), static: s.static, zone: snap.Loc, s: s, version: pagesVersion(c)},
+			loc: loc, static: s.static, zone: snap.Loc, s: s, version: pagesVersion(c),
+			Languages: s.languages(), Demo: m.Demo},
+		Feeds:  s.feedLinks(c, loc),
 		Unread: unread, Notices: notices, Account: account(c),
 		Title: title, Path: c.Request().URL.RequestURI(), Data: data,
 		csrf: func() string { return s.csrfToken(c) },
@@ -229,6 +269,17 @@ func (s *Server) lang(c echo.Context, m *node.Market) string {
 }
 
 const langCookie = "shiji_lang"
+
+// language is one of the catalogue's languages, named in itself.
+type language struct{ Tag, Name string }
+
+func (s *Server) languages() []language {
+	var out []language
+	for _, l := range s.cfg.Catalog.Languages() {
+		out = append(out, language{Tag: l, Name: s.cfg.Catalog.LanguageName(l)})
+	}
+	return out
+}
 
 func (s *Server) setCookie(c echo.Context, name, value string, maxAge int) {
 	c.SetCookie(&http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,

@@ -28,6 +28,9 @@ func contentSecurityPolicy(plainHTTPImages bool) string {
 // routes registers the middleware and every route of the node.
 func (s *Server) routes() {
 	e := s.e
+	if s.cfg.Metrics != nil || s.cfg.MetricsToken != "" {
+		e.Pre(s.observe) // ecosystem (issue 16): the outermost, to count every request
+	}
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	// Request id, security headers, body limits, panics, the access log.
 	e.Use(newFrontDoor(s).handle)
@@ -118,6 +121,25 @@ func (s *Server) routes() {
 	e.POST("/account", s.updateAccount, requireAccount)
 	e.POST("/admin/signup", s.setSignupMode, requireAccount)
 	e.POST("/admin/invitations", s.createInvitation, requireAccount)
+
+	// Ecosystem (issue 16): first-run setup, feeds.
+	e.Pre(feedPaths)
+	e.GET("/feeds/items/all/:format", s.itemsFeed, feedFormat)
+	e.GET("/feeds/stalls/:id/:format", s.stallFeed, feedFormat)
+	e.GET("/feeds/alleys/:slug/:format", s.alleyFeed, feedFormat)
+	e.GET("/setup", s.setupPage)
+	e.POST("/setup", s.setup, limitSignup)
+	e.POST("/admin/alleys/:id", s.renameAlley, requireAccount)
+	e.GET("/calendars/:file", s.myCalendar)
+	e.GET("/account/app", s.appPage, requireAccount)
+	e.POST("/account/app/calendar", s.resetCalendar, requireAccount)
+	e.POST("/api/v1/push/subscriptions", s.subscribePush, requireAccount)
+	e.DELETE("/api/v1/push/subscriptions", s.unsubscribePush, requireAccount)
+	e.POST("/push/subscriptions/:id/delete", s.unsubscribePush, requireAccount)
+	// The installable app: manifest, service worker, offline page.
+	e.GET("/manifest.webmanifest", s.manifest)
+	e.GET("/sw.js", s.serviceWorker)
+	e.GET("/offline", s.offlinePage)
 
 	// JSON API, documented in docs/api.md.
 	api := e.Group("/api/v1")

@@ -51,6 +51,21 @@ type Config struct {
 	// together (four tenths, four tenths, two): 0 is DefaultCacheBytes,
 	// negative turns them off.
 	CacheBytes int64
+	// SetupToken lets whoever has it set up a node that has no organiser
+	// yet (/setup?token=…, printed by serve); "" turns that off.
+	SetupToken string
+	// PushKey is the VAPID public key devices subscribe with; "" turns Web
+	// Push off.
+	PushKey string
+	// AllowPrivate takes push endpoints on plain http (the node runs with
+	// --allow-private-networks: tests, a LAN).
+	AllowPrivate bool
+	// Metrics, when set, counts every request by route and status.
+	Metrics RequestObserver
+	// MetricsHandler serves /metrics on the public port to requests with
+	// MetricsToken ("Authorization: Bearer TOKEN"); both or neither.
+	MetricsHandler http.Handler
+	MetricsToken   string
 }
 
 // Server is the HTTP handler of a node.
