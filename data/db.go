@@ -38,9 +38,14 @@ type DB struct {
 	// vFloor, vMarket and vPages are the published Versions.
 	vFloor, vMarket, vPages atomic.Int64
 	// stmts holds the reader pool's prepared statements by query text.
-	stmts   sync.Map // string → *sql.Stmt
-	nstmts  atomic.Int32
+	stmts  sync.Map // string → *sql.Stmt
+	nstmts atomic.Int32
+	// wstmts holds the writer's prepared statements (Exec).
+	wstmts  sync.Map // string → *sql.Stmt
+	nwstmts atomic.Int32
 	closing atomic.Bool
+	// group commits the writes waiting for the writer together.
+	group groupWriter
 	// watch is the connection NoticeOtherWriters asks for data_version.
 	watchMu     sync.Mutex
 	watch       *sql.Conn
@@ -104,6 +109,10 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("data: cannot open the database %s: %w", path, err)
 	}
+	if err := db.PrepareWrites(ctx, versionsQuery); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("data: cannot open the database %s: %w", path, err)
+	}
 	if err := db.refreshVersions(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("data: cannot open the database %s: %w", path, err)
@@ -122,6 +131,7 @@ func (db *DB) Close() error {
 	}
 	db.watchMu.Unlock()
 	db.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	db.wstmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 
@@ -195,27 +205,6 @@ func (db *DB) Migrations(ctx context.Context) ([]int, error) {
 		vs = append(vs, v)
 	}
 	return vs, rows.Err()
-}
-
-// write runs fn in one write transaction (BEGIN IMMEDIATE on the single writer).
-func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("data: begin: %w", err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	v, err := readVersions(ctx, tx)
-	if err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("data: commit: %w", err)
-	}
-	db.publish(v)
-	return nil
 }
 
 // notFound turns sql.ErrNoRows into a node ENOTFOUND error with msg.

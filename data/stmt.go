@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strconv"
 )
 
@@ -63,4 +64,60 @@ func idList[T ~int64](ids []T) string {
 		b = strconv.AppendInt(b, int64(id), 10)
 	}
 	return string(append(b, ']'))
+}
+
+// wstmt returns the writer's prepared statement for q, or nil when q was
+// not prepared with PrepareWrites. It never prepares: inside a write
+// transaction the one writer connection is taken, and preparing on the pool
+// would wait for it forever.
+func (db *DB) wstmt(q string) *sql.Stmt {
+	if v, ok := db.wstmts.Load(q); ok {
+		return v.(*sql.Stmt)
+	}
+	return nil
+}
+
+// PrepareWrites prepares statements of fixed text on the writer for Exec
+// (call it outside write transactions, typically at start-up): a hot write
+// is then parsed once instead of in every transaction.
+func (db *DB) PrepareWrites(ctx context.Context, queries ...string) error {
+	for _, q := range queries {
+		if _, ok := db.wstmts.Load(q); ok {
+			continue
+		}
+		if db.nwstmts.Load() >= maxStmts {
+			return fmt.Errorf("data: more than %d prepared writes", maxStmts)
+		}
+		st, err := db.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("data: prepare %q: %w", q, err)
+		}
+		if _, loaded := db.wstmts.LoadOrStore(q, st); loaded {
+			st.Close()
+			continue
+		}
+		db.nwstmts.Add(1)
+	}
+	return nil
+}
+
+// Exec runs a statement in a write transaction, through the writer's
+// prepared statement when PrepareWrites prepared it.
+func (db *DB) Exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if st := db.wstmt(q); st != nil {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, q, args...)
+}
+
+// QueryRow runs a one-row read of fixed text on the read-only pool through
+// a prepared statement, for packages that keep their own tables.
+func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return db.queryRow(ctx, q, args...)
+}
+
+// Query runs a read of fixed text on the read-only pool through a prepared
+// statement, for packages that keep their own tables.
+func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return db.query(ctx, q, args...)
 }

@@ -147,6 +147,9 @@ func New(cfg Config) (*Federation, error) {
 	f.bgCtx, f.bgCancel = context.WithCancel(context.Background())
 	f.keys = newKeyring(f)
 	f.client = newClient(f)
+	if err := f.prepareIngest(context.Background()); err != nil {
+		return nil, err
+	}
 	return f, nil
 }
 

@@ -80,7 +80,7 @@ func (f *Federation) remoteActor(ctx context.Context, id string, refresh bool) (
 // (…/main-key, with an owner); Mastodon's are fragments of the actor (#main-key).
 func (f *Federation) actorByKey(ctx context.Context, keyID string, refresh bool) (*remoteActor, bool, error) {
 	if !refresh {
-		a, err := scanRemoteActor(f.db.Read().QueryRowContext(ctx, `SELECT `+remoteActorCols+` FROM ap_actors WHERE key_id = ?`, keyID))
+		a, err := scanRemoteActor(f.db.QueryRow(ctx, `SELECT `+remoteActorCols+` FROM ap_actors WHERE key_id = ?`, keyID))
 		if err == nil {
 			return a, false, nil
 		} else if !errors.Is(err, sql.ErrNoRows) {
