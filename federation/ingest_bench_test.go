@@ -3,9 +3,12 @@
 package federation
 
 import (
+	"context"
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
+	"database/sql"
+	"fmt"
 	"net/http"
 	"runtime"
 	"sync"
@@ -13,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/shiji-market/shiji/node"
 )
 
 // BenchmarkIngestVsVerify takes in signed Create(Note) activities from 16
@@ -91,4 +96,72 @@ func benchCPU() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkFanOutVsBare sends one new item to the followers of fanScale
+// through the whole path (queue rows, per-host limits, signing at send time,
+// HTTP, recording) and, in the same run and to the same sinks, the same
+// number of signed POSTs in a bare loop on as many goroutines as the queue
+// has workers (the ceiling), one after the other b.N times each; it reports
+// both rates and their ratio.
+//
+//	go test -run '^$' -bench FanOutVsBare -benchtime 3x ./federation
+func BenchmarkFanOutVsBare(b *testing.B) {
+	fanFollowers, fanHosts := fanScale(b)
+	n := newTestNode(b, "https://market.test", time.Now(), func(c *Config) { c.Transport, c.AllowPrivate = nil, true })
+	wang := n.account("wang", node.RoleStallholder)
+	st := n.stall(wang, "Bikes")
+	s := newSinks(b, fanHosts)
+	n.db.Write(context.Background(), func(tx *sql.Tx) error {
+		for i := 0; i < fanFollowers; i++ {
+			if _, err := tx.Exec(`INSERT INTO ap_followers(actor, follower, inbox, follow_id, created_at) VALUES (?, ?, ?, ?, 0)`,
+				stallKey(st.ID), fmt.Sprintf("https://f%d.test/u", i), s.inbox(i), fmt.Sprintf("https://f%d.test/f", i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	ctx := context.Background()
+	n.f.keys.get(ctx, stallKey(st.ID))
+	n.run()
+	body := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","type":"Create","object":{"type":"Note","content":"a bell"}}`)
+	var bare, fan time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		var wg sync.WaitGroup
+		var next atomic.Int64
+		for g := 0; g < n.f.cfg.Workers; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := int(next.Add(1) - 1); j < fanFollowers; j = int(next.Add(1) - 1) {
+					if code, err := n.f.client.post(ctx, s.inbox(j), body, stallKey(st.ID)); err != nil || code != 202 {
+						b.Errorf("post = %d %v", code, err)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		bare += time.Since(start)
+
+		start = time.Now()
+		before := s.got.Load()
+		it := &node.Item{Stall: st.ID, Title: fmt.Sprintf("Bell %d", i), Price: node.Price{Kind: node.PriceFree}, Quantity: 1}
+		if err := n.app.CreateItem(ctx, wang, it); err != nil {
+			b.Fatal(err)
+		}
+		for s.got.Load() < before+int64(fanFollowers) {
+			time.Sleep(time.Millisecond)
+		}
+		for n.count(`SELECT count(*) FROM ap_deliveries`) > 0 { // recorded, too
+			time.Sleep(5 * time.Millisecond)
+		}
+		fan += time.Since(start)
+	}
+	fanRate := float64(b.N*fanFollowers) / fan.Seconds()
+	bareRate := float64(b.N*fanFollowers) / bare.Seconds()
+	b.ReportMetric(fanRate, "deliveries/s")
+	b.ReportMetric(bareRate, "bare-posts/s")
+	b.ReportMetric(100*fanRate/bareRate, "%-of-bare")
 }
