@@ -58,6 +58,17 @@ func planSearch(words []string) searchPlan {
 // results is found (or maxSearchScan matches have been looked at), so the
 // cost of a common word does not grow with the market.
 func (db *DB) Search(ctx context.Context, q SearchQuery) ([]*node.Item, []*node.Stall, error) {
+	ids, stalls, err := db.SearchIDs(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	items, err := db.ItemsByID(ctx, ids)
+	return items, stalls, err
+}
+
+// SearchIDs is Search with the items' ids (in order) instead of the items,
+// for a caller that keeps items at hand.
+func (db *DB) SearchIDs(ctx context.Context, q SearchQuery) ([]node.ItemID, []*node.Stall, error) {
 	words := strings.Fields(q.Text)
 	if len(words) == 0 {
 		return nil, nil, node.Errorf(node.EINVALID, "Type something to search for.")
@@ -76,12 +87,8 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]*node.Item, []*node.
 	if err != nil {
 		return nil, nil, err
 	}
-	items, err := db.ItemsByID(ctx, ids)
-	if err != nil {
-		return nil, nil, err
-	}
 	stalls, err := db.searchStalls(ctx, plan, q)
-	return items, stalls, err
+	return ids, stalls, err
 }
 
 // searchItems returns the ids of the matching items, newest first.

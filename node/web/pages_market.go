@@ -122,6 +122,16 @@ func (s *Server) alleyPage(c echo.Context) error {
 	return s.write(c, http.StatusOK, "alley", p)
 }
 
+// search runs a search, the items from the item cache or one query.
+func (s *Server) search(c echo.Context, q data.SearchQuery) ([]*node.Item, []*node.Stall, error) {
+	ids, stalls, err := s.app.DB.SearchIDs(c.Request().Context(), q)
+	if err != nil {
+		return nil, nil, err
+	}
+	items, err := s.loadItems(c, ids)
+	return items, stalls, err
+}
+
 // listing returns the items a listing shows, newest first: their ids from
 // an index, the items from the item cache or one query.
 func (s *Server) listing(c echo.Context, f data.ItemFilter) ([]*node.Item, error) {
@@ -201,7 +211,7 @@ func (s *Server) searchPage(c echo.Context) error {
 	if _, present := c.QueryParams()["q"]; present {
 		q, err := s.searchQuery(c)
 		if err == nil {
-			d.Items, d.Stalls, err = s.app.Search(ctx, q)
+			d.Items, d.Stalls, err = s.search(c, q)
 		}
 		if err != nil {
 			var msg string
