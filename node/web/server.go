@@ -48,7 +48,7 @@ type Config struct {
 	AccessLog io.Writer
 	// CacheBytes is what the caches of rendered pages (for visitors who
 	// have not signed in), listed items and shared fragments may hold
-	// together (four tenths, four tenths, two): 0 is DefaultCacheBytes,
+	// together (three tenths, five tenths, two): 0 is DefaultCacheBytes,
 	// negative turns them off.
 	CacheBytes int64
 	// SetupToken lets whoever has it set up a node that has no organiser
@@ -126,8 +126,8 @@ func New(cfg Config) (*Server, error) {
 		cfg.CacheBytes = DefaultCacheBytes
 	}
 	if cfg.CacheBytes > 0 {
-		s.cache = newPageCache(cfg.CacheBytes * 4 / 10)
-		s.items = newItemCache(cfg.CacheBytes * 4 / 10)
+		s.cache = newPageCache(cfg.CacheBytes * 3 / 10)
+		s.items = newItemCache(cfg.CacheBytes * 5 / 10)
 		s.fragments = newFragmentCache(cfg.CacheBytes * 2 / 10)
 	}
 	if err := s.loadTheme(); err != nil {
