@@ -77,7 +77,8 @@ func (db *DB) CreateReport(ctx context.Context, r *node.Report) error {
 // Reports lists open reports (resolved too when all), newest first.
 func (db *DB) Reports(ctx context.Context, all bool) ([]*node.Report, error) {
 	q := `SELECT r.id, r.message_id, x.conversation_id, r.reporter_id, r.reason, r.created_at, r.resolved_at IS NOT NULL, r.action,
-		substr(x.body, 1, 200), x.author_name FROM reports r JOIN messages x ON x.id = r.message_id`
+		substr(x.body, 1, 200), x.author_name, EXISTS (SELECT 1 FROM ap_messages am WHERE am.message_id = x.id), r.forwarded_at IS NOT NULL
+		FROM reports r JOIN messages x ON x.id = r.message_id`
 	if !all {
 		q += ` WHERE r.resolved_at IS NULL`
 	}
@@ -90,7 +91,8 @@ func (db *DB) Reports(ctx context.Context, all bool) ([]*node.Report, error) {
 	for rows.Next() {
 		var r node.Report
 		var created int64
-		if err := rows.Scan(&r.ID, &r.Message, &r.Conversation, &r.Reporter, &r.Reason, &created, &r.Resolved, &r.Action, &r.Excerpt, &r.Author); err != nil {
+		if err := rows.Scan(&r.ID, &r.Message, &r.Conversation, &r.Reporter, &r.Reason, &created, &r.Resolved, &r.Action, &r.Excerpt, &r.Author,
+			&r.Remote, &r.Forwarded); err != nil {
 			return nil, err
 		}
 		r.CreatedAt = time.Unix(created, 0).UTC()
@@ -103,9 +105,10 @@ func (db *DB) Reports(ctx context.Context, all bool) ([]*node.Report, error) {
 func (db *DB) Report(ctx context.Context, id int64) (*node.Report, error) {
 	var r node.Report
 	var created int64
-	err := db.queryRow(ctx, `SELECT r.id, r.message_id, x.conversation_id, r.reporter_id, r.reason, r.created_at, r.resolved_at IS NOT NULL, r.action
+	err := db.queryRow(ctx, `SELECT r.id, r.message_id, x.conversation_id, r.reporter_id, r.reason, r.created_at, r.resolved_at IS NOT NULL, r.action,
+		EXISTS (SELECT 1 FROM ap_messages am WHERE am.message_id = x.id), r.forwarded_at IS NOT NULL
 		FROM reports r JOIN messages x ON x.id = r.message_id WHERE r.id = ?`, id).
-		Scan(&r.ID, &r.Message, &r.Conversation, &r.Reporter, &r.Reason, &created, &r.Resolved, &r.Action)
+		Scan(&r.ID, &r.Message, &r.Conversation, &r.Reporter, &r.Reason, &created, &r.Resolved, &r.Action, &r.Remote, &r.Forwarded)
 	if err != nil {
 		return nil, notFound(err, "There is no report %d.", id)
 	}

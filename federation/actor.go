@@ -24,6 +24,7 @@ type localActor struct {
 	summary      string // sanitised HTML
 	url          string
 	icon         *node.Photo
+	header       *node.Photo // the profile's header image
 	published    time.Time
 	discoverable bool
 	approves     bool // manuallyApprovesFollowers: follows wait for an answer
@@ -59,7 +60,10 @@ func (f *Federation) loadActor(ctx context.Context, ref actorRef) (*localActor, 
 			name: s.Name, summary: string(f.md.HTML(s.Story)), url: f.u.stall(s.ID), published: s.CreatedAt, discoverable: true,
 			approves: s.ApproveFollowers}
 		if len(s.Photos) > 0 {
-			a.icon = &s.Photos[0]
+			a.icon, a.header = &s.Photos[0], &s.Photos[0]
+		}
+		if len(s.Photos) > 1 {
+			a.header = &s.Photos[1]
 		}
 		return a, nil
 	case "person":
@@ -198,7 +202,39 @@ func (f *Federation) actorDocument(ctx context.Context, a *localActor) (map[stri
 	u["endpoints"] = map[string]any{"sharedInbox": f.u.sharedInbox()}
 	u["manuallyApprovesFollowers"] = a.approves
 	u["indexable"] = a.discoverable
-	return serialize(t)
+	m, err := serialize(t)
+	if err != nil {
+		return nil, err
+	}
+	// Profile fields, header image and, for a stall, its pinned items and
+	// an avatar of its own when it has no photo (profile.go).
+	m["attachment"] = append([]any{}, f.profileFields(ctx, a)...)
+	if a.header != nil {
+		m["image"] = f.imageMap(*a.header)
+	}
+	if stall, ok := stallOfKey(a.key); ok {
+		m["featured"] = a.id + "/featured"
+		if a.icon == nil {
+			m["icon"] = map[string]any{"type": "Image", "mediaType": "image/png", "url": f.u.stall(stall) + "/avatar.png",
+				"width": avatarSize, "height": avatarSize}
+		}
+	}
+	return m, nil
+}
+
+// imageMap is a photo as a serialised Image.
+func (f *Federation) imageMap(p node.Photo) map[string]any {
+	m := map[string]any{"type": "Image", "mediaType": photoMediaType(p.Ext), "url": f.u.photo(p)}
+	if p.Width > 0 && p.Height > 0 {
+		m["width"], m["height"] = p.Width, p.Height
+	}
+	if p.Alt != "" {
+		m["name"] = p.Alt
+	}
+	if h := f.blurhash(p); h != "" {
+		m["blurhash"] = h
+	}
+	return m
 }
 
 // image is a photo as an ActivityStreams Image with alt text and size.

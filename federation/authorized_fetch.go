@@ -2,6 +2,7 @@ package federation
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"
@@ -33,8 +34,11 @@ func (f *Federation) checkFetch(c echo.Context, instance bool) error {
 	if sig == "" {
 		return node.Errorf(node.EUNAUTHORIZED, "This market answers signed requests only (authorized fetch).")
 	}
-	if limitBy := signatureHost(sig); limitBy != "" && !f.limit.allow(limitBy, f.now()) {
-		return node.Errorf(node.ETOOMANY, "Too many requests from %s; slow down.", limitBy)
+	if limitBy := signatureHost(sig); limitBy != "" {
+		if wait, ok := f.limit.allow(limitBy, f.now()); !ok {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			return node.Errorf(node.ETOOMANY, "Too many requests from %s; slow down.", limitBy)
+		}
 	}
 	sr, err := f.checkRequest(r, nil)
 	if err != nil {

@@ -91,8 +91,10 @@ func (f *Federation) parseNote(_ context.Context, n vocab.ActivityStreamsNote, r
 		rn.Updated = rn.Published
 	}
 	if p := n.GetActivityStreamsInReplyTo(); p != nil && p.Len() > 0 {
-		rn.Reply = true
-		rn.InReplyTo = iriOf(p.Begin())
+		// Mastodon writes "inReplyTo": null on every post that is no reply.
+		if to := iriOf(p.Begin()); to != "" {
+			rn.Reply, rn.InReplyTo = true, to
+		}
 	}
 	rn.Addressed = addressees(n)
 	for _, to := range rn.Addressed {
@@ -136,7 +138,18 @@ func (f *Federation) parseNote(_ context.Context, n vocab.ActivityStreamsNote, r
 		}
 	}
 	rn.Tags = hashtags(raw["tag"])
-	rn.Price = proposalPrice(raw["attachment"])
+	// The FEP-0837 Proposal: in its own property (shiji since issue 11), or
+	// in attachment (shiji before, and what other markets may still send).
+	prop := proposalOf(raw["proposal"])
+	if prop == nil {
+		prop = proposalOf(raw["attachment"])
+	}
+	rn.Price = proposalPrice(prop)
+	if rn.Name == "" && prop != nil {
+		// A market's item Note has no name (GoToSocial would show it as a
+		// content warning); its Proposal names the item.
+		rn.Name = truncate(str(prop, "name"), 300)
+	}
 	return rn, nil
 }
 
@@ -180,17 +193,20 @@ func hashtags(v any) []string {
 	return out
 }
 
-// proposalPrice reads the price of the first FEP-0837 Proposal attached.
-func proposalPrice(v any) *notePrice {
-	list, _ := v.([]any)
-	if m, ok := v.(map[string]any); ok {
-		list = []any{m}
-	}
-	for _, a := range list {
-		m, ok := a.(map[string]any)
-		if !ok || str(m, "type") != "Proposal" {
-			continue
+// proposalOf returns the first FEP-0837 Proposal of a value (one object or
+// a list), or nil.
+func proposalOf(v any) map[string]any {
+	for _, a := range listOf(v) {
+		if m, ok := a.(map[string]any); ok && str(m, "type") == "Proposal" {
+			return m
 		}
+	}
+	return nil
+}
+
+// proposalPrice reads the price of an FEP-0837 Proposal (nil: none).
+func proposalPrice(m map[string]any) *notePrice {
+	if m != nil {
 		rec, _ := m["reciprocal"].(map[string]any)
 		if rec == nil {
 			return nil

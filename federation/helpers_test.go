@@ -73,7 +73,23 @@ type fakeNet struct {
 	docs   map[string][]byte
 	types  map[string]string // Content-Type of a served doc, when not ActivityStreams
 	posts  []fakePost
+	gets   map[string]int // GETs by URL
 	status func(url string) int
+}
+
+// has reports whether a document is served at url.
+func (n *fakeNet) has(url string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	_, ok := n.docs[url]
+	return ok
+}
+
+// getCount is how many GETs url had.
+func (n *fakeNet) getCount(url string) int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.gets[url]
 }
 
 type fakePost struct {
@@ -103,6 +119,10 @@ func (n *fakeNet) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp := &http.Response{Request: r, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(""))}
 	switch r.Method {
 	case http.MethodGet:
+		if n.gets == nil {
+			n.gets = map[string]int{}
+		}
+		n.gets[r.URL.String()]++
 		doc, ok := n.docs[r.URL.String()]
 		if !ok {
 			resp.StatusCode = 404
@@ -271,10 +291,33 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Fatalf("timed out waiting for %s", what)
 }
 
-// fixtureFile opens a file of the captured GoToSocial traffic in testdata.
+// sharedFixtures is the folder of real servers' payloads, shared/fixtures
+// beside the checkout (CI lays it there): found by walking up from the
+// package directory. A test that needs it fails without it.
+func sharedFixtures(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		p := filepath.Join(dir, "shared", "fixtures")
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("shared/fixtures not found beside the checkout (../shared/fixtures from the repository root)")
+		}
+		dir = parent
+	}
+}
+
+// fixtureFile opens a file of the captured GoToSocial traffic
+// (shared/fixtures/gotosocial-v0.19.2).
 func fixtureFile(t testing.TB, name string) io.Reader {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "gotosocial-v0.19.2", name))
+	b, err := os.ReadFile(filepath.Join(sharedFixtures(t), "gotosocial-v0.19.2", name))
 	if err != nil {
 		t.Fatal(err)
 	}

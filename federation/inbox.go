@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-fed/activity/streams"
@@ -36,25 +38,36 @@ func (f *Federation) postInbox(c echo.Context, target *actorRef) error {
 	}
 	limitBy := signatureHost(r.Header.Get("Signature"))
 	if limitBy != "" && f.blocks(ctx).hostBlocked(limitBy) {
-		return node.Errorf(node.EFORBIDDEN, "This market does not take activities from %s.", limitBy)
+		return f.refused(ctx, limitBy, node.Errorf(node.EFORBIDDEN, "This market does not take activities from %s.", limitBy))
 	}
 	if limitBy == "" {
 		limitBy = "ip:" + c.RealIP()
 	}
-	if !f.limit.allow(limitBy, f.now()) {
-		return node.Errorf(node.ETOOMANY, "Too many activities from %s; slow down.", limitBy)
+	if wait, ok := f.limit.allow(limitBy, f.now()); !ok {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return f.refused(ctx, limitBy, node.Errorf(node.ETOOMANY, "Too many activities from %s; slow down.", limitBy))
 	}
 	body, err := readCapped(http.MaxBytesReader(c.Response(), r.Body, maxBodyBytes+1))
 	if err != nil {
 		if node.ErrorCode(err) == node.EINTERNAL {
-			return node.Errorf(node.ETOOLARGE, "The activity is larger than %d bytes.", maxBodyBytes)
+			err = node.Errorf(node.ETOOLARGE, "The activity is larger than %d bytes.", maxBodyBytes)
 		}
-		return err
+		return f.refused(ctx, limitBy, err)
 	}
 	if err := f.ingest(ctx, r, body); err != nil {
-		return err
+		return f.refused(ctx, limitBy, err)
 	}
 	return c.NoContent(http.StatusAccepted)
+}
+
+// refused logs an activity refused by the inbox, once, at info with the
+// server it came from (our own failures are logged as errors where they
+// are answered), and returns err.
+func (f *Federation) refused(ctx context.Context, server string, err error) error {
+	if status, msg := errorStatus(err); status < 500 {
+		f.log.InfoContext(ctx, "activity refused", "server", server, "status", status, "reason", msg)
+	}
+	return err
 }
 
 // isASMediaType accepts application/activity+json and application/ld+json
@@ -96,6 +109,9 @@ func (f *Federation) ingest(ctx context.Context, r *http.Request, body []byte) (
 	if err != nil {
 		return err
 	}
+	if d := jsonDepth(body); d > maxJSONDepth {
+		return node.Errorf(node.EINVALID, "The activity is nested more than %d levels deep.", maxJSONDepth)
+	}
 	var m map[string]any
 	if err := json.Unmarshal(body, &m); err != nil {
 		return node.Errorf(node.EINVALID, "The body is not a JSON object.")
@@ -105,7 +121,10 @@ func (f *Federation) ingest(ctx context.Context, r *http.Request, body []byte) (
 		typ = "unknown" // a label, not a place to write
 	}
 	if actorID == "" || typ == "" {
-		return node.Errorf(node.EINVALID, "An activity needs a type and an actor.")
+		return node.Errorf(node.EINVALID, "An activity needs a type (a string) and an actor.")
+	}
+	if !strings.HasPrefix(id, "https://") && !strings.HasPrefix(id, "http://") {
+		return node.Errorf(node.EINVALID, "An activity needs an id (an http(s) IRI): it is how repeats are recognised.")
 	}
 	if f.isBlocked(ctx, actorID) {
 		return node.Errorf(node.EFORBIDDEN, "This market does not take activities from %s.", actorID)
@@ -124,19 +143,21 @@ func (f *Federation) ingest(ctx context.Context, r *http.Request, body []byte) (
 	if signer.ID != actorID {
 		return node.Errorf(node.EUNAUTHORIZED, "The request is signed by %s, but the activity's actor is %s.", signer.ID, actorID)
 	}
-	if id != "" && !sameHost(id, actorID) {
+	if !sameHost(id, actorID) {
 		return node.Errorf(node.EINVALID, "The activity's id is not on its actor's host.")
 	}
-	if id != "" {
-		fresh, err := f.markSeen(ctx, id)
-		if err != nil || !fresh {
-			return err
-		}
+	if err := f.checkObjectOrigin(typ, actorID, m["object"]); errors.Is(err, errElsewhere) {
+		f.log.InfoContext(ctx, "activity not used", "server", hostOf(actorID), "type", typ, "id", id, "reason", err.Error())
+		return nil
+	} else if err != nil {
+		return err
+	}
+	fresh, err := f.markSeen(ctx, id)
+	if err != nil || !fresh {
+		return err
 	}
 	if err := f.dispatch(ctx, m, signer); err != nil {
-		if id != "" {
-			f.forgetSeen(ctx, id)
-		}
+		f.forgetSeen(ctx, id)
 		if c := node.ErrorCode(err); c == node.EINVALID || c == node.EUNAUTHORIZED {
 			return err
 		}
@@ -144,6 +165,60 @@ func (f *Federation) ingest(ctx context.Context, r *http.Request, body []byte) (
 	}
 	return nil
 }
+
+// maxJSONDepth is how deeply an activity may nest (an Announce of a Create
+// of a Note with tags and icons is about eight deep).
+const maxJSONDepth = 32
+
+// jsonDepth is the deepest nesting of arrays and objects in a JSON text
+// (strings skipped), read without decoding it.
+func jsonDepth(b []byte) int {
+	depth, most, inString, escaped := 0, 0, false, false
+	for _, c := range b {
+		switch {
+		case inString:
+			if escaped {
+				escaped = false
+			} else if c == '\\' {
+				escaped = true
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			most = max(most, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return most
+}
+
+// checkObjectOrigin: what a Create, Update or Delete acts on must be its
+// actor's, on the actor's host (Mastodon's rule too): never ours, never a
+// third server's.
+func (f *Federation) checkObjectOrigin(typ, actor string, object any) error {
+	if typ != "Create" && typ != "Update" && typ != "Delete" {
+		return nil
+	}
+	id := refOf(object)
+	if id == "" {
+		return nil // an embedded object without an id: judged by its handler
+	}
+	if f.u.localPath(id) != "" || strings.HasPrefix(id, f.u.base+"/") {
+		return node.Errorf(node.EINVALID, "A %s from elsewhere cannot act on %s: it is this market's.", typ, id)
+	}
+	if !sameHost(id, actor) {
+		return errElsewhere // a moderator elsewhere acting on a third server's object: not ours to follow
+	}
+	return nil
+}
+
+// errElsewhere: an activity about a third server's object, taken (202) and
+// not used.
+var errElsewhere = errors.New("the object is on another server")
 
 // refOf returns the IRI of a JSON value that is an IRI or an object with an id.
 func refOf(v any) string {
@@ -185,9 +260,33 @@ func (f *Federation) forgetSeen(ctx context.Context, id string) {
 // of its type; types without one are ignored (go-fed v1.0.0 would answer 400
 // for types it does not know: STACK.md §1.2.5).
 func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *remoteActor) error {
-	raw, _ := m["object"].(map[string]any)
 	if _, ok := m["@context"]; !ok {
 		m["@context"] = asContextIRI // go-fed needs one to read the type
+	}
+	typ := str(m, "type")
+	if u, ok := m["object"].(string); ok && typ == "Create" {
+		// A Create naming its object by URL only: fetched (signed), and
+		// taken only when it is the actor's.
+		obj, err := f.client.getJSON(ctx, u, "", keyInstance)
+		if err != nil {
+			f.log.InfoContext(ctx, "activity not used", "server", hostOf(signer.ID), "type", typ, "id", str(m, "id"), "reason", err.Error())
+			return nil
+		}
+		if str(obj, "id") != u || !sameHost(u, signer.ID) {
+			return node.Errorf(node.EINVALID, "The object of the Create is not what its URL serves.")
+		}
+		m["object"] = obj
+	}
+	raw, _ := m["object"].(map[string]any)
+	if raw != nil && (typ == "Create" || typ == "Update") {
+		if _, ok := raw["@context"]; !ok {
+			raw["@context"] = m["@context"]
+		}
+		if str(raw, "type") == "ChatMessage" {
+			// Pleroma's and Lemmy 0.19's private messages: a Note to one
+			// person, which go-fed v1.0.0 does not know by that name.
+			raw["type"] = "Note"
+		}
 	}
 	res, err := streams.NewJSONResolver(
 		func(ctx context.Context, a vocab.ActivityStreamsFollow) error {
@@ -213,6 +312,7 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 			return handled(f.onAnnounce(ctx, signer, a, raw))
 		},
 		func(ctx context.Context, a vocab.ActivityStreamsLike) error { return handled(f.onLike(ctx, signer, a)) },
+		func(ctx context.Context, a vocab.ActivityStreamsFlag) error { return handled(f.onFlag(ctx, signer, m)) },
 	)
 	if err != nil {
 		return err
@@ -223,6 +323,7 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 	case err == nil:
 		return nil
 	case streams.IsUnmatchedErr(err):
+		f.log.InfoContext(ctx, "activity not used", "server", hostOf(signer.ID), "type", str(m, "type"), "id", str(m, "id"))
 		return nil
 	case errors.As(err, &he):
 		return he.err

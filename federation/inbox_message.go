@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/go-fed/activity/streams"
+	"github.com/go-fed/activity/streams/vocab"
 	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
@@ -214,7 +216,59 @@ func (f *Federation) replyTarget(ctx context.Context, signer *remoteActor, n *re
 			return nil, err
 		}
 	}
+	// A reply that came before its parent: the parent is fetched, and when
+	// it belongs in one of our conversations it is taken in first (up to
+	// parentDepth notes up the thread), then this reply lands under it.
+	if f.takeParent(ctx, to) {
+		if err := f.db.Read().QueryRowContext(ctx, `SELECT id FROM messages WHERE ap_id = ?`, to).Scan(&id); err == nil {
+			return f.replyToMessage(ctx, signer, n, id, locals)
+		}
+	}
 	return nil, nil
+}
+
+// parentDepth is how far up a thread a reply's unknown parents are fetched.
+const parentDepth = 3
+
+type parentDepthKey struct{}
+
+// takeParent fetches the remote note iri (signed) and takes it in as a
+// message of its author when it belongs in one of our conversations; it
+// reports whether it did. Each reply fetches at most parentDepth parents.
+func (f *Federation) takeParent(ctx context.Context, iri string) bool {
+	depth, _ := ctx.Value(parentDepthKey{}).(int)
+	if depth >= parentDepth || !strings.HasPrefix(iri, "http") || f.isBlocked(ctx, iri) {
+		return false
+	}
+	ctx = context.WithValue(ctx, parentDepthKey{}, depth+1)
+	m, err := f.client.getJSON(ctx, iri, "", keyInstance)
+	if err != nil || str(m, "id") != iri {
+		return false
+	}
+	if _, ok := m["@context"]; !ok {
+		m["@context"] = asContextIRI
+	}
+	t, err := streams.ToType(ctx, m)
+	if err != nil {
+		return false
+	}
+	note, ok := t.(vocab.ActivityStreamsNote)
+	if !ok {
+		return false
+	}
+	n, err := f.parseNote(ctx, note, m)
+	if err != nil || n.Actor == "" || !sameHost(n.Actor, n.ID) || f.isBlocked(ctx, n.Actor) {
+		return false
+	}
+	author, err := f.remoteActor(ctx, n.Actor, false)
+	if err != nil {
+		return false
+	}
+	taken, err := f.takeMessage(ctx, author, n)
+	if err != nil {
+		f.log.Info("parent of a reply not taken in", "server", hostOf(iri), "id", iri, "err", err)
+	}
+	return taken && err == nil
 }
 
 // replyToMessage places a reply to a message we keep: in its public thread

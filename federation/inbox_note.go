@@ -29,6 +29,9 @@ func (f *Federation) onCreate(ctx context.Context, signer *remoteActor, a vocab.
 	if err != nil {
 		return node.Errorf(node.EINVALID, "The Note cannot be read: %v.", err)
 	}
+	if n.Actor == "" {
+		n.Actor = signer.ID // no attributedTo: the actor's, as Mastodon reads it
+	}
 	if n.Actor != signer.ID {
 		return node.Errorf(node.EUNAUTHORIZED, "A Note can only be created by its author.")
 	}
@@ -63,6 +66,9 @@ func (f *Federation) onUpdate(ctx context.Context, signer *remoteActor, a vocab.
 	n, err := f.parseNote(ctx, obj.GetActivityStreamsNote(), raw)
 	if err != nil {
 		return node.Errorf(node.EINVALID, "The Note cannot be read: %v.", err)
+	}
+	if n.Actor == "" {
+		n.Actor = signer.ID
 	}
 	if n.Actor != signer.ID {
 		return node.Errorf(node.EUNAUTHORIZED, "A Note can only be updated by its author.")

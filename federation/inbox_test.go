@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -186,15 +187,16 @@ func TestInboxRateLimitPerHost(t *testing.T) {
 	n := newTestNode(t, "https://market.test", time.Now(), nil)
 	bo := newRemote(t, n.net, "https://remote.test/users/bo", "")
 	var last int
+	var retry string
 	n.clock.Freeze(n.clock.Now()) // no refill while the loop runs, however slow
 	for i := 0; i < inboxBurst+5; i++ {
 		w := n.do(bo.signedPost(t, "https://market.test/inbox", map[string]any{"@context": asContextIRI,
-			"id": "https://remote.test/l/" + string(rune('a'+i%26)) + time.Now().String(), "type": "Like", "actor": bo.id,
+			"id": "https://remote.test/l/" + strconv.Itoa(i), "type": "Like", "actor": bo.id,
 			"object": "https://market.test/items/1"}, n.clock.Now()))
-		last = w.Code
+		last, retry = w.Code, w.Header().Get("Retry-After")
 	}
-	if last != http.StatusTooManyRequests {
-		t.Fatalf("after %d activities: %d, want 429", inboxBurst+5, last)
+	if last != http.StatusTooManyRequests || retry != "1" {
+		t.Fatalf("after %d activities: %d (Retry-After %q), want 429 with Retry-After 1", inboxBurst+5, last, retry)
 	}
 	// Another host is not affected.
 	al := newRemote(t, n.net, "https://other.test/users/al", "")

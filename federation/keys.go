@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -104,44 +105,28 @@ func (k *keyring) generate(ctx context.Context, actor string) (*actorKey, error)
 	return k.load(ctx, actor) // whatever is stored wins
 }
 
-// parsePublicKeyPEM reads an RSA public key in PKIX ("PUBLIC KEY") or PKCS#1
-// ("RSA PUBLIC KEY") PEM form.
-func parsePublicKeyPEM(s string) (*rsa.PublicKey, error) {
-	b, _ := pem.Decode([]byte(s))
-	if b == nil {
-		return nil, fmt.Errorf("public key is not PEM")
-	}
-	if pub, err := x509.ParsePKIXPublicKey(b.Bytes); err == nil {
-		if rk, ok := pub.(*rsa.PublicKey); ok {
-			return rk, nil
-		}
-		return nil, fmt.Errorf("public key is not RSA")
-	}
-	return x509.ParsePKCS1PublicKey(b.Bytes)
-}
-
 // pemCache keeps parsed remote public keys by their PEM text (parsing costs
 // about as much as verifying).
 type pemCache struct {
 	mu sync.Mutex
-	m  map[string]*rsa.PublicKey
+	m  map[string]crypto.PublicKey
 }
 
-// publicKey parses (or recalls) an RSA public key PEM.
-func (c *pemCache) publicKey(s string) (*rsa.PublicKey, error) {
+// publicKey parses (or recalls) an RSA or Ed25519 public key PEM.
+func (c *pemCache) publicKey(s string) (crypto.PublicKey, error) {
 	c.mu.Lock()
 	k := c.m[s]
 	c.mu.Unlock()
 	if k != nil {
 		return k, nil
 	}
-	k, err := parsePublicKeyPEM(s)
+	k, _, err := parseAnyPublicKeyPEM(s)
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
 	if c.m == nil || len(c.m) > 4096 {
-		c.m = map[string]*rsa.PublicKey{}
+		c.m = map[string]crypto.PublicKey{}
 	}
 	c.m[s] = k
 	c.mu.Unlock()

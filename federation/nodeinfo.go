@@ -44,6 +44,11 @@ func (f *Federation) getNodeInfo(c echo.Context) error {
 			return f.answer(c, err)
 		}
 	}
+	in, err := f.app.InstanceInfo(ctx)
+	if err != nil {
+		return f.answer(c, err)
+	}
+	maintainer := map[string]string{"name": in.ContactAccount, "email": in.ContactEmail}
 	lang := firstLang(m)
 	c.Response().Header().Set("Access-Control-Allow-Origin", "*")
 	return writeJSON(c, http.StatusOK, contentTypeNodeInfo, map[string]any{
@@ -62,7 +67,7 @@ func (f *Federation) getNodeInfo(c echo.Context) error {
 		"metadata": map[string]any{
 			"nodeName": m.Name.In(lang, m.Languages...), "nodeDescription": m.Description.In(lang, m.Languages...),
 			"city": m.City.In(lang, m.Languages...), "languages": m.Languages, "timezone": m.Timezone, "stalls": stalls,
-			"market": f.u.market(),
+			"market": f.u.market(), "rules": append([]string{}, in.Rules...), "maintainer": maintainer,
 		},
 	})
 }

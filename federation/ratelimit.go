@@ -34,8 +34,9 @@ func newHostLimiter(r rate.Limit, burst int) *hostLimiter {
 	return &hostLimiter{rate: r, burst: burst, m: map[string]*hostBucket{}}
 }
 
-// allow takes one token of host's bucket.
-func (h *hostLimiter) allow(host string, now time.Time) bool {
+// allow takes one token of host's bucket; when there is none it says how
+// long until there is.
+func (h *hostLimiter) allow(host string, now time.Time) (time.Duration, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if now.Sub(h.swept) > time.Minute {
@@ -52,5 +53,11 @@ func (h *hostLimiter) allow(host string, now time.Time) bool {
 		h.m[host] = b
 	}
 	b.seen = now
-	return b.l.AllowN(now, 1)
+	if b.l.AllowN(now, 1) {
+		return 0, true
+	}
+	r := b.l.ReserveN(now, 1)
+	wait := r.DelayFrom(now)
+	r.CancelAt(now)
+	return wait, false
 }

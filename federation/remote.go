@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-fed/activity/streams"
@@ -22,6 +23,10 @@ type remoteActor struct {
 	ID, Type, PreferredUsername, Name, Summary, URL, Icon string
 	Inbox, SharedInbox, KeyID, PublicKeyPEM               string
 	FetchedAt                                             time.Time
+	// Keys are every key the actor holds (set when it was just fetched;
+	// ap_actor_keys keeps them). KeyID and PublicKeyPEM are the first RSA
+	// key (else the first key).
+	Keys []remotePublicKey
 }
 
 // deliveryInbox is where activities for this actor go: its shared inbox
@@ -48,7 +53,7 @@ func scanRemoteActor(row interface{ Scan(...any) error }) (*remoteActor, error) 
 
 // cachedActor returns the cached actor with id, or sql.ErrNoRows.
 func (f *Federation) cachedActor(ctx context.Context, id string) (*remoteActor, error) {
-	return scanRemoteActor(f.db.Read().QueryRowContext(ctx, `SELECT `+remoteActorCols+` FROM ap_actors WHERE id = ?`, id))
+	return scanRemoteActor(f.db.QueryRow(ctx, `SELECT `+remoteActorCols+` FROM ap_actors WHERE id = ?`, id))
 }
 
 // remoteActor returns the remote actor with id from the cache, fetching it
@@ -75,54 +80,103 @@ func (f *Federation) remoteActor(ctx context.Context, id string, refresh bool) (
 	return fetched, nil
 }
 
-// actorByKey returns the owner of the public key keyID (fresh reports that it
-// was fetched just now). GoToSocial's keyIds are documents of their own
-// (…/main-key, with an owner); Mastodon's are fragments of the actor (#main-key).
-func (f *Federation) actorByKey(ctx context.Context, keyID string, refresh bool) (*remoteActor, bool, error) {
+// keyRefetchEvery is how often one key may be fetched again because a
+// signature did not verify with it (rotation): forged requests must not
+// make us fetch a key for every one of them.
+const keyRefetchEvery = time.Minute
+
+// signerKey returns the key keyID and its owner (fresh reports that it was
+// fetched just now). Every shape in the wild is understood:
+//
+//   - a fragment of the actor (…#main-key: Mastodon, Pleroma, Misskey,
+//     Lemmy …): the actor document, which holds the key;
+//   - a document of its own that is a minimal actor without an inbox
+//     (GoToSocial: …/main-key, whose publicKey names the owner) or a bare
+//     Key, CryptographicKey or Multikey with owner (controller): the owner is
+//     then fetched and must hold the key;
+//   - an actor served at its key's URL under its own id: fetched from its id.
+//
+// The owner must be on the key's host. With refresh the cache is skipped.
+func (f *Federation) signerKey(ctx context.Context, keyID string, refresh bool) (*remoteActor, *remotePublicKey, bool, error) {
 	if !refresh {
-		a, err := scanRemoteActor(f.db.QueryRow(ctx, `SELECT `+remoteActorCols+` FROM ap_actors WHERE key_id = ?`, keyID))
+		k := remotePublicKey{ID: keyID}
+		err := f.db.QueryRow(ctx, `SELECT actor, kind, public_pem FROM ap_actor_keys WHERE key_id = ?`, keyID).
+			Scan(&k.Owner, &k.Kind, &k.PEM)
 		if err == nil {
-			return a, false, nil
+			a, err := f.cachedActor(ctx, k.Owner)
+			if err == nil {
+				return a, &k, false, nil
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return nil, nil, false, err
+			}
 		} else if !errors.Is(err, sql.ErrNoRows) {
-			return nil, false, err
+			return nil, nil, false, err
 		}
 	}
 	docURL, _, _ := strings.Cut(keyID, "#")
-	if f.u.localPath(docURL) != "" || !strings.HasPrefix(docURL, "http") {
-		return nil, false, fmt.Errorf("federation: key %q is not a remote key", keyID)
+	if f.u.localPath(docURL) != "" || (!strings.HasPrefix(docURL, "https://") && !strings.HasPrefix(docURL, "http://")) {
+		return nil, nil, false, fmt.Errorf("federation: key %q is not a remote key", keyID)
 	}
 	m, err := f.client.getJSON(ctx, docURL, "", keyInstance)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
-	owner := docURL
-	if _, isActor := m["inbox"]; !isActor {
-		// A key document: its owner is the actor.
-		owner = str(m, "owner")
-		if owner == "" {
-			return nil, false, fmt.Errorf("federation: key %s has no owner", keyID)
+	var owner string
+	var actorDoc map[string]any
+	switch id := str(m, "id"); {
+	case isActorDoc(m) && id == docURL:
+		owner, actorDoc = id, m
+	case isActorDoc(m) && id != "":
+		owner = id // an actor served at its key's URL: fetched from its own id
+	default:
+		if owner = keyOwnerIn(m, keyID); owner == "" {
+			return nil, nil, false, fmt.Errorf("federation: key %s names no owner", keyID)
 		}
-		m = nil
-	} else if id := str(m, "id"); id != docURL {
-		// An actor served at its key's URL: fetch it from its own id.
-		owner, m = id, nil
 	}
 	if !sameHost(owner, keyID) {
-		return nil, false, fmt.Errorf("federation: key %s is owned by %s on another host", keyID, owner)
+		return nil, nil, false, fmt.Errorf("federation: key %s is owned by %s on another host", keyID, owner)
 	}
 	var a *remoteActor
-	if m != nil {
-		a, err = f.storeActorDoc(ctx, docURL, m)
+	if actorDoc != nil {
+		a, err = f.storeActorDoc(ctx, docURL, actorDoc)
 	} else {
 		a, err = f.fetchActor(ctx, owner)
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
-	if a.KeyID != keyID {
-		return nil, false, fmt.Errorf("federation: actor %s does not hold the key %s", a.ID, keyID)
+	for i := range a.Keys {
+		if a.Keys[i].ID == keyID {
+			return a, &a.Keys[i], true, nil
+		}
 	}
-	return a, true, nil
+	return nil, nil, false, fmt.Errorf("federation: actor %s does not hold the key %s", a.ID, keyID)
+}
+
+// isActorDoc reports whether a document is a full actor (it has an inbox).
+func isActorDoc(m map[string]any) bool {
+	s, _ := m["inbox"].(string)
+	return s != ""
+}
+
+// refetchGate lets a key be fetched again at most once per keyRefetchEvery.
+type refetchGate struct {
+	mu sync.Mutex
+	m  map[string]time.Time
+}
+
+// allow records a refetch of key at now, unless one was made recently.
+func (g *refetchGate) allow(key string, now time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.m == nil || len(g.m) > 10000 {
+		g.m = map[string]time.Time{}
+	}
+	if last, ok := g.m[key]; ok && now.Sub(last) < keyRefetchEvery && now.Sub(last) >= 0 {
+		return false
+	}
+	g.m[key] = now
+	return true
 }
 
 // fetchActor fetches the actor id with a signed GET and caches it.
@@ -150,6 +204,9 @@ type remoteActorType interface {
 // parseActor reads an actor document; it must be one of the five actor
 // types, have the id it was fetched from, an inbox and a public key it owns.
 func (f *Federation) parseActor(ctx context.Context, fetchedFrom string, m map[string]any) (*remoteActor, error) {
+	if _, ok := m["@context"]; !ok {
+		m["@context"] = asContextIRI // PeerTube and Lemmy leave it out at times; go-fed needs one
+	}
 	t, err := streams.ToType(ctx, m)
 	if err != nil {
 		return nil, fmt.Errorf("federation: %s is not an actor: %w", fetchedFrom, err)
@@ -191,39 +248,24 @@ func (f *Federation) parseActor(ctx context.Context, fetchedFrom string, m map[s
 	if ep, ok := at.GetUnknownProperties()["endpoints"].(map[string]any); ok {
 		a.SharedInbox = str(ep, "sharedInbox")
 	}
-	if p := at.GetW3IDSecurityV1PublicKey(); p != nil {
-		for it := p.Begin(); it != p.End(); it = it.Next() {
-			if !it.IsW3IDSecurityV1PublicKey() {
-				continue
-			}
-			k := it.Get()
-			owner := ""
-			if o := k.GetW3IDSecurityV1Owner(); o != nil && o.GetIRI() != nil {
-				owner = o.GetIRI().String()
-			}
-			if owner != a.ID {
-				continue
-			}
-			a.KeyID = idOf(k)
-			if pem := k.GetW3IDSecurityV1PublicKeyPem(); pem != nil {
-				a.PublicKeyPEM = pem.Get()
-			}
+	a.Keys = publicKeysOf(a.ID, m)
+	if len(a.Keys) > 0 { // the first RSA key, else the first key
+		a.KeyID, a.PublicKeyPEM = a.Keys[0].ID, a.Keys[0].PEM
+	}
+	for _, k := range a.Keys {
+		if k.Kind == kindRSA {
+			a.KeyID, a.PublicKeyPEM = k.ID, k.PEM
 			break
 		}
 	}
 	switch {
 	case a.Inbox == "" || !sameHost(a.Inbox, a.ID):
 		return nil, fmt.Errorf("federation: actor %s has no inbox on its host", a.ID)
-	case a.KeyID == "" || a.PublicKeyPEM == "":
+	case len(a.Keys) == 0:
 		return nil, fmt.Errorf("federation: actor %s has no public key it owns", a.ID)
-	case !sameHost(a.KeyID, a.ID):
-		return nil, fmt.Errorf("federation: actor %s has a key on another host", a.ID)
 	}
 	if a.SharedInbox != "" && !sameHost(a.SharedInbox, a.ID) {
 		a.SharedInbox = ""
-	}
-	if _, err := parsePublicKeyPEM(a.PublicKeyPEM); err != nil {
-		return nil, fmt.Errorf("federation: actor %s: %w", a.ID, err)
 	}
 	return a, nil
 }
@@ -242,7 +284,22 @@ func (f *Federation) storeActorDoc(ctx context.Context, fetchedFrom string, m ma
 			fetched_at = excluded.fetched_at`,
 			a.ID, a.Type, a.PreferredUsername, a.Name, a.Summary, a.URL, a.Icon, a.Inbox, a.SharedInbox, a.KeyID, a.PublicKeyPEM,
 			a.FetchedAt.Unix())
-		return err
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM ap_actor_keys WHERE actor = ?`, a.ID); err != nil {
+			return err
+		}
+		for _, k := range a.Keys {
+			// A key id another actor held before moves to this one (the
+			// same host vouches for both).
+			if _, err := tx.ExecContext(ctx, `INSERT INTO ap_actor_keys(key_id, actor, kind, public_pem) VALUES (?, ?, ?, ?)
+				ON CONFLICT(key_id) DO UPDATE SET actor = excluded.actor, kind = excluded.kind, public_pem = excluded.public_pem`,
+				k.ID, a.ID, k.Kind, k.PEM); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("federation: cache actor %s: %w", a.ID, err)

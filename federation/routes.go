@@ -4,6 +4,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -22,6 +23,8 @@ func (f *Federation) Mount(e *echo.Echo) {
 	e.GET("/.well-known/host-meta", f.getHostMeta)
 	e.GET("/.well-known/nodeinfo", f.getNodeInfoLinks)
 	e.GET("/nodeinfo/2.1", f.getNodeInfo)
+	e.GET("/api/v1/instance", f.getInstanceV1)
+	e.GET("/api/v2/instance", f.getInstanceV2)
 	g := f.guardFetch // blocks and authorized fetch (authorized_fetch.go)
 	e.GET("/activities/:token", f.getActivity, g)
 	for _, p := range []string{"/market", "/actor", "/users/:name"} {
@@ -33,6 +36,8 @@ func (f *Federation) Mount(e *echo.Echo) {
 	e.GET("/stalls/:id/outbox", f.getOutbox, g)
 	e.GET("/stalls/:id/followers", f.getFollowers, g)
 	e.GET("/stalls/:id/following", f.getFollowing, g)
+	e.GET("/stalls/:id/featured", f.getFeatured, g)
+	e.GET("/stalls/:id/avatar.png", f.getAvatar)
 	e.GET("/api/v1/follows", f.apiFollows)
 	e.POST("/api/v1/follows", f.apiFollow)
 	e.DELETE("/api/v1/follows/:id", f.apiUnfollow)
@@ -62,7 +67,7 @@ func (f *Federation) intercept(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		case http.MethodGet, http.MethodHead:
 			negotiated := p == "/" || stallPathRE.MatchString(p) || itemPathRE.MatchString(p) ||
-				(strings.HasPrefix(p, "/@") && personPathRE.MatchString(p)) || dayPathRE.MatchString(p)
+				(strings.HasPrefix(p, "/@") && personPathRE.MatchString(p)) || dayPathRE.MatchString(p) || tagPathRE.MatchString(p)
 			if !negotiated {
 				break
 			}
@@ -86,6 +91,12 @@ func (f *Federation) intercept(next echo.HandlerFunc) echo.HandlerFunc {
 				return f.answer(c, f.serveActor(c, actorRef{kind: "person", name: personPathRE.FindStringSubmatch(p)[1]}))
 			case dayPathRE.MatchString(p):
 				return f.answer(c, f.serveDay(c, dayPathRE.FindStringSubmatch(p)[1]))
+			case tagPathRE.MatchString(p):
+				tag, err := url.PathUnescape(tagPathRE.FindStringSubmatch(p)[1])
+				if err != nil {
+					return f.answer(c, node.Errorf(node.ENOTFOUND, "No such tag."))
+				}
+				return f.answer(c, f.serveTag(c, tag))
 			}
 		}
 		return next(c)

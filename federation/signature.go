@@ -135,8 +135,10 @@ func (f *Federation) checkRequest(r *http.Request, body []byte) (*signedRequest,
 	if err != nil {
 		return nil, node.Errorf(node.EUNAUTHORIZED, "The Signature header is malformed: %v.", err)
 	}
-	if p.algorithm != "" && p.algorithm != "rsa-sha256" && p.algorithm != "hs2019" {
-		return nil, node.Errorf(node.EUNAUTHORIZED, "Unsupported signature algorithm %q; use rsa-sha256.", p.algorithm)
+	switch p.algorithm {
+	case "", "hs2019", "rsa-sha256", "rsa-sha512", "ed25519":
+	default:
+		return nil, node.Errorf(node.EUNAUTHORIZED, "Unsupported signature algorithm %q; use rsa-sha256, rsa-sha512, ed25519 or hs2019.", p.algorithm)
 	}
 	need := []string{"(request-target)", "host", "date"}
 	if r.Method == http.MethodPost {
@@ -185,25 +187,49 @@ func digestMatches(values []string, body []byte) bool {
 
 // verifySigned checks a request's signature against its key, fetched (or
 // taken from the cache) by keyId; when it fails with a cached key, the key is
-// fetched once more (rotation). It returns the key's owner. Every failure is
-// EUNAUTHORIZED.
+// fetched once more (rotation), at most once a minute per key. RSA keys
+// verify rsa-sha256 and rsa-sha512, Ed25519 keys ed25519; hs2019 (or no
+// algorithm) takes whichever the key's kind allows, as GoToSocial does. It
+// returns the key's owner. Every failure is EUNAUTHORIZED.
 func (f *Federation) verifySigned(ctx context.Context, s *signedRequest) (*remoteActor, error) {
 	for refresh := false; ; refresh = true {
-		a, fresh, err := f.actorByKey(ctx, s.params.keyID, refresh)
+		a, k, fresh, err := f.signerKey(ctx, s.params.keyID, refresh)
 		if err != nil {
-			f.log.Info("signature key unavailable", "key", s.params.keyID, "err", err)
+			f.log.Debug("signature key unavailable", "key", s.params.keyID, "err", err)
 			return nil, node.Errorf(node.EUNAUTHORIZED, "The signing key %s could not be fetched.", s.params.keyID)
 		}
-		pub, err := f.pems.publicKey(a.PublicKeyPEM)
+		pub, err := f.pems.publicKey(k.PEM)
 		if err == nil {
-			if err = s.v.Verify(pub, httpsig.RSA_SHA256); err == nil {
-				return a, nil
+			for _, algo := range algorithmsFor(s.params.algorithm, k.Kind) {
+				if err = s.v.Verify(pub, algo); err == nil {
+					return a, nil
+				}
 			}
 		}
-		if refresh || fresh {
+		if refresh || fresh || !f.refetch.allow(s.params.keyID, f.now()) {
 			return nil, node.Errorf(node.EUNAUTHORIZED, "The signature does not verify.")
 		}
 	}
+}
+
+// algorithmsFor is what a signature's algorithm parameter allows with a key
+// of kind.
+func algorithmsFor(param, kind string) []httpsig.Algorithm {
+	if kind == kindEd25519 {
+		if param == "" || param == "hs2019" || param == "ed25519" {
+			return []httpsig.Algorithm{httpsig.ED25519}
+		}
+		return nil
+	}
+	switch param {
+	case "rsa-sha256":
+		return []httpsig.Algorithm{httpsig.RSA_SHA256}
+	case "rsa-sha512":
+		return []httpsig.Algorithm{httpsig.RSA_SHA512}
+	case "", "hs2019":
+		return []httpsig.Algorithm{httpsig.RSA_SHA256, httpsig.RSA_SHA512}
+	}
+	return nil
 }
 
 func contains(ss []string, s string) bool {

@@ -17,8 +17,9 @@ const aliceID = "https://gts9.test/users/alice"
 
 // gtsNode is a node at https://sink.test (where the fixtures were sent),
 // with a person "sink", on a clock set to the fixtures' capture time, and
-// GoToSocial's alice served by the fake network (her key as a document of
-// its own, as GoToSocial does it).
+// GoToSocial's alice served by the fake network: her actor, and at her keyId
+// the key document GoToSocial really serves (a minimal Person without an
+// inbox, whose publicKey names her as owner).
 func gtsNode(t *testing.T) *testNode {
 	t.Helper()
 	n := newTestNode(t, "https://sink.test", fixtureDate(t, "07-inbox-follow.http").Add(time.Minute), nil)
@@ -26,9 +27,7 @@ func gtsNode(t *testing.T) *testNode {
 	person := fixtureBody(t, "05-actor-person.json")
 	n.net.serve(aliceID, person)
 	pk := decode(t, person)["publicKey"].(map[string]any)
-	b := []byte(`{"@context":"https://w3id.org/security/v1","id":"` + pk["id"].(string) + `","owner":"` + aliceID +
-		`","publicKeyPem":` + quote(pk["publicKeyPem"].(string)) + `}`)
-	n.net.serve(pk["id"].(string), b)
+	n.net.serve(pk["id"].(string), fixtureBody(t, "19-key-document.json"))
 	return n
 }
 

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"strconv"
@@ -10,11 +11,18 @@ import (
 	"github.com/shiji-market/shiji/node"
 )
 
-// noteMap renders an item as a Note (without @context): name, HTML content
-// with the story, the price and a link to the stall, photos as Image
-// attachments with alt text and size, Hashtag tags, the item page as url, and
-// an FEP-0837 Proposal attached for machines. Hashtag and Proposal are not in
-// go-fed v1.0.0's vocabulary, so they are added to the serialised map.
+// noteMap renders an item as a Note (without @context), in the shape
+// Mastodon documents it reads (docs/federation.md, "Items as Notes"): no
+// name (GoToSocial shows a Note's name as a content warning), HTML content
+// with the title, the story, the price and a link to the stall, and the same
+// in contentMap under the market's language; photos as Image attachments
+// with media type, size, blurhash and alt text; Hashtag tags linking to the
+// tag's page here; the item page as url; sensitive false and no summary,
+// unless the stallholder set a content warning.
+// The FEP-0837 Proposal rides in its own property, "proposal", where readers
+// that do not know it look no further (in attachment, GoToSocial fails to
+// read it). Hashtag and Proposal are not in go-fed v1.0.0's vocabulary, so
+// they are added to the serialised map.
 func (f *Federation) noteMap(it *node.Item, st *node.Stall) (map[string]any, error) {
 	actor := f.u.stall(st.ID)
 	n := streams.NewActivityStreamsNote()
@@ -22,11 +30,9 @@ func (f *Federation) noteMap(it *node.Item, st *node.Stall) (map[string]any, err
 	at := streams.NewActivityStreamsAttributedToProperty()
 	at.AppendIRI(iri(actor))
 	n.SetActivityStreamsAttributedTo(at)
-	name := streams.NewActivityStreamsNameProperty()
-	name.AppendXMLSchemaString(it.Title)
-	n.SetActivityStreamsName(name)
+	html := f.noteContent(it, st)
 	content := streams.NewActivityStreamsContentProperty()
-	content.AppendXMLSchemaString(f.noteContent(it, st))
+	content.AppendXMLSchemaString(html)
 	n.SetActivityStreamsContent(content)
 	u := streams.NewActivityStreamsUrlProperty()
 	u.AppendIRI(iri(f.u.item(it.ID)))
@@ -51,7 +57,13 @@ func (f *Federation) noteMap(it *node.Item, st *node.Stall) (map[string]any, err
 		return nil, err
 	}
 	delete(m, "@context")
+	m["contentMap"] = map[string]any{f.language(): html}
 	m["sensitive"] = false
+	if w, _ := f.db.ItemWarning(context.Background(), it.ID); w != "" {
+		// The stallholder wants a content warning: Mastodon and GoToSocial
+		// fold the post behind summary (and hide its photos).
+		m["summary"], m["sensitive"] = w, true
+	}
 	tags := make([]any, 0, len(it.Tags))
 	for _, t := range it.Tags {
 		tags = append(tags, map[string]any{"type": "Hashtag", "href": f.u.tag(t), "name": "#" + t})
@@ -61,8 +73,26 @@ func (f *Federation) noteMap(it *node.Item, st *node.Stall) (map[string]any, err
 	if one, ok := m["attachment"].(map[string]any); ok {
 		atts = []any{one}
 	}
-	m["attachment"] = append(atts, f.proposal(it, actor))
+	for i, a := range atts {
+		if img, ok := a.(map[string]any); ok && i < len(it.Photos) {
+			if h := f.blurhash(it.Photos[i]); h != "" {
+				img["blurhash"] = h
+			}
+		}
+	}
+	m["attachment"] = append([]any{}, atts...) // Mastodon sends [] when there is none
+	m["proposal"] = f.proposal(it, actor)
 	return m, nil
+}
+
+// language is the BCP 47 tag our content is written in: the market's first
+// language (zh-Hans, en …), for contentMap.
+func (f *Federation) language() string {
+	m, err := f.db.Market(context.Background())
+	if err != nil {
+		return node.Languages[0]
+	}
+	return firstLang(m)
 }
 
 // noteContent is the HTML Mastodon shows: title, story, price, stall, tags.

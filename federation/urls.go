@@ -33,7 +33,7 @@ func (u urls) message(id node.MessageID) string {
 func (u urls) sharedInbox() string                { return u.base + "/inbox" }
 func (u urls) activity(token string) string       { return u.base + "/activities/" + token }
 func (u urls) photo(p node.Photo) string          { return u.base + node.PhotoPath(p, "") }
-func (u urls) tag(tag string) string              { return u.base + node.SearchPath("#"+tag) }
+func (u urls) tag(tag string) string              { return u.base + node.TagPath(tag) }
 func (u urls) home() string                       { return u.base + "/" }
 func (urls) inbox(actor string) string            { return actor + "/inbox" }
 func (urls) outbox(actor string) string           { return actor + "/outbox" }
@@ -57,6 +57,7 @@ var (
 	messagePathRE = regexp.MustCompile(`^/messages/([1-9][0-9]{0,17})$`)
 	personPathRE  = regexp.MustCompile(`^/(?:users/|@)([a-z][a-z0-9_]{1,29})$`)
 	handleRE      = regexp.MustCompile(`^stall-([1-9][0-9]{0,17})$`)
+	tagPathRE     = regexp.MustCompile(`^/tags/([^/]{1,60})$`)
 )
 
 // localPath returns the path of iri when it is on this node, else "".
@@ -76,13 +77,13 @@ type actorRef struct {
 	kind    string // "market", "instance", "stall", "person"
 	stall   node.StallID
 	name    string // person's account name
-	boxPath string // "", "/inbox", "/outbox", "/followers", "/following"
+	boxPath string // "", "/inbox", "/outbox", "/followers", "/following", "/featured"
 }
 
 // parseActorPath recognises an actor path, optionally followed by a box.
 func parseActorPath(p string) (actorRef, bool) {
 	var r actorRef
-	for _, box := range []string{"/inbox", "/outbox", "/followers", "/following"} {
+	for _, box := range []string{"/inbox", "/outbox", "/followers", "/following", "/featured"} {
 		if strings.HasSuffix(p, box) {
 			r.boxPath, p = box, strings.TrimSuffix(p, box)
 			break

@@ -147,4 +147,8 @@ type Report struct {
 	Action       string
 	Excerpt      string
 	Author       string
+	// Remote: the message came from another server (a moderator may forward
+	// the report there); Forwarded: it was.
+	Remote    bool
+	Forwarded bool
 }

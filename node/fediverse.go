@@ -156,3 +156,26 @@ type RemoteEvent struct {
 	Cancelled     bool
 	Market        RemoteActor
 }
+
+// RemoteReport is a report from another server (an ActivityPub Flag) about
+// one of the market's stalls, items, people or messages, for the moderators.
+type RemoteReport struct {
+	ID      int64
+	Server  string // the host it came from
+	Actor   string // who sent it (often the server's instance actor)
+	Reason  string // plain text
+	Objects []string
+	// What it is about here (0 when not).
+	Stall        StallID
+	Item         ItemID
+	Message      MessageID
+	Account      AccountID
+	StallName    string
+	ItemTitle    string
+	Excerpt      string // of the message
+	Conversation ConversationID
+	AccountName  string
+	CreatedAt    time.Time
+	Resolved     bool
+	Action       string
+}

@@ -93,3 +93,45 @@ func ValidateMarket(m *Market) error {
 	}
 	return nil
 }
+
+// InstanceInfo is what the organiser tells other servers and visitors about
+// the node: its rules and whom to contact (/api/v1/instance, NodeInfo).
+type InstanceInfo struct {
+	Rules          []string
+	ContactEmail   string
+	ContactAccount string // an account name here, "" for none
+}
+
+// Limits of the instance information.
+const (
+	MaxRules   = 30
+	MaxRuleLen = 300
+)
+
+// Validate trims the rules (dropping empty ones) and checks the limits and
+// the e-mail address's shape; EINVALID names what is wrong.
+func (in *InstanceInfo) Validate() error {
+	var rules []string
+	for _, r := range in.Rules {
+		if r = strings.TrimSpace(r); r == "" {
+			continue
+		}
+		if n := len([]rune(r)); n > MaxRuleLen {
+			return Errorf(EINVALID, "A rule may be at most %d characters long (one has %d).", MaxRuleLen, n)
+		}
+		rules = append(rules, r)
+	}
+	if len(rules) > MaxRules {
+		return Errorf(EINVALID, "At most %d rules.", MaxRules)
+	}
+	in.Rules = rules
+	in.ContactEmail = strings.TrimSpace(in.ContactEmail)
+	if e := in.ContactEmail; e != "" {
+		at := strings.LastIndex(e, "@")
+		if at < 1 || at == len(e)-1 || len(e) > 200 || strings.ContainsAny(e, " <>\"\n") || !strings.Contains(e[at:], ".") {
+			return Errorf(EINVALID, "%q is not an e-mail address.", e)
+		}
+	}
+	in.ContactAccount = strings.TrimPrefix(strings.TrimSpace(in.ContactAccount), "@")
+	return nil
+}

@@ -81,6 +81,7 @@ const (
 	MaxQuantity  = 10_000
 	MaxTitleLen  = 120
 	MaxSearchLen = 100
+	MaxPins      = 5 // pinned items of a stall (Mastodon pins five posts)
 )
 
 // ValidateStall checks a stall's name and story.

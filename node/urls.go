@@ -32,6 +32,10 @@ func PhotoPath(p Photo, size string) string {
 // SearchPath is the search page for q.
 func SearchPath(q string) string { return "/search?q=" + url.QueryEscape(q) }
 
+// TagPath is the page of the items with a tag (also its ActivityStreams
+// collection, by content negotiation).
+func TagPath(tag string) string { return "/tags/" + url.PathEscape(tag) }
+
 // ProfilePath is a person's public profile.
 func ProfilePath(name string) string { return "/@" + name }
 

@@ -556,28 +556,34 @@ func (a *App) ResolveReport(ctx context.Context, acc *node.Account, id int64, ac
 	switch action {
 	case "dismiss":
 	case "remove":
-		m, err := a.DB.Message(ctx, r.Message)
-		if err != nil {
+		if err := a.removeMessage(ctx, r.Message); err != nil {
 			return err
-		}
-		if !m.Deleted() {
-			if err := a.DB.DeleteMessage(ctx, m.ID); err != nil {
-				return err
-			}
-			// A message written here goes from the servers it was sent to too.
-			c, err := a.DB.Conversation(ctx, m.Conversation, 0)
-			if err != nil {
-				return err
-			}
-			if m, err = a.DB.Message(ctx, m.ID); err != nil {
-				return err
-			}
-			a.messageChanged(ctx, c, m, "delete")
 		}
 	default:
 		return node.Errorf(node.EINVALID, "Unknown action %q: use dismiss or remove.", action)
 	}
 	return a.DB.ResolveReport(ctx, id, acc.ID, action)
+}
+
+// removeMessage deletes a reported message (a moderator's decision); a
+// message written here goes from the servers it was sent to too.
+func (a *App) removeMessage(ctx context.Context, id node.MessageID) error {
+	m, err := a.DB.Message(ctx, id)
+	if err != nil || m.Deleted() {
+		return err
+	}
+	if err := a.DB.DeleteMessage(ctx, m.ID); err != nil {
+		return err
+	}
+	c, err := a.DB.Conversation(ctx, m.Conversation, 0)
+	if err != nil {
+		return err
+	}
+	if m, err = a.DB.Message(ctx, m.ID); err != nil {
+		return err
+	}
+	a.messageChanged(ctx, c, m, "delete")
+	return nil
 }
 
 // Block makes acc block the account named name.

@@ -48,6 +48,15 @@ type Fediverse interface {
 	// conversation with them.
 	Ask(ctx context.Context, acc *node.Account, note, body string) (*node.RemoteWrite, error)
 	Write(ctx context.Context, acc *node.Account, to, body string) (*node.RemoteWrite, error)
+
+	// RemoteReports lists the reports other servers sent (Flags), open ones
+	// unless all; RemoteReport is one (ENOTFOUND); ResolveRemoteReport
+	// closes one. ForwardReport sends a local report about a message from
+	// elsewhere to its author's server and names that server.
+	RemoteReports(ctx context.Context, all bool) ([]*node.RemoteReport, error)
+	RemoteReport(ctx context.Context, id int64) (*node.RemoteReport, error)
+	ResolveRemoteReport(ctx context.Context, id int64, by node.AccountID, action string) error
+	ForwardReport(ctx context.Context, r *node.Report) (string, error)
 }
 
 // fediverse returns the federation layer's controls, or EUNSUPPORTED.

@@ -66,6 +66,7 @@ func (a *App) UpdateStall(ctx context.Context, acc *node.Account, id node.StallI
 	if err != nil {
 		return nil, err
 	}
+	profile := s.Name + "\x00" + s.Story
 	if ch.Name != nil {
 		s.Name = *ch.Name
 	}
@@ -88,6 +89,9 @@ func (a *App) UpdateStall(ctx context.Context, acc *node.Account, id node.StallI
 	}
 	if wasApproving && !s.ApproveFollowers {
 		a.acceptWaitingFollowers(ctx, s)
+	}
+	if profile != s.Name+"\x00"+s.Story || wasApproving != s.ApproveFollowers {
+		a.stallChanged(ctx, s.ID) // followers elsewhere fetch its profile again
 	}
 	if s.OpenToday != wasOpen {
 		a.Live.Publish(Ambience, live.NewEvent("stall", map[string]any{
@@ -242,7 +246,11 @@ func (a *App) AddStallPhoto(ctx context.Context, acc *node.Account, id node.Stal
 	if len(s.Photos) >= node.MaxPhotos {
 		return node.Photo{}, node.Errorf(node.EINVALID, "A stall may have at most %d photos.", node.MaxPhotos)
 	}
-	return a.addPhoto(ctx, "stall", int64(id), ph, r, alt)
+	p, err := a.addPhoto(ctx, "stall", int64(id), ph, r, alt)
+	if err == nil && len(s.Photos) < 2 {
+		a.stallChanged(ctx, id) // a new avatar or header
+	}
+	return p, err
 }
 
 func (a *App) addPhoto(ctx context.Context, kind string, id int64, ph Photos, r io.Reader, alt string) (node.Photo, error) {

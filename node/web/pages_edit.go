@@ -295,6 +295,13 @@ func (s *Server) renderAdminMarket(c echo.Context, status int, saved bool, err e
 		return serr
 	}
 	d := map[string]any{"Alleys": alleys, "W": w, "H": h, "Stalls": stalls, "Saved": saved}
+	if account(c).Role == node.RoleOrganiser {
+		f, ierr := s.instanceFormData(c)
+		if ierr != nil {
+			return ierr
+		}
+		d["Instance"] = f
+	}
 	if serr := s.scheduleData(c, d); serr != nil {
 		return serr
 	}

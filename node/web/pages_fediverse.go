@@ -12,11 +12,13 @@ import (
 // servers and accounts with the form to add one (kept as typed when it is
 // refused).
 type moderationData struct {
-	Reports    []*node.Report
-	Federates  bool
-	Blocks     []*node.Block
-	Block      app.BlockInput
-	BlockError string
+	Reports       []*node.Report
+	RemoteReports []*node.RemoteReport // from other servers
+	Forwarded     bool
+	Federates     bool
+	Blocks        []*node.Block
+	Block         app.BlockInput
+	BlockError    string
 }
 
 func (s *Server) moderationPage(c echo.Context) error {
@@ -29,6 +31,10 @@ func (s *Server) renderModeration(c echo.Context, status int, d moderationData) 
 	if d.Reports, err = s.app.Reports(ctx, account(c)); err != nil {
 		return err
 	}
+	if d.RemoteReports, err = s.app.RemoteReports(ctx, account(c)); err != nil {
+		return err
+	}
+	d.Forwarded = c.QueryParam("forwarded") == "1"
 	switch d.Blocks, err = s.app.FedBlocks(ctx, account(c)); node.ErrorCode(err) {
 	case "":
 		d.Federates = true

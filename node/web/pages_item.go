@@ -19,6 +19,8 @@ type itemPageData struct {
 	MyTrades []*node.Trade   // the viewer's trades of this item, or all of them for its stall
 	// Likes and Boosts: from people on other servers (the fediverse).
 	Likes, Boosts int
+	Pinned        bool   // to the top of its stall (and its featured collection), when editing
+	Warning       string // the content warning other servers show, when editing
 }
 
 // Story is the item's story as HTML.
@@ -66,6 +68,14 @@ func (s *Server) renderItem(c echo.Context, status int, form *reserveForm, chose
 	}
 	d := itemPageData{Item: it, CanEdit: st.CanEdit(account(c)), Thread: thread, Likes: v.Likes, Boosts: v.Boosts,
 		Main: &itemMain{Item: it, Likes: v.Likes, Boosts: v.Boosts, md: s.cfg.Markdown.HTML}}
+	if d.CanEdit { // only the stall's own people see and change these
+		if d.Pinned, err = s.app.DB.IsPinned(ctx, it.ID); err != nil {
+			return err
+		}
+		if d.Warning, err = s.app.DB.ItemWarning(ctx, it.ID); err != nil {
+			return err
+		}
+	}
 	days, _ := snap.StallDays(st.ID, s.app.Now())
 	for i := range days {
 		if days[i].Date == it.BringOn {

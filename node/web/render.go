@@ -32,6 +32,7 @@ func (s *Server) parseTemplates() error {
 		"alleyPath":  node.AlleyPath,
 		"photoPath":  node.PhotoPath,
 		"searchPath": node.SearchPath,
+		"tagPath":    node.TagPath,
 		"tradePath":  node.TradePath,
 		"dayPath":    node.DayPath,
 		"personPath": node.ProfilePath,

@@ -54,7 +54,7 @@ func newTestServer(t *testing.T, theme string) (*Server, *app.App) {
 }
 
 // rawMessageID finds a message id that was not translated.
-var rawMessageID = regexp.MustCompile(`\b(nav|home|login|signup|form|account|role|admin|error|footer|stall|item|map|search|alley|status|price|wander|trade|day|met|note|profile|follow|weekday|month|schedule|notify)\.[a-z0-9._]+\b`)
+var rawMessageID = regexp.MustCompile(`\b(nav|home|login|signup|form|account|role|admin|error|footer|stall|item|map|search|alley|status|price|wander|trade|day|met|note|profile|follow|weekday|month|schedule|notify|conf|mod)\.[a-z0-9._]+\b`)
 
 func TestEveryPageOfEveryThemeRenders(t *testing.T) {
 	for _, theme := range themes.Names() {
@@ -102,6 +102,9 @@ func TestEveryPageOfEveryThemeRenders(t *testing.T) {
 			{"/days/" + day, false, 200}, {"/days/" + day, true, 200}, {"/days/2001-02-30", false, 404}, {"/days/someday", false, 404},
 			{"/trades", true, 200}, {trade, true, 200}, {"/trades/999", true, 404}, {"/met", true, 200},
 			{"/@mei", false, 200}, {"/@ajie", true, 200}, {"/@nobody", false, 404}, {"/notifications", true, 200},
+			// Tag pages and the moderation page (issue 11).
+			{"/tags/brass", false, 200}, {"/tags/brass?page=2", false, 200}, {"/tags/no%20such%20tag", false, 422},
+			{"/tags/brass?page=x", false, 422}, {"/moderation", true, 200},
 		}
 		for _, lang := range []string{"zh-Hans", "en"} {
 			for _, p := range pages {
