@@ -86,6 +86,7 @@ type Federation struct {
 	now     func() time.Time
 	keys    *keyring
 	pems    pemCache
+	signers signerCache // keys and their owners as last read (ingest_fast.go)
 	refetch refetchGate // keys fetched again after a failed signature
 	hashes  blurhashes  // of our photos (blurhash.go)
 	client  *client

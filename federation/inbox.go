@@ -317,7 +317,7 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 	if err != nil {
 		return err
 	}
-	err = res.Resolve(ctx, m)
+	err = res.Resolve(ctx, goFedView(m))
 	var he *handlerError
 	switch {
 	case err == nil:

@@ -91,6 +91,9 @@ func (f *Federation) onDelete(ctx context.Context, signer *remoteActor, a vocab.
 		return nil
 	}
 	id := iriOf(obj)
+	if id == signer.ID {
+		defer f.signers.changed() // the actor and its keys go
+	}
 	return f.db.Write(ctx, func(tx *sql.Tx) error {
 		if id == signer.ID {
 			if err := tombstoneMessagesTx(ctx, tx, f.now().Unix(), signer.ID, ""); err != nil {
