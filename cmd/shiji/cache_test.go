@@ -94,3 +94,39 @@ func TestCachedPagesShowWritesAtOnce(t *testing.T) {
 	m.itemQ(t, "Enamel teapot", 2)
 	read("new item", listings("teapot")[1:], "Enamel teapot")
 }
+
+// The unread counts at the top of a signed-in reader's pages come with the
+// session, and a page that marks messages or notifications read shows them
+// read at once.
+func TestUnreadBadgeFollowsReading(t *testing.T) {
+	m := newMarket(t)
+	item := m.item(t, "Phoenix bicycle")
+	r := m.call("POST", "/api/v1/conversations", m.res, fmt.Sprintf(`{"kind":"private","item":%d}`, item))
+	if r.Status != 201 {
+		t.Fatalf("start private = %d %s", r.Status, r.Body)
+	}
+	conv := int(r.JSON(t)["id"].(float64))
+	if r := m.call("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", conv), m.res, `{"body":"Would you take 300 for it?"}`); r.Status != 201 {
+		t.Fatalf("post = %d %s", r.Status, r.Body)
+	}
+	wang := newClient(t, m.n.URL)
+	wang.postForm("/login", "/login", url.Values{"name": {"wang"}, "password": {"a long secret phrase"}})
+	badge := func(page string) string {
+		t.Helper()
+		body := wang.get(page).Body
+		i := strings.Index(body, "data-unread")
+		if i < 0 {
+			t.Fatalf("GET %s has no unread badge:\n%.2000s", page, body)
+		}
+		return body[i : i+strings.Index(body[i:], "</span>")]
+	}
+	if b := badge("/"); strings.Contains(b, "hidden") || !strings.HasSuffix(b, ">1") {
+		t.Fatalf("before reading, the badge is %q, want 1 shown", b)
+	}
+	if b := badge(fmt.Sprintf("/conversations/%d", conv)); !strings.Contains(b, "hidden") {
+		t.Errorf("on the conversation just read, the badge is %q, want it hidden", b)
+	}
+	if b := badge("/"); !strings.Contains(b, "hidden") {
+		t.Errorf("after reading, the badge is %q, want it hidden", b)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node"
 )
 
@@ -44,7 +45,22 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
-			a, err := s.app.DB.SessionAccount(ctx, ck.Value, "web")
+			r := c.Request()
+			if assetPath(r.URL.Path) {
+				return next(c) // theme files and photos are everyone's: no session to look up
+			}
+			var a *node.Account
+			if r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/api/") {
+				// A page: the counts at its top come in the same query.
+				var v *data.Visitor
+				if v, err = s.app.DB.SessionVisitor(ctx, ck.Value, "web"); err == nil {
+					a = v.Account
+					c.Set(visitorCountsKey, [2]int{v.Unread, v.Notices})
+					c.Set(noTradesKey, !v.Reserved)
+				}
+			} else {
+				a, err = s.app.DB.SessionAccount(ctx, ck.Value, "web")
+			}
 			switch {
 			case err == nil:
 				c.Set("account", a)
@@ -59,6 +75,23 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 const pagesVersionKey = "pages-version"
+
+// visitorCountsKey holds a page reader's unread messages and notifications,
+// read with the session ([2]int).
+const visitorCountsKey = "visitor-counts"
+
+// noTradesKey is true when a page's reader has never reserved anything.
+const noTradesKey = "no-trades"
+
+// countsChanged says the request marked messages or notifications read: the
+// page counts them again.
+func countsChanged(c echo.Context) { c.Set(visitorCountsKey, nil) }
+
+// assetPath reports whether a path is a theme file or a photo, which every
+// visitor gets alike.
+func assetPath(p string) bool {
+	return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/media/")
+}
 
 // pagesVersion is the Pages version as the request began, before it read
 // anything: what it renders is at least that new.

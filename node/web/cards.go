@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/labstack/echo/v4"
+	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node"
 )
 
@@ -24,6 +25,7 @@ type itemCache struct {
 	used   int64
 	items  map[node.ItemID]*cachedItem
 	stalls map[node.StallID]template.HTML
+	views  map[node.ItemID]*data.ItemView // items as their own page shows them (itemview.go)
 }
 
 type cachedItem struct {
@@ -34,7 +36,8 @@ type cachedItem struct {
 }
 
 func newItemCache(budget int64) *itemCache {
-	return &itemCache{budget: budget, items: map[node.ItemID]*cachedItem{}, stalls: map[node.StallID]template.HTML{}}
+	return &itemCache{budget: budget, items: map[node.ItemID]*cachedItem{}, stalls: map[node.StallID]template.HTML{},
+		views: map[node.ItemID]*data.ItemView{}}
 }
 
 // lookup returns the cached items among ids (nil where missing) and the ids
@@ -69,6 +72,7 @@ func (ic *itemCache) fresh(gen, size int64) bool {
 	case gen > ic.gen:
 		ic.gen, ic.used = gen, 0
 		ic.items, ic.stalls = make(map[node.ItemID]*cachedItem, len(ic.items)), make(map[node.StallID]template.HTML, len(ic.stalls))
+		ic.views = make(map[node.ItemID]*data.ItemView, len(ic.views))
 	case ic.used+size > ic.budget:
 		for id, e := range ic.items {
 			delete(ic.items, id)
@@ -83,6 +87,13 @@ func (ic *itemCache) fresh(gen, size int64) bool {
 			}
 			delete(ic.stalls, id)
 			ic.used -= int64(len(h)) + 48
+		}
+		for id, v := range ic.views {
+			if ic.used+size <= ic.budget-ic.budget/8 {
+				break
+			}
+			delete(ic.views, id)
+			ic.used -= viewSize(v)
 		}
 	}
 	ic.used += size

@@ -36,6 +36,9 @@ func (s *Server) thread(c echo.Context, item node.ItemID, stall node.StallID, id
 	}
 	var err error
 	d.Conversation, d.Messages, err = s.app.Messages(c.Request().Context(), account(c), id, 0, 100)
+	if err == nil && d.Conversation.Member {
+		countsChanged(c) // reading it marked it read
+	}
 	return d, err
 }
 
@@ -134,6 +137,7 @@ func (s *Server) conversationPage(c echo.Context) error {
 		if conv, d.Messages, err = s.app.Messages(ctx, account(c), id, before, 50); err != nil {
 			return err
 		}
+		countsChanged(c) // reading it marked it read
 		d.Conversation = conv
 		if len(d.Messages) == 50 {
 			d.Older = d.Messages[0].ID
@@ -261,6 +265,7 @@ func (s *Server) notificationsPage(c echo.Context) error {
 	if err := s.app.DB.ReadNotifications(ctx, account(c).ID); err != nil {
 		return err
 	}
+	countsChanged(c)
 	return s.render(c, http.StatusOK, "notifications", "notify.title", map[string]any{"Notifications": ns})
 }
 

@@ -49,7 +49,7 @@ func (s *Server) renderItem(c echo.Context, status int, form *reserveForm, chose
 	if err != nil {
 		return err
 	}
-	v, err := s.app.DB.ItemView(ctx, node.ItemID(id))
+	v, err := s.itemView(c, node.ItemID(id))
 	if err != nil {
 		return err
 	}
@@ -87,8 +87,10 @@ func (s *Server) renderItem(c echo.Context, status int, form *reserveForm, chose
 		if !st.HeldBy(acc.ID) {
 			f.Buyer = acc.ID
 		}
-		if d.MyTrades, err = s.app.Trades(ctx, acc, f); err != nil {
-			return err
+		if none, _ := c.Get(noTradesKey).(bool); f.Buyer == 0 || !none { // a reader who never reserved has none to see
+			if d.MyTrades, err = s.app.Trades(ctx, acc, f); err != nil {
+				return err
+			}
 		}
 		if !st.HeldBy(acc.ID) {
 			if chosen == "" {

@@ -198,7 +198,9 @@ func (s *Server) newPage(c echo.Context, title string, data any) (*page, error) 
 	lang := s.lang(c, m)
 	var unread, notices int
 	if a := account(c); a != nil {
-		if unread, notices, err = s.app.DB.Unread(c.Request().Context(), a.ID); err != nil {
+		if n, ok := c.Get(visitorCountsKey).([2]int); ok {
+			unread, notices = n[0], n[1]
+		} else if unread, notices, err = s.app.DB.Unread(c.Request().Context(), a.ID); err != nil {
 			return nil, err
 		}
 	}
