@@ -68,7 +68,7 @@ func startNodeWith(t testing.TB, dataDir string, logTo io.Writer, extra ...strin
 	}
 	args := append([]string{"shiji", "serve", "--addr", "127.0.0.1:0", "--data", dataDir}, extra...)
 	go func() { n.done <- run(ctx, args, noEnv, n.Stdout, logTo) }()
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(5 * time.Minute) // a deadline against hangs, not a measure
 	for time.Now().Before(deadline) {
 		if m := listenRE.FindStringSubmatch(n.Stdout.String()); m != nil {
 			n.URL = m[1]
@@ -83,7 +83,7 @@ func startNodeWith(t testing.TB, dataDir string, logTo io.Writer, extra ...strin
 	}
 	if n.URL == "" {
 		cancel()
-		t.Fatalf("shiji serve did not listen within 90s\nstdout: %s\nstderr: %s", n.Stdout, n.Stderr)
+		t.Fatalf("shiji serve did not listen within 5 min\nstdout: %s\nstderr: %s", n.Stdout, n.Stderr)
 	}
 	t.Cleanup(func() { n.Stop(t) })
 	return n
