@@ -15,14 +15,14 @@ const itemCols = `i.id, i.stall_id, i.title, i.story, i.price_kind, i.price_mino
 
 // itemListCols is itemCols without the story, for listings (cards never show
 // it, and long stories spill onto overflow pages that cost a read each), and
-// with the first photo's columns: a listing is read FROM itemCardFrom.
+// with the first photo's columns, which items keep (migration 0033): a
+// listing is read FROM itemCardFrom.
 const itemListCols = `i.id, i.stall_id, i.title, '', i.price_kind, i.price_minor, i.currency, i.quantity, i.tags, i.status,
-	i.created_at, i.updated_at, s.name, s.alley_id, p.hash, p.ext, p.width, p.height, p.alt`
+	i.created_at, i.updated_at, s.name, s.alley_id, i.photo_hash, i.photo_ext, i.photo_w, i.photo_h, i.photo_alt`
 
-// itemCardFrom joins an item to its stall and its first photo (if any), so
-// that a page of cards is one query.
-const itemCardFrom = ` FROM items i JOIN stalls s ON s.id = i.stall_id
-	LEFT JOIN photos p ON p.owner_kind = 'item' AND p.owner_id = i.id AND p.position = 0`
+// itemCardFrom joins an item to its stall, so that a page of cards is one
+// query.
+const itemCardFrom = ` FROM items i JOIN stalls s ON s.id = i.stall_id`
 
 func scanItem(row scanner) (*node.Item, error) {
 	var it node.Item

@@ -33,3 +33,17 @@ func (db *DB) ItemIDs(ctx context.Context, f ItemFilter) ([]node.ItemID, error) 
 	}
 	return ids, rows.Err()
 }
+
+// StallCards returns the items of st that Items would list for
+// ItemFilter{Stall: st.ID, Status: status, Limit: limit, Offset: offset},
+// each with its first photo, read from the items_cards index alone (a
+// stall's cards lie together in it: a page of them is a few index pages).
+// The items' stall name and alley are st's.
+func (db *DB) StallCards(ctx context.Context, st *node.Stall, status node.ItemStatus, limit, offset int) ([]*node.Item, error) {
+	f := ItemFilter{Stall: st.ID, Status: status, Limit: limit, Offset: offset}
+	where, args, limit := f.sql()
+	return db.queryItems(ctx, `SELECT i.id, i.stall_id, i.title, '', i.price_kind, i.price_minor, i.currency, i.quantity, i.tags, i.status,
+		i.created_at, i.updated_at, ?, ?, i.photo_hash, i.photo_ext, i.photo_w, i.photo_h, i.photo_alt
+		FROM items i INDEXED BY items_cards WHERE `+where+` ORDER BY i.created_at DESC, i.id DESC LIMIT ? OFFSET ?`,
+		append(append([]any{st.Name, st.Alley}, args...), limit, offset)...)
+}
