@@ -19,6 +19,40 @@ type Floor struct {
 	Open    []node.StallID // stalls open today, in id order
 	Version int64
 	Built   time.Time
+
+	nearOnce sync.Once
+	near     map[int64][2]wander.Spot // each stall's neighbours on its alley's walk
+}
+
+// neighbours is wander.Neighbours(f.Spots, id), with every alley's walk
+// computed once per floor instead of on every stall page.
+func (f *Floor) neighbours(id int64) (prev, next wander.Spot, ok bool) {
+	f.nearOnce.Do(func() {
+		alley := make(map[int64]int64, len(f.Spots)) // each stall's alley: its first spot's
+		var alleys []int64
+		seen := map[int64]bool{}
+		for _, s := range f.Spots {
+			if _, ok := alley[s.Stall]; !ok {
+				alley[s.Stall] = s.Alley
+			}
+			if !seen[s.Alley] {
+				seen[s.Alley] = true
+				alleys = append(alleys, s.Alley)
+			}
+		}
+		f.near = make(map[int64][2]wander.Spot, len(alley))
+		for _, a := range alleys {
+			walk := wander.AlleyWalk(f.Spots, a)
+			n := len(walk)
+			for i, s := range walk {
+				if _, done := f.near[s.Stall]; !done && alley[s.Stall] == a {
+					f.near[s.Stall] = [2]wander.Spot{walk[(i+n-1)%n], walk[(i+1)%n]}
+				}
+			}
+		}
+	})
+	v, ok := f.near[id]
+	return v[0], v[1], ok
 }
 
 // floorCache rebuilds the Floor when the store's floor version moves (one
@@ -169,7 +203,7 @@ func (a *App) Neighbours(ctx context.Context, id node.StallID) (prev, next Stall
 	if err != nil {
 		return prev, next, false, err
 	}
-	p, n, ok := wander.Neighbours(f.Spots, int64(id))
+	p, n, ok := f.neighbours(int64(id))
 	if !ok || p.Stall == int64(id) {
 		return prev, next, false, nil
 	}
