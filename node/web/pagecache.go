@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"container/list"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,13 +36,14 @@ type cachedPage struct {
 	key     string
 	status  int
 	header  http.Header // Content-Type, Content-Language, Cache-Control
-	body    []byte
-	version int64     // Pages version it was rendered at
-	live    int       // people wandering when it was rendered
-	until   time.Time // when a market day's edge changes what it says
+	gz      []byte      // the body, gzipped (gzip.go)
+	plain   int         // the body's length
+	version int64       // Pages version it was rendered at
+	live    int         // people wandering when it was rendered
+	until   time.Time   // when a market day's edge changes what it says
 }
 
-func (p *cachedPage) size() int64 { return int64(len(p.body) + len(p.key) + 256) }
+func (p *cachedPage) size() int64 { return int64(len(p.gz) + len(p.key) + 256) }
 
 func newPageCache(budget int64) *pageCache {
 	return &pageCache{budget: budget, pages: map[string]*list.Element{}}
@@ -165,11 +167,7 @@ func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
 				h[k] = v
 			}
 			h[cacheHeader] = hit
-			w.WriteHeader(p.status)
-			if r.Method == http.MethodGet {
-				w.Write(p.body)
-			}
-			return nil
+			return writeCached(w, r, p)
 		}
 		s.cache.misses.Add(1)
 		w.Header()[cacheHeader] = miss
@@ -184,10 +182,13 @@ func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
 		h := http.Header{}
 		for _, k := range []string{echo.HeaderContentType, "Content-Language", "Cache-Control", echo.HeaderVary} { // not cacheHeader
 			if v := w.Header().Values(k); len(v) > 0 {
-				h[k] = v
+				h[k] = slices.Clip(slices.Clone(v))
 			}
 		}
-		s.cache.put(&cachedPage{key: key, status: rec.status, header: h, body: bytes.Clone(rec.buf.Bytes()),
+		// Served gzipped or not by what the client takes (writeCached).
+		// Hits share these slices: never append to them.
+		h[echo.HeaderVary] = slices.Clip(append(h[echo.HeaderVary], echo.HeaderAcceptEncoding))
+		s.cache.put(&cachedPage{key: key, status: rec.status, header: h, gz: gzipped(rec.buf.Bytes()), plain: rec.buf.Len(),
 			version: version, live: live, until: until})
 		return nil
 	}

@@ -1,11 +1,18 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"
 )
 
@@ -17,7 +24,7 @@ func TestPageCacheBudgetAndValidity(t *testing.T) {
 	pc := newPageCache(64 << 10)
 	body := []byte(strings.Repeat("x", 3000))
 	for i := 0; i < 40; i++ {
-		pc.put(&cachedPage{key: fmt.Sprint("/p", i), status: 200, body: body, version: 7, until: now.Add(time.Hour)})
+		pc.put(&cachedPage{key: fmt.Sprint("/p", i), status: 200, gz: body, version: 7, until: now.Add(time.Hour)})
 		pc.get("/p0", 7, 0, now) // read all along: kept
 	}
 	used, n, _, _ := pc.stats()
@@ -36,7 +43,7 @@ func TestPageCacheBudgetAndValidity(t *testing.T) {
 	if pc.get("/p37", 7, 0, now.Add(time.Hour)) != nil {
 		t.Errorf("a page past its market day's edge was served")
 	}
-	pc.put(&cachedPage{key: "/huge", body: make([]byte, 32<<10), version: 7, until: now.Add(time.Hour)})
+	pc.put(&cachedPage{key: "/huge", gz: make([]byte, 32<<10), version: 7, until: now.Add(time.Hour)})
 	if pc.get("/huge", 7, 0, now) != nil {
 		t.Errorf("a page of half the budget was kept")
 	}
@@ -62,5 +69,51 @@ func TestItemCacheGenerations(t *testing.T) {
 	}
 	if ic.used > ic.budget {
 		t.Fatalf("item cache uses %d of %d bytes", ic.used, ic.budget)
+	}
+}
+
+// Cached pages are kept gzipped: a client that takes gzip gets them so, one
+// that does not gets them as rendered, byte for byte, and both are told
+// the answer depends on Accept-Encoding.
+func TestCachedPagesGzipped(t *testing.T) {
+	page := []byte(strings.Repeat("<p>市集 a page, with words that repeat.</p>\n", 200))
+	p := &cachedPage{key: "/x", status: 200, header: http.Header{"Vary": {"Accept-Language", "Accept-Encoding"}},
+		gz: gzipped(page), plain: len(page)}
+	if len(p.gz) >= len(page)/4 {
+		t.Errorf("a page of %d bytes is kept in %d", len(page), len(p.gz))
+	}
+	for _, ae := range []string{"", "gzip", "br, gzip;q=0.8", "gzip;q=0", "identity", "deflate, GZIP"} {
+		req := httptest.NewRequest("GET", "/x", nil)
+		if ae != "" {
+			req.Header.Set("Accept-Encoding", ae)
+		}
+		rec := httptest.NewRecorder()
+		w := echo.NewResponse(rec, echo.New())
+		for k, v := range p.header {
+			w.Header()[k] = v
+		}
+		if err := writeCached(w, req, p); err != nil {
+			t.Fatal(err)
+		}
+		body := rec.Body.Bytes()
+		wantGzip := ae == "gzip" || ae == "br, gzip;q=0.8" || ae == "deflate, GZIP"
+		if got := rec.Header().Get("Content-Encoding") == "gzip"; got != wantGzip {
+			t.Fatalf("Accept-Encoding %q: gzipped %v, want %v", ae, got, wantGzip)
+		}
+		if wantGzip {
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if body, err = io.ReadAll(zr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !bytes.Equal(body, page) {
+			t.Fatalf("Accept-Encoding %q: the page came back as %d other bytes", ae, len(body))
+		}
+		if rec.Header().Get("Content-Length") != strconv.Itoa(rec.Body.Len()) {
+			t.Errorf("Accept-Encoding %q: Content-Length %s for %d bytes", ae, rec.Header().Get("Content-Length"), rec.Body.Len())
+		}
 	}
 }
