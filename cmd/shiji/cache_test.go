@@ -90,9 +90,17 @@ func TestCachedPagesShowWritesAtOnce(t *testing.T) {
 	}
 	read("stall rename", []string{stall, itemPath, stroll, "/"}, "Wang&#39;s Bells and Bicycles")
 
-	// A new item: on the stall's page, the home page and the stroll.
+	// A new item: on the stall's page, the home page, the stroll and in
+	// searches asked before it was listed (the search cache).
+	for _, p := range []string{"/search?q=teapot", "/api/v1/search?q=teapot"} {
+		for _, who := range []*client{m.c, m.c, member} {
+			if r := who.get(p); r.Status != 200 || strings.Contains(r.Body, "Enamel teapot") {
+				t.Fatalf("before the new item: GET %s = %d %.300s", p, r.Status, r.Body)
+			}
+		}
+	}
 	m.itemQ(t, "Enamel teapot", 2)
-	read("new item", listings("teapot")[1:], "Enamel teapot")
+	read("new item", append(listings("teapot")[1:], "/api/v1/search?q=teapot"), "Enamel teapot")
 }
 
 // The unread counts at the top of a signed-in reader's pages come with the

@@ -122,11 +122,20 @@ func (s *Server) alleyPage(c echo.Context) error {
 	return s.write(c, http.StatusOK, "alley", p)
 }
 
-// search runs a search, the items from the item cache or one query.
+// search runs a search (or takes what it found from the search cache), the
+// items from the item cache or one query. The stalls are shared: read only.
 func (s *Server) search(c echo.Context, q data.SearchQuery) ([]*node.Item, []*node.Stall, error) {
-	ids, stalls, err := s.app.DB.SearchIDs(c.Request().Context(), q)
-	if err != nil {
-		return nil, nil, err
+	var ids []node.ItemID
+	var stalls []*node.Stall
+	gen, key := pagesVersion(c), searchKey(q)
+	if hit, ok := s.searches.get(gen, key); ok {
+		ids, stalls = hit.ids, hit.stalls
+	} else {
+		var err error
+		if ids, stalls, err = s.app.DB.SearchIDs(c.Request().Context(), q); err != nil {
+			return nil, nil, err
+		}
+		s.searches.put(gen, key, ids, stalls)
 	}
 	items, err := s.loadItems(c, ids)
 	return items, stalls, err

@@ -47,8 +47,9 @@ type Config struct {
 	// written without going through Logger; nil logs requests with Logger.
 	AccessLog io.Writer
 	// CacheBytes is what the caches of rendered pages (for visitors who
-	// have not signed in), listed items and shared fragments may hold
-	// together (three tenths, five tenths, two): 0 is DefaultCacheBytes,
+	// have not signed in), listed items, shared fragments and search
+	// results may hold together (six, ten, three and one twentieths): 0 is
+	// DefaultCacheBytes,
 	// negative turns them off.
 	CacheBytes int64
 	// SetupToken lets whoever has it set up a node that has no organiser
@@ -82,6 +83,7 @@ type Server struct {
 	items   *itemCache // listed items and their cards; nil when off
 	// fragments holds rendered shared fragments; nil when off.
 	fragments *fragmentCache
+	searches  *searchCache // what searches found; nil when off
 	// partials is the theme's layout and partials, for rendering cards.
 	partials *template.Template
 	// fastItemCard, fastStallCard: the theme's cards are the default ones,
@@ -128,7 +130,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.CacheBytes > 0 {
 		s.cache = newPageCache(cfg.CacheBytes * 3 / 10)
 		s.items = newItemCache(cfg.CacheBytes * 5 / 10)
-		s.fragments = newFragmentCache(cfg.CacheBytes * 2 / 10)
+		s.fragments = newFragmentCache(cfg.CacheBytes * 3 / 20)
+		s.searches = newSearchCache(cfg.CacheBytes / 20)
 	}
 	if err := s.loadTheme(); err != nil {
 		return nil, err
