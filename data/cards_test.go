@@ -51,7 +51,9 @@ func TestStallCardsFollowTheFirstPhoto(t *testing.T) {
 		}
 	}
 	first := items[1]
-	photo := func(h string) node.Photo { return node.Photo{Hash: h, Ext: "jpg", Width: 4, Height: 3, Alt: "alt " + h} }
+	photo := func(h string) node.Photo {
+		return node.Photo{Hash: h, Ext: "jpg", Width: 4, Height: 3, Alt: "alt " + h}
+	}
 	for _, h := range []string{"aa", "bb", "cc"} {
 		if err := db.AddPhoto(ctx, "item", int64(first.ID), photo(h)); err != nil {
 			t.Fatal(err)
