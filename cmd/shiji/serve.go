@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -52,9 +53,10 @@ Environment (flags win):
   SHIJI_LOG_FORMAT  json (default: one JSON object a line) or text (key=value lines, for reading by hand)
   SHIJI_METRICS_ADDR  serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9090 (off by default)
   SHIJI_METRICS_TOKEN serve /metrics on the public port too, to "Authorization: Bearer TOKEN" only
-  SHIJI_CACHE_MB    memory for the caches of rendered pages, listed items and page parts
-                    (default 10); 0 turns them off
-  GOMEMLIMIT        the Go runtime's soft memory limit (default: 44 MiB plus the caches)
+  SHIJI_CACHE_MB    memory for the caches of rendered pages, listed items, page parts and
+                    search results (default 10); 0 turns them off
+  GOMEMLIMIT        the Go runtime's soft memory limit (default: 44 MiB plus the caches, or, once
+                    the market is loaded, twice its heap plus the caches if that is more)
   SHIJI_TRADE_GRACE how long after its market day closes an uncollected reservation expires (default 24h)
 `
 
@@ -64,6 +66,19 @@ const defaultCacheMB = web.DefaultCacheBytes >> 20
 // baseMemoryLimit is the Go runtime's soft memory limit besides the caches
 // when GOMEMLIMIT is not set.
 const baseMemoryLimit = 44 << 20
+
+// memoryLimit is the soft memory limit for a node whose market, once warm,
+// holds live bytes of heap (the wander floor and the snapshot grow with the
+// market): baseMemoryLimit and the caches, or, when the market is larger,
+// room for the heap to double (the garbage collector's own default) beside
+// the caches. A fixed limit below that makes the collector run without
+// pause on a large market: at 1,000,000 items an item page cost 2.6 ms of
+// CPU under the fixed limit against 0.86 ms with room (wrk, 64 connections,
+// random items).
+func memoryLimit(live, cacheBytes int64) int64 {
+	cache := max(cacheBytes, 0)
+	return max(baseMemoryLimit+cache, 2*live+cache+16<<20)
+}
 
 type serveConfig struct {
 	addr, dataDir, baseURL, theme, logLevel string
@@ -252,6 +267,14 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		// node's own memory (the wander floor, the snapshot, requests in
 		// flight) and its caches; SQLite's pages are outside it.
 		debug.SetMemoryLimit(baseMemoryLimit + max(cacheBytes, 0))
+		a.Warmed = func() {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms) // just after a collection: HeapAlloc is what the market holds
+			if limit := memoryLimit(int64(ms.HeapAlloc), cacheBytes); limit > baseMemoryLimit+max(cacheBytes, 0) {
+				debug.SetMemoryLimit(limit)
+				logger.Info("memory limit sized to the market", "live_heap_mib", ms.HeapAlloc>>20, "limit_mib", limit>>20)
+			}
+		}
 	}
 	setupToken, err := setupTokenFor(ctx, a)
 	if err != nil {

@@ -29,6 +29,11 @@ type App struct {
 	TradeGrace time.Duration
 	TradeSweep time.Duration
 
+	// Warmed, when set, is called once by Run after it has warmed what
+	// pages share and given the memory of the build back (serve sizes the
+	// Go memory limit to the market then).
+	Warmed func()
+
 	floor   floorCache
 	snap    snapshotCache
 	posting posters
@@ -63,6 +68,9 @@ func (a *App) Warm(ctx context.Context) error {
 func (a *App) Run(ctx context.Context) {
 	a.Warm(ctx)
 	debug.FreeOSMemory()
+	if a.Warmed != nil {
+		a.Warmed()
+	}
 	a.Live.WatchCount(ctx, Ambience, "wanderers", time.Second)
 }
 
