@@ -188,6 +188,9 @@ func (f *Federation) Block(ctx context.Context, kind, target, reason string, by 
 	if err := f.reloadBlocks(ctx); err != nil {
 		return nil, err
 	}
+	if err := f.reloadLinks(ctx); err != nil {
+		return nil, err
+	}
 	f.log.Info("blocked", "kind", kind, "target", target, "purge", purge)
 	return f.block(ctx, id)
 }
@@ -280,6 +283,7 @@ func cutFollowsTx(ctx context.Context, tx *sql.Tx, match func(string) bool) erro
 		{`SELECT DISTINCT follower FROM ap_followers`, `DELETE FROM ap_followers WHERE follower = ?`},
 		{`SELECT DISTINCT follower FROM ap_follow_requests`, `DELETE FROM ap_follow_requests WHERE follower = ?`},
 		{`SELECT DISTINCT actor FROM ap_following`, `DELETE FROM ap_following WHERE actor = ?`},
+		{`SELECT actor FROM world_links`, `DELETE FROM world_links WHERE actor = ?`}, // market links and their catalogue
 	} {
 		ids, err := matching(ctx, tx, t.list, match)
 		if err != nil {

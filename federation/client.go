@@ -3,6 +3,7 @@ package federation
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,11 +43,15 @@ func newClient(f *Federation) *client {
 		if !f.cfg.AllowPrivate {
 			d.Control = ssrf.New().Safe
 		}
-		rt = &http.Transport{
+		tr := &http.Transport{
 			Proxy: nil, DialContext: d.DialContext, ForceAttemptHTTP2: true,
 			TLSHandshakeTimeout: 10 * time.Second, ResponseHeaderTimeout: 20 * time.Second,
 			MaxIdleConns: 256, MaxIdleConnsPerHost: 8, IdleConnTimeout: 90 * time.Second,
 		}
+		if f.cfg.RootCAs != nil {
+			tr.TLSClientConfig = &tls.Config{RootCAs: f.cfg.RootCAs, MinVersion: tls.VersionTLS12}
+		}
+		rt = tr
 	}
 	c := &client{f: f}
 	c.hc = &http.Client{Transport: rt, CheckRedirect: func(req *http.Request, via []*http.Request) error {

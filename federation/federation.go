@@ -8,6 +8,7 @@ package federation
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/data"
+	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
 	"github.com/shiji-market/shiji/node/i18n"
 	"github.com/shiji-market/shiji/node/markdown"
@@ -39,6 +41,9 @@ type Config struct {
 	// Transport, when set, replaces the network for outgoing requests (tests
 	// fake remote servers with it). The SSRF guard is then the caller's job.
 	Transport http.RoundTripper
+	// RootCAs, when set, are the certificate authorities trusted for https
+	// to other servers instead of the system's (a LAN with its own CA).
+	RootCAs *x509.CertPool
 	// Settle is how long an item change waits before it is rendered and sent,
 	// so that photos uploaded right after the item ride along (default 2 s).
 	Settle time.Duration
@@ -54,6 +59,13 @@ type Config struct {
 	// ActivityStreams documents (Mastodon's secure mode), so blocked servers
 	// cannot read them either.
 	AuthorizedFetch bool
+	// World is the limits of the world market's catalogue (zero fields:
+	// node.DefaultWorldLimits); WorldMedia keeps the thumbnails of the
+	// catalogue's pictures (none are copied when nil); WorldCheck is how
+	// often linked markets are asked whether they are up (default 10 min).
+	World      node.WorldLimits
+	WorldMedia *media.Store
+	WorldCheck time.Duration
 	// Metrics, when set, counts deliveries and inbox activities.
 	Metrics Metrics
 }
@@ -106,6 +118,8 @@ type Federation struct {
 	catOnce sync.Once // the catalogue market days are written with (events.go)
 	cat     *i18n.Catalog
 	catErr  error
+
+	world *worldState // market links and the catalogue (links.go, catalogue*.go)
 }
 
 var _ app.Federator = (*Federation)(nil)
@@ -148,6 +162,7 @@ func New(cfg Config) (*Federation, error) {
 		limit: newHostLimiter(inboxRate, inboxBurst), wake: make(chan struct{}, 1), pictureSem: make(chan struct{}, 1),
 	}
 	f.bgCtx, f.bgCancel = context.WithCancel(context.Background())
+	f.world = newWorldState(&f.cfg)
 	f.keys = newKeyring(f)
 	f.client = newClient(f)
 	if err := f.prepareIngest(context.Background()); err != nil {
@@ -172,10 +187,12 @@ func (f *Federation) kick() {
 // Run delivers the queue, and sweeps the market days (events.go), until ctx
 // ends. Start it once, with the node's background context.
 func (f *Federation) Run(ctx context.Context) {
-	days := make(chan struct{})
+	days, world := make(chan struct{}), make(chan struct{})
 	go func() { f.runDays(ctx); close(days) }()
+	go func() { f.runWorld(ctx); close(world) }() // the catalogue (world_run.go)
 	newWorker(f).run(ctx)
 	<-days
+	<-world
 	f.bgCancel()
 	f.bgWG.Wait()
 }

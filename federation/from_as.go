@@ -3,10 +3,12 @@ package federation
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-fed/activity/streams/vocab"
+	"github.com/shiji-market/shiji/node"
 )
 
 // remoteNote is a public note from elsewhere as shiji keeps it (ap_notes).
@@ -27,6 +29,8 @@ type remoteNote struct {
 	InReplyTo   string       `json:"-"` // the IRI replied to
 	Addressed   []string     `json:"-"` // to and cc
 	Text        string       `json:"-"` // content as a message body (htmlText)
+	Offer       *offerFacts  `json:"-"` // what its FEP-0837 Proposal says, if it has one
+	ActorName   string       `json:"-"` // the author's name, when content links it (a shiji item names its stall)
 }
 
 // attachment is a picture of a remote note.
@@ -73,6 +77,7 @@ func (f *Federation) parseNote(_ context.Context, n vocab.ActivityStreamsNote, r
 	if p := n.GetActivityStreamsContent(); p != nil && p.Len() > 0 {
 		rn.Content = string(f.md.Sanitize(text(p.Begin())))
 		rn.Text = htmlText(text(p.Begin()))
+		rn.ActorName = truncate(linkText(text(p.Begin()), rn.Actor), 200)
 	}
 	rn.URL = firstURL(n.GetActivityStreamsUrl())
 	if rn.URL == "" || !strings.HasPrefix(rn.URL, "http") {
@@ -150,6 +155,7 @@ func (f *Federation) parseNote(_ context.Context, n vocab.ActivityStreamsNote, r
 		// content warning); its Proposal names the item.
 		rn.Name = truncate(str(prop, "name"), 300)
 	}
+	rn.Offer = proposalFacts(prop)
 	return rn, nil
 }
 
@@ -220,6 +226,56 @@ func proposalPrice(m map[string]any) *notePrice {
 		return &notePrice{Amount: amount, Currency: cur}
 	}
 	return nil
+}
+
+// offerFacts is what the world market's catalogue reads from an item's
+// Proposal besides its price: its title, how many are left, its
+// classification (a shiji market's alley) and the market day it comes on.
+type offerFacts struct {
+	Title     string
+	Available int      // availableQuantity; -1 when not said
+	Currency  string   // the reciprocal's currency code; "" when none is asked
+	Unknown   bool     // a reciprocal in a currency we do not know
+	Classes   []string // resourceClassifiedAs IRIs
+	Begin     time.Time
+	End       time.Time
+}
+
+// proposalFacts reads the offerFacts of an FEP-0837 Proposal (nil: none).
+func proposalFacts(m map[string]any) *offerFacts {
+	if m == nil {
+		return nil
+	}
+	of := &offerFacts{Title: truncate(str(m, "name"), 300), Available: -1}
+	pub, _ := m["publishes"].(map[string]any)
+	if q, _ := pub["availableQuantity"].(map[string]any); q != nil {
+		if n, err := strconv.ParseFloat(fmt.Sprint(q["hasNumericalValue"]), 64); err == nil && n >= 0 && n < 1e9 {
+			of.Available = int(n)
+		}
+	}
+	switch c := pub["resourceClassifiedAs"].(type) {
+	case string:
+		of.Classes = []string{c}
+	case []any:
+		for _, x := range c {
+			if s, ok := x.(string); ok && len(of.Classes) < 8 {
+				of.Classes = append(of.Classes, s)
+			}
+		}
+	}
+	of.Begin, _ = time.Parse(time.RFC3339, str(pub, "hasBeginning"))
+	of.End, _ = time.Parse(time.RFC3339, str(pub, "hasEnd"))
+	if of.End.Before(of.Begin) {
+		of.End = of.Begin
+	}
+	if rec, _ := m["reciprocal"].(map[string]any); rec != nil {
+		if of.Currency = currencyOf(str(rec, "resourceConformsTo")); of.Currency == "" {
+			of.Unknown = true
+		} else if _, ok := node.CurrencyExponent(of.Currency); !ok {
+			of.Currency, of.Unknown = "", true
+		}
+	}
+	return of
 }
 
 func truncate(s string, n int) string {

@@ -288,6 +288,9 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 			raw["type"] = "Note"
 		}
 	}
+	if err := f.observeWorld(ctx, m, signer); err != nil { // linked markets' items (catalogue.go)
+		return err
+	}
 	res, err := streams.NewJSONResolver(
 		func(ctx context.Context, a vocab.ActivityStreamsFollow) error {
 			return handled(f.onFollow(ctx, signer, a))

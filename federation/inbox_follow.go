@@ -144,6 +144,9 @@ func (f *Federation) onAccept(ctx context.Context, signer *remoteActor, a object
 	} else if !obj.IsIRI() {
 		return nil // an Accept of something else (an Offer: later phases)
 	}
+	if done, err := f.linkAnswered(ctx, signer, followID, follower, ok); done { // our market's Follow (links.go)
+		return err
+	}
 	var account node.AccountID
 	if ref, isLocal := parseActorPath(f.u.localPath(follower)); isLocal && ref.kind == "person" {
 		if acc, _, err := f.db.AccountByName(ctx, ref.name); err == nil {

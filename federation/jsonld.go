@@ -55,6 +55,9 @@ func jsonLDContext() []any {
 		"availableQuantity":         "vf:availableQuantity",
 		"hasUnit":                   "om2:hasUnit",
 		"hasNumericalValue":         "om2:hasNumericalValue",
+		"resourceClassifiedAs":      map[string]any{"@id": "vf:resourceClassifiedAs", "@type": "@id"},
+		"hasBeginning":              "vf:hasBeginning",
+		"hasEnd":                    "vf:hasEnd",
 		// Market days as Events (events.go): Mobilizon's terms, which
 		// FEP-8a8e follows, and FEP-8a8e's eventStatus.
 		"sc":                       "http://schema.org#",

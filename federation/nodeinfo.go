@@ -27,7 +27,7 @@ func (f *Federation) getNodeInfo(c echo.Context) error {
 		return f.answer(c, err)
 	}
 	now := f.now()
-	var users, month, halfyear, posts, stalls int
+	var users, month, halfyear, posts, stalls, open int
 	q := f.db.Read()
 	for _, x := range []struct {
 		dst  *int
@@ -39,6 +39,7 @@ func (f *Federation) getNodeInfo(c echo.Context) error {
 		{&halfyear, `SELECT count(DISTINCT account_id) FROM sessions WHERE created_at >= ?`, []any{now.Add(-180 * 24 * time.Hour).Unix()}},
 		{&posts, `SELECT count(*) FROM items WHERE status != 'withdrawn'`, nil},
 		{&stalls, `SELECT count(*) FROM stalls`, nil},
+		{&open, `SELECT count(*) FROM stalls WHERE open_today = 1`, nil},
 	} {
 		if err := q.QueryRowContext(ctx, x.sql, x.args...).Scan(x.dst); err != nil {
 			return f.answer(c, err)
@@ -66,7 +67,7 @@ func (f *Federation) getNodeInfo(c echo.Context) error {
 		},
 		"metadata": map[string]any{
 			"nodeName": m.Name.In(lang, m.Languages...), "nodeDescription": m.Description.In(lang, m.Languages...),
-			"city": m.City.In(lang, m.Languages...), "languages": m.Languages, "timezone": m.Timezone, "stalls": stalls,
+			"city": m.City.In(lang, m.Languages...), "languages": m.Languages, "timezone": m.Timezone, "stalls": stalls, "openStalls": open,
 			"market": f.u.market(), "rules": append([]string{}, in.Rules...), "maintainer": maintainer,
 		},
 	})

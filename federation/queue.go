@@ -270,6 +270,7 @@ func (w *worker) deliver(ctx context.Context, d delivery) {
 	body, signer, err := w.bodies.get(ctx, w.f, d.outbox)
 	if err == nil {
 		o.status, err = w.f.client.post(ctx, d.inbox, body, signer)
+		w.f.deliveryOutcome(ctx, d.host, o.status, err) // a linked market's health (links.go)
 	}
 	o.err = err
 	o.canceled = ctx.Err() != nil

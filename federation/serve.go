@@ -224,11 +224,14 @@ func (f *Federation) getOutbox(c echo.Context) error {
 		`SELECT activity FROM ap_outbox WHERE actor = ? AND public = 1 AND fanned = 1 ORDER BY id DESC LIMIT ? OFFSET ?`)
 }
 
-// getFollowing serves whom a person follows (accepted); others follow nobody.
+// getFollowing serves whom a person follows (accepted) and the markets the
+// market links with (world_links); stalls follow nobody.
 func (f *Federation) getFollowing(c echo.Context) error {
 	return f.listBox(c, "/following",
-		`SELECT count(*) FROM ap_following WHERE 'account:' || account_id = ? AND state = 'accepted'`,
-		`SELECT actor FROM ap_following WHERE 'account:' || account_id = ? AND state = 'accepted' ORDER BY id DESC LIMIT ? OFFSET ?`)
+		`SELECT (SELECT count(*) FROM ap_following WHERE 'account:' || account_id = ?1 AND state = 'accepted')
+			+ (SELECT count(*) FROM world_links WHERE ?1 = 'market' AND state = 'linked')`,
+		`SELECT actor FROM (SELECT actor, id FROM ap_following WHERE 'account:' || account_id = ?1 AND state = 'accepted'
+			UNION ALL SELECT actor, id FROM world_links WHERE ?1 = 'market' AND state = 'linked') ORDER BY id DESC LIMIT ? OFFSET ?`)
 }
 
 // writeJSON writes v as JSON with a content type.

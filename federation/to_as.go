@@ -137,6 +137,7 @@ func (f *Federation) proposal(it *node.Item, actor string) map[string]any {
 			"availableQuantity": map[string]any{"hasUnit": "one", "hasNumericalValue": strconv.Itoa(avail)},
 		},
 	}
+	f.offerExtras(it, p["publishes"].(map[string]any)) // for other markets' catalogues (world_note.go)
 	if it.Price.Kind == node.PriceAmount {
 		p["reciprocal"] = map[string]any{
 			"type": "Intent", "id": id + "#reciprocal", "action": "transfer",

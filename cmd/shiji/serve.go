@@ -58,7 +58,7 @@ Environment (flags win):
   GOMEMLIMIT        the Go runtime's soft memory limit (default: 44 MiB plus the caches, or, once
                     the market is loaded, twice its heap plus the caches if that is more)
   SHIJI_TRADE_GRACE how long after its market day closes an uncollected reservation expires (default 24h)
-`
+` + worldUsage
 
 // defaultCacheMB is SHIJI_CACHE_MB's default, web.DefaultCacheBytes.
 const defaultCacheMB = web.DefaultCacheBytes >> 20
@@ -89,6 +89,7 @@ type serveConfig struct {
 	tradeGrace                              time.Duration
 	demo, trustProxy, allowPrivate          bool
 	authorizedFetch                         bool
+	world                                   worldFlags // serve_world.go
 }
 
 func serve(ctx context.Context, args []string, e env) error {
@@ -105,6 +106,7 @@ func serve(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&cfg.trustProxy, "trust-proxy", false, "take the client IP from X-Forwarded-For set by a local proxy (env SHIJI_TRUST_PROXY=1)")
 	fs.BoolVar(&cfg.allowPrivate, "allow-private-networks", false, "fetch from and deliver to loopback/private addresses (env SHIJI_ALLOW_PRIVATE_NETWORKS=1)")
 	fs.BoolVar(&cfg.authorizedFetch, "authorized-fetch", false, "serve ActivityPub documents to signed requests only, as Mastodon's secure mode (env SHIJI_AUTHORIZED_FETCH=1)")
+	cfg.world.register(fs)
 	fs.StringVar(&cfg.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address, e.g. 127.0.0.1:9090 (env SHIJI_METRICS_ADDR; off by default)")
 	if err := parseFlags(fs, args, e, serveUsage); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -156,6 +158,9 @@ func serve(ctx context.Context, args []string, e env) error {
 	}
 	if cfg.tradeGrace < 0 {
 		return fmt.Errorf("--trade-grace %s: use a positive duration such as 24h or 90m", cfg.tradeGrace)
+	}
+	if err := cfg.world.resolve(fs, e); err != nil {
+		return err
 	}
 	return serveWith(ctx, cfg, e)
 }
@@ -240,6 +245,10 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	if err != nil {
 		return err
 	}
+	worldPhotos, err := media.NewStore(filepath.Join(cfg.dataDir, "world-media"), media.DefaultLimits())
+	if err != nil {
+		return err
+	}
 	a := app.New(db, time.Now)
 	if cfg.tradeGrace > 0 {
 		a.TradeGrace = cfg.tradeGrace
@@ -253,7 +262,8 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		fedMetrics, webMetrics, pushMetrics = mx, mx, mx
 	}
 	fed, err := federation.New(federation.Config{App: a, BaseURL: baseURL, Logger: logger, AllowPrivate: cfg.allowPrivate,
-		AuthorizedFetch: cfg.authorizedFetch, Media: photos, Version: version, Metrics: fedMetrics})
+		AuthorizedFetch: cfg.authorizedFetch, Media: photos, Version: version, Metrics: fedMetrics,
+		World: cfg.world.limits, WorldMedia: worldPhotos, RootCAs: cfg.world.roots})
 	if err != nil {
 		return err
 	}
@@ -285,7 +295,7 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		return err
 	}
 	srv, err := web.New(web.Config{
-		App: a, Catalog: catalog, Theme: theme, Markdown: markdown.New(), Media: photos,
+		App: a, Catalog: catalog, Theme: theme, Markdown: markdown.New(), Media: photos, WorldMedia: worldPhotos,
 		BaseURL: baseURL, Logger: logger, AccessLog: accessLog, TrustProxy: cfg.trustProxy, Mount: fed.Mount,
 		PlainHTTPImages: cfg.allowPrivate, SetupToken: setupToken, PushKey: pusher.PublicKey(), AllowPrivate: cfg.allowPrivate,
 		Metrics: webMetrics, MetricsToken: cfg.metricsToken, MetricsHandler: metricsHandler(mx), CacheBytes: cacheBytes,

@@ -36,6 +36,7 @@ type App struct {
 
 	floor   floorCache
 	snap    snapshotCache
+	world   worldCache // the world stroll's index (world_stroll.go)
 	posting posters
 }
 

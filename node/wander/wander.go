@@ -39,11 +39,27 @@
 // biggest stall holds more than half of all items is this impossible; then
 // the end of every lap shows it several times in a row.
 //
+// # The world market
+//
+// An Index may hold the items of several markets (Entry.Market): the local
+// one and the markets it links with. Markets are then a level above alleys.
+// Every plain round is first shared out between the markets in proportion to
+// their stalls in that round, by a smooth weighted round robin that never
+// puts one market twice in a row (around the round's end too) unless one
+// market holds more than half the round's stalls; each market's share of
+// slots is then spread over its alleys as above. So the first round of a lap
+// shows every stall of every market once, each market as often as its share
+// of stalls, interleaved; the cost of a page does not depend on how many
+// markets there are.
+//
 // The raw order is then smoothed in aligned blocks of 16 positions: a block
 // with no repeat is kept; otherwise it keeps its last item in place and
 // reorders the others greedily (with a small swap repair) so that no two
 // items of one stall, and where possible no two items of one alley, follow
-// each other, also across the block boundary. Because a block depends only
+// each other, also across the block boundary, and in an index of several
+// markets no two items of one market either, where the block's mix allows
+// it (a stall repeat costs more than a market repeat, which costs more than
+// an alley repeat). Because a block depends only
 // on its own raw items and on the raw item just before it, any page is
 // computed on its own: O(limit + 16) steps plus a binary search over at most
 // 64 rounds. The cost of a page does not grow with the number of items or
@@ -76,15 +92,20 @@ type Entry struct {
 	Story     bool      // the item has a real story worth surfacing when older
 	PriceBand int8      // 0 free/swap/ask, 1 cheap, 2 mid, 3 dear; used by Surprise
 	Source    string    // "" for the local market; Mix sets it to the source's Name
+	// Market is the market selling it (0: this one). An Index over several
+	// markets (the world market) interleaves them as it interleaves alleys:
+	// see NewIndex. Stall and alley ids must then be unique across markets.
+	Market int64
 }
 
 // stall is one stall of an Index, in the order of Index.stalls.
 type stall struct {
-	id    int64
-	start int // its items are Index.items[start : start+n]
-	n     int
-	h     int   // the first h of them are the highlights
-	alley int32 // dense alley number (of its first entry)
+	id     int64
+	start  int // its items are Index.items[start : start+n]
+	n      int
+	h      int   // the first h of them are the highlights
+	alley  int32 // dense alley number (of its first entry)
+	market int32 // dense market number (of its first entry)
 }
 
 // round is one round of a lap: c stalls (the c biggest) take one turn each
@@ -110,6 +131,7 @@ type Index struct {
 	items   []item // grouped by stall in the order of stalls
 	locs    []*time.Location
 	sources []string
+	markets []int64  // market ids by dense number
 	stalls  []stall  // by item count descending, then stall id ascending
 	rounds  []round  // the rounds of one lap
 	buckets []bucket // (alley, price band) groups for Surprise
@@ -134,6 +156,7 @@ type item struct {
 	nsec             int32  // Listed, nanoseconds within the second
 	loc              uint32 // Listed's location: Index.locs[loc]
 	src              uint32 // Index.sources[src]
+	mkt              uint32 // Index.markets[mkt]
 	band             int8
 	story            bool
 }
@@ -154,6 +177,7 @@ func (ix *Index) entry(i int) Entry {
 		Story:     it.story,
 		PriceBand: it.band,
 		Source:    ix.sources[it.src],
+		Market:    ix.markets[it.mkt],
 	}
 }
 
@@ -219,6 +243,7 @@ func NewIndex(entries []Entry, now time.Time) *Index {
 	}
 	locs := make(map[*time.Location]uint32)
 	sources := make(map[string]uint32)
+	markets := make(map[int64]uint32)
 	ix.items = make([]item, len(entries))
 	for i := range entries {
 		e := &entries[i]
@@ -235,10 +260,16 @@ func NewIndex(entries []Entry, now time.Time) *Index {
 			sources[e.Source] = src
 			ix.sources = append(ix.sources, e.Source)
 		}
+		mk, ok := markets[e.Market]
+		if !ok {
+			mk = uint32(len(ix.markets))
+			markets[e.Market] = mk
+			ix.markets = append(ix.markets, e.Market)
+		}
 		r := rank[of[i]]
 		ix.items[next[r]] = item{
 			id: e.Item, stall: e.Stall, alley: e.Alley,
-			sec: e.Listed.Unix(), nsec: int32(e.Listed.Nanosecond()), loc: l, src: src,
+			sec: e.Listed.Unix(), nsec: int32(e.Listed.Nanosecond()), loc: l, src: src, mkt: mk,
 			band: e.PriceBand, story: e.Story,
 		}
 		next[r]++
@@ -379,18 +410,30 @@ func (ix *Index) buildRounds() {
 // buildPattern groups the stalls by alley and spreads the alleys evenly over
 // every plain round: the i-th of the n slots of an alley sits at
 // (2i+1)/(2n) of the round, so an alley's slots are as far apart as its
-// share allows.
+// share allows. In an index over several markets the round is first shared
+// out between the markets (marketOrder: in proportion to their stalls in the
+// round, and never one market twice in a row, around the round's end too,
+// while no market holds more than half of it), and each market's slots are
+// then given to its alleys as above.
 func (ix *Index) buildPattern() {
-	dense := make(map[int64]int32)
+	type alleyKey struct {
+		market int32
+		alley  int64
+	}
+	dense := make(map[alleyKey]int32)
 	var sizes []int
+	var alleyMarket []int32
 	for s := range ix.stalls {
 		st := &ix.stalls[s]
-		id := ix.items[st.start].alley
-		a, ok := dense[id]
+		first := &ix.items[st.start]
+		st.market = int32(first.mkt)
+		k := alleyKey{st.market, first.alley}
+		a, ok := dense[k]
 		if !ok {
 			a = int32(len(sizes))
-			dense[id] = a
+			dense[k] = a
 			sizes = append(sizes, 0)
+			alleyMarket = append(alleyMarket, st.market)
 		}
 		st.alley = a
 		sizes[a]++
@@ -416,6 +459,7 @@ func (ix *Index) buildPattern() {
 	}
 	ix.pattern = make([]slot, len(ix.items))
 	var keys []slot
+	mo := newMarketOrder(len(ix.markets))
 	for r := range ix.rounds {
 		rd := &ix.rounds[r]
 		live := alive[:0]
@@ -438,13 +482,93 @@ func (ix *Index) buildPattern() {
 				keys = append(keys, slot{alley: a, rank: int32(i), n: int32(active[a])})
 			}
 		}
+		// Alleys spread evenly; with several markets, within each market
+		// (the sort is stable, so each market's keys keep this order).
 		slices.SortFunc(keys, func(x, y slot) int {
 			if c := cmp.Compare((2*int64(x.rank)+1)*int64(y.n), (2*int64(y.rank)+1)*int64(x.n)); c != 0 {
 				return c
 			}
 			return cmp.Compare(x.alley, y.alley)
 		})
-		copy(ix.pattern[rd.off:rd.end], keys)
+		if len(ix.markets) == 1 {
+			copy(ix.pattern[rd.off:rd.end], keys)
+			continue
+		}
+		mo.layout(keys, alleyMarket, ix.pattern[rd.off:rd.end])
+	}
+}
+
+// marketOrder shares the slots of a round between markets.
+type marketOrder struct {
+	count, credit []int64
+	queue         [][]slot // each market's alley slots, in order
+	taken         []int    // how many of its queue are placed
+}
+
+func newMarketOrder(markets int) *marketOrder {
+	return &marketOrder{count: make([]int64, markets), credit: make([]int64, markets), queue: make([][]slot, markets),
+		taken: make([]int, markets)}
+}
+
+// layout writes keys (the round's alley slots, spread evenly) to dst in an
+// order that interleaves the markets: a smooth weighted round robin (every
+// slot each market earns its number of stalls in the round and the richest
+// goes next, paying the round's length), which never puts a market right
+// after itself, nor last when it came first, unless it must: a market whose
+// slots left would not fit otherwise goes now. When one market holds more
+// than half of the round, the round robin alone decides, so the smaller
+// markets stay spread over the whole round. Each market takes its own slots
+// in the order of keys.
+func (mo *marketOrder) layout(keys []slot, alleyMarket []int32, dst []slot) {
+	for m := range mo.count {
+		mo.count[m], mo.credit[m], mo.queue[m], mo.taken[m] = 0, 0, mo.queue[m][:0], 0
+	}
+	for _, k := range keys {
+		m := alleyMarket[k.alley]
+		mo.count[m]++
+		mo.queue[m] = append(mo.queue[m], k)
+	}
+	c := int64(len(keys))
+	// When one market holds more than half the round, it must show twice in
+	// a row somewhere: then the round robin alone spreads the others evenly
+	// (keeping them apart from each other would bunch them at the start).
+	spread := true
+	for _, n := range mo.count {
+		spread = spread && 2*n <= c
+	}
+	first, last := int32(-1), int32(-1)
+	for pos := range dst {
+		left := len(dst) - pos
+		best, bestKey := int32(-1), 0
+		for m := range mo.credit {
+			mo.credit[m] += mo.count[m]
+		}
+		for m := range mo.queue {
+			rest := len(mo.queue[m]) - mo.taken[m]
+			if rest == 0 {
+				continue
+			}
+			m := int32(m)
+			conf := 0
+			if spread && (m == last || (left == 1 && m == first)) {
+				conf = 1
+			}
+			calm := 1
+			if spread && rest > room(left-1, m == first) {
+				calm = 0 // it will not fit if it waits
+			}
+			key := conf*2 + calm
+			if best < 0 || key < bestKey || (key == bestKey && mo.credit[m] > mo.credit[best]) {
+				best, bestKey = m, key
+			}
+		}
+		dst[pos] = mo.queue[best][mo.taken[best]]
+		mo.taken[best]++
+		mo.credit[best] -= c
+		if first < 0 {
+			first = best
+		}
+		last = best
 	}
 }
 
@@ -493,6 +617,17 @@ func (ix *Index) Page(seed uint64, page, limit int) []Entry {
 	return ix.walk(seed, uint64(page)*uint64(limit), limit, make([]Entry, 0, limit))
 }
 
+// Span appends n entries of the stroll seeded by seed, from absolute
+// position from on, to dst: Page is Span(seed, page·limit, limit). Callers
+// that filter a stroll (leaving out some markets) read spans longer than a
+// page. A span costs O(n) time, whatever the number of items.
+func (ix *Index) Span(seed, from uint64, n int, dst []Entry) []Entry {
+	if ix.Len() == 0 || n <= 0 {
+		return dst
+	}
+	return ix.walk(seed, from, n, dst)
+}
+
 func clampPage(page, limit int) (int, int) {
 	if page < 0 {
 		page = 0
@@ -502,9 +637,10 @@ func clampPage(page, limit int) (int, int) {
 
 // cell is one position of the raw or smoothed walk.
 type cell struct {
-	e     int   // index into Index.items
-	s     int   // index into Index.stalls
-	alley int32 // the stall's dense alley number
+	e      int   // index into Index.items
+	s      int   // index into Index.stalls
+	alley  int32 // the stall's dense alley number
+	market int32 // the stall's dense market number; -1 in an index of one market
 }
 
 // lapKey is the key of one lap of one stroll.
@@ -626,7 +762,11 @@ func (ix *Index) raw(key uint64, q0 int, dst []cell) {
 			}
 		}
 		st := &ix.stalls[s]
-		dst[i] = cell{e: st.start + ix.rotate(key, s, idx), s: s, alley: st.alley}
+		mk := int32(-1)
+		if len(ix.markets) > 1 {
+			mk = st.market
+		}
+		dst[i] = cell{e: st.start + ix.rotate(key, s, idx), s: s, alley: st.alley, market: mk}
 	}
 }
 
@@ -642,17 +782,23 @@ func (ix *Index) rotate(key uint64, s, idx int) int {
 	return st.h + (idx-st.h+int(mix64(h)%uint64(rest)))%rest
 }
 
-// Clash costs used when smoothing: a stall repeat is far worse than an alley
-// repeat.
+// Clash costs used when smoothing: a stall repeat is far worse than a
+// market repeat (in an index of several markets), which is worse than an
+// alley repeat.
 const (
-	stallClash = 16
-	alleyClash = 1
+	stallClash  = 16
+	marketClash = 4
+	alleyClash  = 1
 )
 
-func clash(a, b cell) int {
+// clash is the cost of b right after a; markets count only with m.
+func clash(a, b cell, m bool) int {
 	c := 0
 	if a.s == b.s {
 		c += stallClash
+	}
+	if m && a.market == b.market {
+		c += marketClash
 	}
 	if a.alley == b.alley {
 		c += alleyClash
@@ -667,24 +813,31 @@ func clash(a, b cell) int {
 // the previous stall, preferring a stall that must go now (it would not fit
 // into the slots left otherwise, given that the anchor ends the block), then
 // one that does not repeat the previous alley, then an alley that must go
-// now. The slot before the anchor also looks at the anchor. A swap pass then
-// repairs what the greedy choice left behind, and if all this does not
-// lower the clash cost, the raw order stays.
+// now. The slot before the anchor also looks at the anchor. In an index of
+// several markets, markets rank between stalls and alleys in each of these
+// choices. A swap pass then repairs what the greedy choice left behind, and
+// if all this does not lower the clash cost, the raw order stays.
 func arrange(blk []cell, prev cell, hasPrev bool) {
 	n := len(blk)
 	if n < 2 {
 		return
 	}
-	rawCost := cost(blk, prev, hasPrev)
+	// Markets count where the block has several and one of them need not
+	// show twice in a row.
+	m := blk[0].market >= 0 && forced(n, maxShare(blk, func(c *cell) int32 { return c.market })) == 0
+	rawCost := cost(blk, prev, hasPrev, m)
 	if rawCost == 0 {
 		return
 	}
 	anchor := blk[n-1]
-	var sc, ac [blockSize]int // movable cells left sharing i's stall / alley
+	var sc, mc, ac [blockSize]int // movable cells left sharing i's stall / market / alley
 	for i := 0; i < n-1; i++ {
 		for j := 0; j < n-1; j++ {
 			if blk[j].s == blk[i].s {
 				sc[i]++
+			}
+			if m && blk[j].market == blk[i].market {
+				mc[i]++
 			}
 			if blk[j].alley == blk[i].alley {
 				ac[i]++
@@ -702,10 +855,14 @@ func arrange(blk []cell, prev cell, hasPrev bool) {
 				continue
 			}
 			c := &blk[i]
-			sConf, aConf := 0, 0
+			sConf, mConf, aConf := 0, 0, 0
+			multi := m
 			if has {
 				if c.s == last.s {
 					sConf++
+				}
+				if multi && c.market == last.market {
+					mConf++
 				}
 				if c.alley == last.alley {
 					aConf++
@@ -715,18 +872,24 @@ func arrange(blk []cell, prev cell, hasPrev bool) {
 				if c.s == anchor.s {
 					sConf++
 				}
+				if multi && c.market == anchor.market {
+					mConf++
+				}
 				if c.alley == anchor.alley {
 					aConf++
 				}
 			}
-			sCalm, aCalm := 1, 1
+			sCalm, mCalm, aCalm := 1, 1, 1
 			if sc[i] > room(left-1, c.s == anchor.s) {
 				sCalm = 0
+			}
+			if multi && mc[i] > room(left-1, c.market == anchor.market) {
+				mCalm = 0
 			}
 			if ac[i] > room(left-1, c.alley == anchor.alley) {
 				aCalm = 0
 			}
-			key := ((sConf*2+sCalm)*3+aConf)*2 + aCalm
+			key := ((((sConf*2+sCalm)*3+mConf)*2+mCalm)*3+aConf)*2 + aCalm
 			if best < 0 || key < bestKey {
 				best, bestKey = i, key
 			}
@@ -739,6 +902,9 @@ func arrange(blk []cell, prev cell, hasPrev bool) {
 				if blk[j].s == c.s {
 					sc[j]--
 				}
+				if m && blk[j].market == c.market {
+					mc[j]--
+				}
 				if blk[j].alley == c.alley {
 					ac[j]--
 				}
@@ -747,11 +913,30 @@ func arrange(blk []cell, prev cell, hasPrev bool) {
 		last, has = c, true
 	}
 	out[n-1] = anchor
-	repair(out[:n], prev, hasPrev)
-	if cost(out[:n], prev, hasPrev) < rawCost {
+	repair(out[:n], prev, hasPrev, m)
+	if cost(out[:n], prev, hasPrev, m) < rawCost {
 		copy(blk, out[:n])
 	}
 }
+
+// maxShare is the largest number of cells of blk that share a key.
+func maxShare(blk []cell, key func(*cell) int32) int {
+	k := 0
+	for i := range blk {
+		c := 0
+		for j := range blk {
+			if key(&blk[j]) == key(&blk[i]) {
+				c++
+			}
+		}
+		k = max(k, c)
+	}
+	return k
+}
+
+// forced is how many neighbours of one kind any order of n cells has when k
+// of them are of that kind.
+func forced(n, k int) int { return max(0, 2*k-n-1) }
 
 // room is how many cells of one kind fit, none next to another, into k
 // slots that follow a cell of another kind and precede the anchor; the
@@ -767,16 +952,16 @@ func room(k int, anchorKind bool) int {
 }
 
 // cost is the clash cost of a block after prev.
-func cost(seq []cell, prev cell, hasPrev bool) int {
+func cost(seq []cell, prev cell, hasPrev, m bool) int {
 	c := 0
 	for i := range seq {
-		c += edge(seq, prev, hasPrev, i)
+		c += edge(seq, prev, hasPrev, m, i)
 	}
 	return c
 }
 
 // edge is the clash cost between position i-1 (or prev) and position i.
-func edge(seq []cell, prev cell, hasPrev bool, i int) int {
+func edge(seq []cell, prev cell, hasPrev, m bool, i int) int {
 	switch {
 	case i >= len(seq):
 		return 0
@@ -784,29 +969,29 @@ func edge(seq []cell, prev cell, hasPrev bool, i int) int {
 		if !hasPrev {
 			return 0
 		}
-		return clash(prev, seq[0])
+		return clash(prev, seq[0], m)
 	default:
-		return clash(seq[i-1], seq[i])
+		return clash(seq[i-1], seq[i], m)
 	}
 }
 
 // around is the clash cost of the edges touching positions a < b.
-func around(seq []cell, prev cell, hasPrev bool, a, b int) int {
-	c := edge(seq, prev, hasPrev, a) + edge(seq, prev, hasPrev, a+1) + edge(seq, prev, hasPrev, b+1)
+func around(seq []cell, prev cell, hasPrev, m bool, a, b int) int {
+	c := edge(seq, prev, hasPrev, m, a) + edge(seq, prev, hasPrev, m, a+1) + edge(seq, prev, hasPrev, m, b+1)
 	if b != a+1 {
-		c += edge(seq, prev, hasPrev, b)
+		c += edge(seq, prev, hasPrev, m, b)
 	}
 	return c
 }
 
 // repair swaps cells (never the anchor) while a swap lowers the clash cost
 // around a clashing position. At most four passes, each O(n²).
-func repair(seq []cell, prev cell, hasPrev bool) {
+func repair(seq []cell, prev cell, hasPrev, m bool) {
 	n := len(seq)
 	for pass := 0; pass < 4; pass++ {
 		improved := false
 		for i := 0; i < n-1; i++ {
-			if edge(seq, prev, hasPrev, i) == 0 && edge(seq, prev, hasPrev, i+1) == 0 {
+			if edge(seq, prev, hasPrev, m, i) == 0 && edge(seq, prev, hasPrev, m, i+1) == 0 {
 				continue
 			}
 			for j := 0; j < n-1; j++ {
@@ -814,9 +999,9 @@ func repair(seq []cell, prev cell, hasPrev bool) {
 					continue
 				}
 				a, b := min(i, j), max(i, j)
-				before := around(seq, prev, hasPrev, a, b)
+				before := around(seq, prev, hasPrev, m, a, b)
 				seq[a], seq[b] = seq[b], seq[a]
-				if around(seq, prev, hasPrev, a, b) < before {
+				if around(seq, prev, hasPrev, m, a, b) < before {
 					improved = true
 					break
 				}

@@ -38,7 +38,8 @@ type homeData struct {
 	Alleys       []*node.Alley
 	OpenStalls   []*node.Stall
 	Ambience     ambience
-	Next         *app.NextDay // the next market day, who comes, whom acc knows among them
+	Next         *app.NextDay       // the next market day, who comes, whom acc knows among them
+	Links        []*node.MarketLink // the markets linked with this one (the world market)
 
 	description string
 	md          func(string) template.HTML
@@ -86,6 +87,15 @@ func (s *Server) home(c echo.Context) error {
 	}
 	if d.Next, err = s.app.NextMarketDay(ctx, account(c)); err != nil {
 		return err
+	}
+	if d.Links, err = s.linkedMarkets(c); err != nil {
+		return err
+	}
+	if len(d.Links) > 0 {
+		// What linked markets show (their state, their next day) moves no
+		// version: a home page that shows them is not kept in the page
+		// cache, and they are rendered outside its shared fragments.
+		noCache(c)
 	}
 	p.Data = d
 	return s.write(c, http.StatusOK, "home", p)

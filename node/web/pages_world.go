@@ -15,17 +15,28 @@ import (
 // worldPageSize is how many notes the world market page shows at a time.
 const worldPageSize = 20
 
-// worldData is the world market page (世界市集): the signed-in account's
-// follows elsewhere and what they show, with the forms to follow, ask and
-// write. Address, Error and the forms' texts are kept when a form is refused.
+// worldData is the world market page (世界市集): the markets this one links
+// with, their coming market days and the way into the world stroll, for
+// everyone; for the signed-in account, its follows elsewhere and what they
+// show, with the forms to follow, ask and write; for the organiser, the
+// forms to link, unlink and block markets. Address, Error and the forms'
+// texts are kept when a form is refused.
 type worldData struct {
 	Federates bool
-	Follows   []*node.RemoteFollow
-	Days      []*node.RemoteEvent // coming market days of the markets followed
-	Notes     []worldNote
-	Older     string // the next page's URL, or ""
-	Address   string // the follow form, as typed
-	Error     string
+	Links     []*node.MarketLink
+	Linked    int                 // links in the linked state
+	LinkDays  []*node.RemoteEvent // coming market days of the linked markets
+	Organiser bool
+	LinkBack  []*node.RemoteActor // markets that follow this one, not linked (organiser)
+	// The organiser's link form, as typed when refused.
+	LinkAddress, LinkError string
+
+	Follows []*node.RemoteFollow
+	Days    []*node.RemoteEvent // coming market days of the markets followed
+	Notes   []worldNote
+	Older   string // the next page's URL, or ""
+	Address string // the follow form, as typed
+	Error   string
 	// A refused question (to a note) or message (to an actor), kept as
 	// typed next to what it was for.
 	AskTo, Ask, AskError       string
@@ -59,13 +70,18 @@ func (s *Server) worldPage(c echo.Context) error {
 func (s *Server) renderWorld(c echo.Context, status int, d worldData, before time.Time) error {
 	ctx := c.Request().Context()
 	acc := account(c)
-	follows, err := s.app.RemoteFollows(ctx, acc)
-	switch node.ErrorCode(err) {
-	case "":
-		d.Federates = true
-	case node.EUNSUPPORTED:
+	d.Federates = s.app.Federates()
+	if !d.Federates {
 		return s.render(c, status, "world", "world.title", d)
-	default:
+	}
+	if err := s.worldLinks(c, &d); err != nil {
+		return err
+	}
+	if acc == nil { // a visitor: the linked markets and their days only
+		return s.render(c, status, "world", "world.title", d)
+	}
+	follows, err := s.app.RemoteFollows(ctx, acc)
+	if err != nil {
 		return err
 	}
 	d.Follows = follows

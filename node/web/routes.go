@@ -83,7 +83,7 @@ func (s *Server) routes() {
 	e.POST("/admin/fed-blocks", s.addFedBlockPage, requireAccount)
 	e.POST("/admin/fed-blocks/:id/:action", s.fedBlockActionPage, requireAccount)
 	e.GET("/follow-requests", s.followRequestsPage, requireAccount)
-	e.GET("/world", s.worldPage, requireAccount)
+	e.GET("/world", s.worldPage)
 	e.POST("/world/follow", s.followRemotePage, requireAccount)
 	e.POST("/world/follows/:id/unfollow", s.unfollowRemotePage, requireAccount)
 	e.POST("/world/ask", s.askElsewherePage, requireAccount)
@@ -118,6 +118,17 @@ func (s *Server) routes() {
 	e.POST("/admin/alleys", s.adminCreateAlley, requireAccount)
 	e.POST("/admin/floor", s.adminFloor, requireAccount)
 	e.POST("/admin/place", s.adminPlace, requireAccount)
+
+	// The world market (issue 12): the world stroll, market links and the
+	// linked markets' days (pages_world_market.go).
+	e.GET("/world/wander", s.worldStrollPage)
+	e.POST("/world/wander/new", s.newWorldWalk)
+	e.POST("/world/links", s.linkMarketPage, requireAccount)
+	e.POST("/world/links/:id/:action", s.linkActionPage, requireAccount)
+	e.POST("/world/markets/:id/:action", s.hideMarketPage, requireAccount)
+	e.GET(node.WorldICSPath, s.worldICS)
+	e.GET("/world/media/*", s.worldMedia())
+
 	e.GET("/login", s.loginPage)
 	e.POST("/login", s.login, limitLogin)
 	e.GET("/signup", s.signupPage)
@@ -222,6 +233,19 @@ func (s *Server) routes() {
 	api.POST("/stalls/:id/follow", s.apiFollow, requireAccount)
 	api.DELETE("/stalls/:id/follow", s.apiFollow, requireAccount)
 	api.GET("/met", s.apiMet, requireAccount)
+
+	// The world market (issue 12): market links, the world stroll, hiding a
+	// market, the linked markets' days (api_world.go).
+	api.GET("/market/links", s.apiMarketLinks)
+	api.POST("/market/links", s.apiMarketLinks, requireAccount)
+	api.GET("/market/links/:id", s.apiMarketLink)
+	api.DELETE("/market/links/:id", s.apiMarketLink, requireAccount)
+	api.POST("/market/links/:id/block", s.apiMarketLink, requireAccount)
+	api.PUT("/world/hidden/:id", s.apiHideMarket, requireAccount)
+	api.DELETE("/world/hidden/:id", s.apiHideMarket, requireAccount)
+	api.GET("/world/wander", s.apiWorldWander)
+	api.GET("/world/days", s.apiWorldDays)
+
 	api.Any("/*", func(c echo.Context) error {
 		return node.Errorf(node.ENOTFOUND, "No API endpoint %s %s; see docs/api.md.", c.Request().Method, c.Request().URL.Path)
 	})

@@ -25,13 +25,16 @@ import (
 
 // Config is everything the web layer needs; nothing is global.
 type Config struct {
-	App      *app.App
-	Catalog  *i18n.Catalog
-	Theme    fs.FS        // the theme's files (templates/, static/), overrides applied
-	Media    *media.Store // uploaded photos, served under /media/
-	Markdown *markdown.Renderer
-	BaseURL  string // e.g. https://market.example, no trailing slash
-	Logger   *slog.Logger
+	App     *app.App
+	Catalog *i18n.Catalog
+	Theme   fs.FS        // the theme's files (templates/, static/), overrides applied
+	Media   *media.Store // uploaded photos, served under /media/
+	// WorldMedia keeps the thumbnails of the world market's catalogue,
+	// served under /world/media/ (none when nil).
+	WorldMedia *media.Store
+	Markdown   *markdown.Renderer
+	BaseURL    string // e.g. https://market.example, no trailing slash
+	Logger     *slog.Logger
 	// TrustProxy makes the real client IP come from X-Forwarded-For set by a
 	// reverse proxy on a private or loopback address. Off: the peer address.
 	TrustProxy bool

@@ -54,7 +54,7 @@ func newTestServer(t *testing.T, theme string) (*Server, *app.App) {
 }
 
 // rawMessageID finds a message id that was not translated.
-var rawMessageID = regexp.MustCompile(`\b(nav|home|login|signup|form|account|role|admin|error|footer|stall|item|map|search|alley|status|price|wander|trade|day|met|note|profile|follow|weekday|month|schedule|notify|conf|mod)\.[a-z0-9._]+\b`)
+var rawMessageID = regexp.MustCompile(`\b(nav|home|login|signup|form|account|role|admin|error|footer|stall|item|map|search|alley|status|price|wander|trade|day|met|note|profile|follow|weekday|month|schedule|notify|world|conf|mod)\.[a-z0-9._]+\b`)
 
 func TestEveryPageOfEveryThemeRenders(t *testing.T) {
 	for _, theme := range themes.Names() {
@@ -102,6 +102,8 @@ func TestEveryPageOfEveryThemeRenders(t *testing.T) {
 			{"/days/" + day, false, 200}, {"/days/" + day, true, 200}, {"/days/2001-02-30", false, 404}, {"/days/someday", false, 404},
 			{"/trades", true, 200}, {trade, true, 200}, {"/trades/999", true, 404}, {"/met", true, 200},
 			{"/@mei", false, 200}, {"/@ajie", true, 200}, {"/@nobody", false, 404}, {"/notifications", true, 200},
+			{"/world", false, 200}, {"/world", true, 200}, {"/world/wander", false, 200}, {"/world/wander?market=here&page=2", true, 200},
+			{"/world/wander?market=abc", false, 422}, {"/world/wander?market=5", false, 404},
 			// Tag pages and the moderation page (issue 11).
 			{"/tags/brass", false, 200}, {"/tags/brass?page=2", false, 200}, {"/tags/no%20such%20tag", false, 422},
 			{"/tags/brass?page=x", false, 422}, {"/moderation", true, 200},

@@ -1,0 +1,228 @@
+package federation
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/shiji-market/shiji/node"
+)
+
+// Reading a linked market's outbox into the catalogue: when the link is
+// accepted (so the catalogue is complete before the first stroll) and then
+// every WorldLimits.Refresh (so items nobody told us about again are not
+// kept for ever). A read goes page by page, at most BackfillPages pages;
+// the next page to read is kept in world_links.sync_next after every page,
+// so a read cut by a restart goes on where it stopped. A read that reached
+// the end of the outbox drops the market's items it did not see again.
+
+// syncStart is sync_next before the first page: the outbox is looked up
+// from the market's actor.
+const syncStart = "start"
+
+// errGarbage is a document that is not what it should be.
+var errGarbage = errors.New("not an ActivityStreams collection")
+
+// syncLink reads pages of a linked market's outbox until the read is done,
+// fails, or ctx ends. The market is marked stale when it does not answer
+// (its catalogue stays).
+func (f *Federation) syncLink(ctx context.Context, lk *linkRef) error {
+	for ctx.Err() == nil {
+		more, err := f.syncPage(ctx, lk)
+		if err != nil {
+			if ctx.Err() == nil {
+				f.unreachable(ctx, lk, err)
+			}
+			return err
+		}
+		f.heard(ctx, lk)
+		if !more {
+			return nil
+		}
+	}
+	return ctx.Err()
+}
+
+// syncPage reads the next page of lk's outbox; more is false when the read
+// is over.
+func (f *Federation) syncPage(ctx context.Context, lk *linkRef) (more bool, err error) {
+	var next string
+	var pages int
+	var started sql.NullInt64
+	err = f.db.Read().QueryRowContext(ctx, `SELECT sync_next, sync_pages, sync_started FROM world_links WHERE id = ? AND state = 'linked'`,
+		lk.id).Scan(&next, &pages, &started)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && next == "") {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	var page map[string]any
+	if next == syncStart {
+		if page, err = f.firstOutboxPage(ctx, lk); err != nil {
+			return false, err
+		}
+		pages, started = 0, sql.NullInt64{Int64: f.now().Unix(), Valid: true}
+	} else {
+		if hostOf(next) != lk.host {
+			return false, fmt.Errorf("federation: outbox page %s is not on %s", next, lk.host)
+		}
+		if page, err = f.client.getJSON(ctx, next, "", keyInstance); err != nil {
+			return false, err
+		}
+	}
+	list, ok := page["orderedItems"].([]any)
+	if !ok {
+		list, ok = page["items"].([]any)
+	}
+	if !ok && page != nil && page["orderedItems"] != nil {
+		return false, fmt.Errorf("federation: outbox page of %s: %w", lk.actor, errGarbage)
+	}
+	for _, v := range list {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		if err := f.syncEntry(ctx, lk, v); err != nil {
+			return false, err
+		}
+	}
+	pages++
+	following := refOf(page["next"])
+	if following != "" && hostOf(following) != lk.host {
+		following = ""
+	}
+	complete := following == ""
+	if pages >= f.world.limits.BackfillPages {
+		following = "" // enough for one read: the rest comes with the market's Announces
+	}
+	err = f.db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE world_links SET sync_next = ?, sync_pages = ?, sync_started = ? WHERE id = ?`,
+			following, pages, started, lk.id); err != nil {
+			return err
+		}
+		if following != "" {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE world_links SET synced_at = ? WHERE id = ?`, f.now().Unix(), lk.id); err != nil {
+			return err
+		}
+		if complete && started.Valid { // what the outbox no longer lists is gone
+			_, err := tx.ExecContext(ctx, `DELETE FROM world_items WHERE link_id = ? AND refreshed_at < ?`, lk.id, started.Int64)
+			return err
+		}
+		return nil
+	})
+	if err == nil && following == "" {
+		f.log.Info("world catalogue: read the outbox of a linked market", "market", lk.actor, "pages", pages, "complete", complete)
+	}
+	return following != "", err
+}
+
+// firstOutboxPage finds the outbox of lk's market and returns its first page
+// (nil for an empty outbox).
+func (f *Federation) firstOutboxPage(ctx context.Context, lk *linkRef) (map[string]any, error) {
+	doc, err := f.client.getJSON(ctx, lk.actor, "", keyInstance)
+	if err != nil {
+		return nil, err
+	}
+	outbox := refOf(doc["outbox"])
+	if outbox == "" || hostOf(outbox) != lk.host {
+		return nil, fmt.Errorf("federation: %s has no outbox on its server", lk.actor)
+	}
+	col, err := f.client.getJSON(ctx, outbox, "", keyInstance)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := col["orderedItems"]; ok {
+		return col, nil
+	}
+	switch first := col["first"].(type) {
+	case map[string]any:
+		return first, nil
+	case string:
+		if hostOf(first) != lk.host {
+			return nil, fmt.Errorf("federation: the outbox of %s starts on another server", lk.actor)
+		}
+		return f.client.getJSON(ctx, first, "", keyInstance)
+	case nil:
+		if str(col, "type") == "OrderedCollection" || str(col, "type") == "Collection" {
+			return nil, nil // empty
+		}
+	}
+	return nil, fmt.Errorf("federation: the outbox of %s: %w", lk.actor, errGarbage)
+}
+
+// syncEntry takes one entry of the outbox: the market's Announce of an item
+// or its Create of a market day. Entries given by id are fetched from the
+// market's own server only.
+func (f *Federation) syncEntry(ctx context.Context, lk *linkRef, v any) error {
+	act, _ := v.(map[string]any)
+	if act == nil {
+		u, _ := v.(string)
+		if u == "" || hostOf(u) != lk.host {
+			return nil
+		}
+		var err error
+		if act, err = f.client.getJSON(ctx, u, "", keyInstance); err != nil || str(act, "id") != u {
+			return nil
+		}
+	}
+	if refOf(act["actor"]) != lk.actor {
+		return nil
+	}
+	switch str(act, "type") {
+	case "Announce":
+		return f.catalogueObject(ctx, lk, act["object"], lk.actor)
+	case "Create":
+		if ev, _ := act["object"].(map[string]any); str(ev, "type") == "Event" {
+			return f.takeEvent(ctx, lk.actor, ev)
+		}
+	}
+	return nil
+}
+
+// dueSyncs asks for a new read of every linked market whose last one is
+// older than WorldLimits.Refresh.
+func (f *Federation) dueSyncs(ctx context.Context) error {
+	cut := f.now().Add(-f.world.limits.Refresh).Unix()
+	return f.db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE world_links SET sync_next = ? WHERE state = 'linked' AND sync_next = ''
+			AND (synced_at IS NULL OR synced_at < ?)`, syncStart, cut)
+		return err
+	})
+}
+
+// sweepCatalogue drops the items nobody showed again for WorldLimits.ItemTTL,
+// of markets that answer (a market that is down keeps its catalogue).
+func (f *Federation) sweepCatalogue(ctx context.Context) error {
+	cut := f.now().Add(-f.world.limits.ItemTTL).Unix()
+	return f.db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM world_items WHERE refreshed_at < ? AND link_id IN
+			(SELECT id FROM world_links WHERE stale_since IS NULL)`, cut)
+		return err
+	})
+}
+
+// pendingSyncs lists the links whose outbox is being read.
+func (f *Federation) pendingSyncs(ctx context.Context) ([]node.LinkID, error) {
+	rows, err := f.db.Read().QueryContext(ctx, `SELECT id FROM world_links WHERE state = 'linked' AND sync_next != ''`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []node.LinkID
+	for rows.Next() {
+		var id node.LinkID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// syncBackoff is how long a failed read waits before it is tried again.
+func syncBackoff(failures int) time.Duration {
+	return min(30*time.Second<<min(failures, 10), time.Hour)
+}
