@@ -64,11 +64,27 @@ func createStall(ctx context.Context, tx *sql.Tx, s *node.Stall, holder node.Acc
 		return fmt.Errorf("data: stall holder: %w", err)
 	}
 	s.Holders = []node.AccountID{holder}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO stalls_fts(rowid, name, story) VALUES (?, ?, ?)`, id, s.Name, s.Story); err != nil {
+	if err := indexStall(ctx, tx, node.StallID(id)); err != nil {
 		return fmt.Errorf("data: index stall: %w", err)
 	}
 	return nil
 }
+
+// indexStall (re)writes the stall's rows in the search indexes.
+func indexStall(ctx context.Context, tx *sql.Tx, id node.StallID) error {
+	for _, q := range []string{stallsFTSFrom, stallsWordsFrom} {
+		if _, err := tx.ExecContext(ctx, q+` WHERE id = ?`, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// The search indexes' rows of stalls, to be completed with a WHERE clause.
+const (
+	stallsFTSFrom   = `INSERT OR REPLACE INTO stalls_fts(rowid, name, story) SELECT id, name, story FROM stalls`
+	stallsWordsFrom = `INSERT OR REPLACE INTO stalls_words(rowid, name, story) SELECT id, ` + wordsFunc + `(name), ` + wordsFunc + `(story) FROM stalls`
+)
 
 func alleyExists(ctx context.Context, tx *sql.Tx, id node.AlleyID) error {
 	var n int
@@ -83,11 +99,11 @@ func alleyExists(ctx context.Context, tx *sql.Tx, id node.AlleyID) error {
 
 // Stall returns the stall with its stallholders and photos, or ENOTFOUND.
 func (db *DB) Stall(ctx context.Context, id node.StallID) (*node.Stall, error) {
-	s, err := scanStall(db.r.QueryRowContext(ctx, `SELECT `+stallCols+` FROM stalls s WHERE s.id = ?`, id))
+	s, err := scanStall(db.queryRow(ctx, `SELECT `+stallCols+` FROM stalls s WHERE s.id = ?`, id))
 	if err != nil {
 		return nil, notFound(err, "There is no stall %d.", id)
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT account_id FROM stall_holders WHERE stall_id = ? ORDER BY account_id`, id)
+	rows, err := db.query(ctx, `SELECT account_id FROM stall_holders WHERE stall_id = ? ORDER BY account_id`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +139,7 @@ func (db *DB) UpdateStall(ctx context.Context, s *node.Stall) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return node.Errorf(node.ENOTFOUND, "There is no stall %d.", s.ID)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO stalls_fts(rowid, name, story) VALUES (?, ?, ?)`, s.ID, s.Name, s.Story); err != nil {
+		if err := indexStall(ctx, tx, s.ID); err != nil {
 			return err
 		}
 		return reindexStallItems(ctx, tx, s.ID)
@@ -190,10 +206,7 @@ func (db *DB) Stalls(ctx context.Context, f StallFilter) ([]*node.Stall, error) 
 		where, args = append(where, "s.id IN (SELECT stall_id FROM stall_holders WHERE account_id = ?)"), append(args, f.Holder)
 	}
 	if len(f.IDs) > 0 {
-		where = append(where, "s.id IN ("+strings.Repeat("?,", len(f.IDs)-1)+"?)")
-		for _, id := range f.IDs {
-			args = append(args, id)
-		}
+		where, args = append(where, "s.id IN (SELECT value FROM json_each(?))"), append(args, idList(f.IDs))
 	}
 	if len(f.IDs) == 0 { // listings leave out stalls that moved away or are gone
 		where = append(where, "s.moved_to = '' AND s.deleted_at IS NULL")
@@ -207,7 +220,7 @@ func (db *DB) Stalls(ctx context.Context, f StallFilter) ([]*node.Stall, error) 
 	}
 	q += ` ORDER BY s.y IS NULL, s.y, s.x, s.name LIMIT ?`
 	args = append(args, f.Limit)
-	rows, err := db.r.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("data: stalls: %w", err)
 	}
@@ -223,12 +236,12 @@ func (db *DB) Stalls(ctx context.Context, f StallFilter) ([]*node.Stall, error) 
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return out, db.firstPhotos(ctx, "stall", out)
+	return out, db.firstPhotos(ctx, out)
 }
 
 // CountAvailable returns the number of available items per stall.
 func (db *DB) CountAvailable(ctx context.Context) (map[node.StallID]int, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT stall_id, count(*) FROM items WHERE status = 'available' GROUP BY stall_id`)
+	rows, err := db.query(ctx, `SELECT stall_id, count(*) FROM items WHERE status = 'available' GROUP BY stall_id`)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +260,7 @@ func (db *DB) CountAvailable(ctx context.Context) (map[node.StallID]int, error) 
 
 // StallIDsHeldBy returns the ids of the stalls account holds.
 func (db *DB) StallIDsHeldBy(ctx context.Context, account node.AccountID) ([]node.StallID, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT stall_id FROM stall_holders WHERE account_id = ? ORDER BY stall_id`, account)
+	rows, err := db.query(ctx, `SELECT stall_id FROM stall_holders WHERE account_id = ? ORDER BY stall_id`, account)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -317,7 +318,7 @@ func (db *DB) Trade(ctx context.Context, id node.TradeID) (*node.Trade, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT e.status, coalesce(e.actor_id, 0), coalesce(a.name, ''), e.reason, e.at
+	rows, err := db.query(ctx, `SELECT e.status, coalesce(e.actor_id, 0), coalesce(a.name, ''), e.reason, e.at
 		FROM trade_events e LEFT JOIN accounts a ON a.id = e.actor_id WHERE e.trade_id = ? ORDER BY e.id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("data: trade events: %w", err)
@@ -344,7 +345,7 @@ func (db *DB) Trade(ctx context.Context, id node.TradeID) (*node.Trade, error) {
 // TradeByConversation returns the id of the trade a conversation belongs to, or 0.
 func (db *DB) TradeByConversation(ctx context.Context, conv node.ConversationID) (node.TradeID, error) {
 	var id node.TradeID
-	err := db.r.QueryRowContext(ctx, `SELECT id FROM trades WHERE conversation_id = ?`, conv).Scan(&id)
+	err := db.queryRow(ctx, `SELECT id FROM trades WHERE conversation_id = ?`, conv).Scan(&id)
 	if err == sql.ErrNoRows {
 		return 0, nil
 	}
@@ -381,10 +382,9 @@ func (db *DB) Trades(ctx context.Context, f TradeFilter) ([]*node.Trade, error) 
 		}
 	}
 	if len(f.Status) > 0 {
-		where = append(where, "t.status IN ("+strings.Repeat("?,", len(f.Status)-1)+"?)")
-		for _, s := range f.Status {
-			args = append(args, s)
-		}
+		where = append(where, "t.status IN (SELECT value FROM json_each(?))")
+		st, _ := json.Marshal(f.Status)
+		args = append(args, string(st))
 	}
 	if f.Limit <= 0 {
 		f.Limit = 100
@@ -393,7 +393,7 @@ func (db *DB) Trades(ctx context.Context, f TradeFilter) ([]*node.Trade, error) 
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := db.r.QueryContext(ctx, q+` ORDER BY t.updated_at DESC, t.id DESC LIMIT ?`, append(args, min(f.Limit, 500))...)
+	rows, err := db.query(ctx, q+` ORDER BY t.updated_at DESC, t.id DESC LIMIT ?`, append(args, min(f.Limit, 500))...)
 	if err != nil {
 		return nil, fmt.Errorf("data: trades: %w", err)
 	}
@@ -412,7 +412,7 @@ func (db *DB) Trades(ctx context.Context, f TradeFilter) ([]*node.Trade, error) 
 // DueTrades returns the ids of open trades whose market day closed at or
 // before closedBy (now minus the grace), oldest first, at most limit.
 func (db *DB) DueTrades(ctx context.Context, closedBy time.Time, limit int) ([]node.TradeID, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id FROM trades WHERE status IN ('requested', 'accepted', 'handed_over') AND closes_at <= ?
+	rows, err := db.query(ctx, `SELECT id FROM trades WHERE status IN ('requested', 'accepted', 'handed_over') AND closes_at <= ?
 		ORDER BY closes_at, id LIMIT ?`, closedBy.Unix(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("data: due trades: %w", err)
@@ -490,7 +490,7 @@ func (db *DB) Notes(ctx context.Context, f NoteFilter) ([]node.Note, error) {
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := db.r.QueryContext(ctx, q+` ORDER BY n.created_at DESC, n.id DESC LIMIT ?`, append(args, f.Limit)...)
+	rows, err := db.query(ctx, q+` ORDER BY n.created_at DESC, n.id DESC LIMIT ?`, append(args, f.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("data: notes: %w", err)
 	}
@@ -511,7 +511,7 @@ func (db *DB) Notes(ctx context.Context, f NoteFilter) ([]node.Note, error) {
 
 // TradedStalls returns the stalls account has been handed something by.
 func (db *DB) TradedStalls(ctx context.Context, account node.AccountID) (map[node.StallID]bool, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT stall_id FROM trades WHERE buyer_id = ? AND status IN ('handed_over', 'completed')`, account)
+	rows, err := db.query(ctx, `SELECT DISTINCT stall_id FROM trades WHERE buyer_id = ? AND status IN ('handed_over', 'completed')`, account)
 	if err != nil {
 		return nil, err
 	}

@@ -122,6 +122,7 @@ type Federation struct {
 	now     func() time.Time
 	keys    *keyring
 	pems    pemCache
+	signers signerCache // keys and their owners as last read (ingest_fast.go)
 	refetch refetchGate // keys fetched again after a failed signature
 	hashes  blurhashes  // of our photos (blurhash.go)
 	client  *client
@@ -206,6 +207,9 @@ func New(cfg Config) (*Federation, error) {
 	f.world = newWorldState(&f.cfg)
 	f.keys = newKeyring(f)
 	f.client = newClient(f)
+	if err := f.prepareIngest(context.Background()); err != nil {
+		return nil, err
+	}
 	return f, nil
 }
 

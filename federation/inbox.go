@@ -236,7 +236,7 @@ func refOf(v any) string {
 // markSeen records an activity id; fresh is false when it was seen before.
 func (f *Federation) markSeen(ctx context.Context, id string) (fresh bool, err error) {
 	err = f.db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO ap_inbox_seen(id, received_at) VALUES (?, ?)`, id, f.now().Unix())
+		res, err := f.db.Exec(ctx, tx, sqlMarkSeen, id, f.now().Unix())
 		if err != nil {
 			return err
 		}
@@ -249,7 +249,7 @@ func (f *Federation) markSeen(ctx context.Context, id string) (fresh bool, err e
 
 func (f *Federation) forgetSeen(ctx context.Context, id string) {
 	f.db.Write(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM ap_inbox_seen WHERE id = ?`, id)
+		_, err := f.db.Exec(ctx, tx, sqlForgetSeen, id)
 		return err
 	})
 }
@@ -319,7 +319,7 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 	if err != nil {
 		return err
 	}
-	err = res.Resolve(ctx, m)
+	err = res.Resolve(ctx, goFedView(m))
 	var he *handlerError
 	switch {
 	case err == nil:

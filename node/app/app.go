@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"runtime/debug"
 	"time"
 
 	"github.com/shiji-market/shiji/data"
@@ -33,7 +34,13 @@ type App struct {
 	// chats (limits.Default() unless set; 0 = no cap).
 	Caps limits.Config
 
+	// Warmed, when set, is called once by Run after it has warmed what
+	// pages share and given the memory of the build back (serve sizes the
+	// Go memory limit to the market then).
+	Warmed func()
+
 	floor floorCache
+	snap  snapshotCache
 	world worldCache // the world stroll's index (world_stroll.go)
 }
 
@@ -49,9 +56,27 @@ func New(db *data.DB, now func() time.Time) *App {
 // Ambience is the live topic of the market's ambience (烟火气).
 const Ambience = "ambience"
 
-// Run does the app's background work until ctx ends: it announces how many
-// people are wandering whenever that changes.
+// Warm builds what pages share before the first request: the market
+// snapshot and the wander floor (its one-off build would otherwise land in
+// the first visitors' requests).
+func (a *App) Warm(ctx context.Context) error {
+	if _, err := a.Snapshot(ctx); err != nil {
+		return err
+	}
+	_, err := a.Floor(ctx)
+	return err
+}
+
+// Run does the app's background work until ctx ends: it first warms what
+// pages share (Warm; a failure there shows on the first page instead) and
+// gives the memory the build used back to the system, then announces how
+// many people are wandering whenever that changes.
 func (a *App) Run(ctx context.Context) {
+	a.Warm(ctx)
+	debug.FreeOSMemory()
+	if a.Warmed != nil {
+		a.Warmed()
+	}
 	a.Live.WatchCount(ctx, Ambience, "wanderers", time.Second)
 }
 

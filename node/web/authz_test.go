@@ -302,7 +302,11 @@ func (m *matrix) browser(session string) *webClient {
 	}
 	w := &webClient{hc: &http.Client{Jar: jar, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	resp, err := w.hc.Get(m.srv.URL + "/login")
+	page := "/login" // a form, so a token (signed in, /login sends you home)
+	if session != "" {
+		page = "/account"
+	}
+	resp, err := w.hc.Get(m.srv.URL + page)
 	if err != nil {
 		m.t.Fatal(err)
 	}
@@ -313,7 +317,7 @@ func (m *matrix) browser(session string) *webClient {
 		}
 	}
 	if w.csrf == "" {
-		m.t.Fatal("no CSRF cookie")
+		m.t.Fatalf("no CSRF cookie from GET %s (%d)", page, resp.StatusCode)
 	}
 	return w
 }
