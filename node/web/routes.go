@@ -267,6 +267,10 @@ func (s *Server) routes() {
 	api.GET("/world/wander", s.apiWorldWander)
 	api.GET("/world/days", s.apiWorldDays)
 
+	// Trades across markets (issue 13): reserving an item of another market
+	// (api_trades_remote.go); the trade then moves through /trades above.
+	api.POST("/remote/reservations", s.apiRemoteReserve, requireAccount)
+
 	api.Any("/*", func(c echo.Context) error {
 		return node.Errorf(node.ENOTFOUND, "No API endpoint %s %s; see docs/api.md.", c.Request().Method, c.Request().URL.Path)
 	})
