@@ -55,10 +55,13 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("no-first-run", true),
 		chromedp.WindowSize(390, 844), // a phone: the theme is mobile-first
+		// A loaded CI machine may take a while to start Chromium; these are
+		// deadlines against hangs, not measures of speed.
+		chromedp.WSURLReadTimeout(2*time.Minute),
 	)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelB := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, 4*time.Minute)
 	t.Cleanup(func() { cancelT(); cancelB(); cancelA(); os.RemoveAll(profile) })
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("starting Chromium: %v", err)
@@ -90,11 +93,11 @@ func pageText(ctx context.Context) string {
 	return url + "\n" + text
 }
 
-// step runs actions with a 20 s budget and fails the test with the page's
+// step runs actions with a 60 s budget (a deadline against hangs on a loaded machine) and fails the test with the page's
 // text when they do not finish.
 func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action) {
 	t.Helper()
-	c, cancel := context.WithTimeout(ctx, 20*time.Second)
+	c, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	if err := chromedp.Run(c, actions...); err != nil {
 		t.Fatalf("%s: %v\n%s", what, err, pageText(ctx))

@@ -58,7 +58,7 @@ func startNode(t testing.TB, dataDir string, extra ...string) *testNode {
 	n := &testNode{Data: dataDir, Stdout: &syncBuffer{}, Stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	args := append([]string{"shiji", "serve", "--addr", "127.0.0.1:0", "--data", dataDir}, extra...)
 	go func() { n.done <- run(ctx, args, noEnv, n.Stdout, n.Stderr) }()
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(5 * time.Minute) // a deadline against hangs, not a measure
 	for time.Now().Before(deadline) {
 		if m := listenRE.FindStringSubmatch(n.Stdout.String()); m != nil {
 			n.URL = m[1]
@@ -73,7 +73,7 @@ func startNode(t testing.TB, dataDir string, extra ...string) *testNode {
 	}
 	if n.URL == "" {
 		cancel()
-		t.Fatalf("shiji serve did not listen within 90s\nstdout: %s\nstderr: %s", n.Stdout, n.Stderr)
+		t.Fatalf("shiji serve did not listen within 5 min\nstdout: %s\nstderr: %s", n.Stdout, n.Stderr)
 	}
 	t.Cleanup(func() { n.Stop(t) })
 	return n

@@ -36,6 +36,10 @@ func (p *page) Time(t time.Time) string {
 	return p.loc.DateTime(t.In(p.zone))
 }
 
+// TimeThere formats an instant in its own time zone (another market's, as
+// it came) and the page's language: the market's own time of one of its days.
+func (p *page) TimeThere(t time.Time) string { return p.loc.DateTime(t) }
+
 // dayChoice is a market day offered in a form.
 type dayChoice struct {
 	node.MarketDay
