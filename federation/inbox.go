@@ -294,6 +294,9 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 	if ok, err := f.observeTrade(ctx, m, signer); ok { // trades across markets (trade_in.go)
 		return err
 	}
+	if ok, err := f.observeRoom(ctx, m, signer); ok { // group chats across markets (room.go)
+		return err
+	}
 	if err := f.observeWorld(ctx, m, signer); err != nil { // linked markets' items (catalogue.go)
 		return err
 	}

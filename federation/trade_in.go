@@ -169,7 +169,7 @@ func (f *Federation) rejectOffer(ctx context.Context, offerID string, item node.
 	if err != nil {
 		return err
 	}
-	return f.sendTrade(ctx, key, "reject", str(doc, "id"), body, to)
+	return f.sendOne(ctx, key, "reject", str(doc, "id"), body, to)
 }
 
 // otherSide loads trade id and checks that signer is its other side; a

@@ -144,14 +144,14 @@ func (f *Federation) ReserveElsewhere(ctx context.Context, acc *node.Account, it
 	if err := f.app.DB.CreateRemoteTrade(ctx, t, conv); err != nil {
 		return nil, err
 	}
-	if err := f.sendTrade(ctx, accountKey(acc.ID), "offer", remote.Offer, body, stall); err != nil {
+	if err := f.sendOne(ctx, accountKey(acc.ID), "offer", remote.Offer, body, stall); err != nil {
 		return nil, err
 	}
 	return f.app.DB.Trade(ctx, t.ID)
 }
 
-// sendTrade queues one activity of a trade to the other side's actor.
-func (f *Federation) sendTrade(ctx context.Context, key, kind, activity string, body []byte, to *remoteActor) error {
+// sendOne queues one activity, signed by the local actor key, to one remote actor.
+func (f *Federation) sendOne(ctx context.Context, key, kind, activity string, body []byte, to *remoteActor) error {
 	o := outgoing{actor: key, kind: kind, activity: activity, body: body, inboxes: []string{to.deliveryInbox()}}
 	if err := f.db.Write(ctx, func(tx *sql.Tx) error { return f.enqueueTx(ctx, tx, o) }); err != nil {
 		return err
@@ -240,7 +240,7 @@ func (f *Federation) tradeMoved(ctx context.Context, moved *node.Trade) error {
 	if err != nil {
 		return err
 	}
-	return f.sendTrade(ctx, key, kind, str(doc, "id"), body, to)
+	return f.sendOne(ctx, key, kind, str(doc, "id"), body, to)
 }
 
 // agreementState is the Agreement of an accepted trade with where it is:
@@ -293,7 +293,7 @@ func (f *Federation) noteLeft(ctx context.Context, t *node.Trade, n *node.Note) 
 	if err != nil {
 		return err
 	}
-	return f.sendTrade(ctx, key, "create", str(doc, "id"), body, to)
+	return f.sendOne(ctx, key, "create", str(doc, "id"), body, to)
 }
 
 // accepted reports whether the stall accepted t at some step.

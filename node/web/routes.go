@@ -270,6 +270,10 @@ func (s *Server) routes() {
 	// Trades across markets (issue 13): reserving an item of another market
 	// (api_trades_remote.go); the trade then moves through /trades above.
 	api.POST("/remote/reservations", s.apiRemoteReserve, requireAccount)
+	// Group chats across markets (issue 13): opening one to other markets
+	// (api_rooms.go); people elsewhere follow and write through /follows and
+	// /remote/messages.
+	api.PATCH("/conversations/:id", s.apiFederateRoom, requireAccount)
 
 	api.Any("/*", func(c echo.Context) error {
 		return node.Errorf(node.ENOTFOUND, "No API endpoint %s %s; see docs/api.md.", c.Request().Method, c.Request().URL.Path)
