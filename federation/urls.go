@@ -65,7 +65,9 @@ var (
 // roomKey is the actor key of a group chat opened to other markets.
 func roomKey(id node.ConversationID) string { return "room:" + strconv.FormatInt(int64(id), 10) }
 
-func (u urls) room(id node.ConversationID) string { return u.base + "/rooms/" + strconv.FormatInt(int64(id), 10) }
+func (u urls) room(id node.ConversationID) string {
+	return u.base + "/rooms/" + strconv.FormatInt(int64(id), 10)
+}
 
 // localPath returns the path of iri when it is on this node, else "".
 func (u urls) localPath(iri string) string {

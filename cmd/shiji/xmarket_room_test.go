@@ -3,8 +3,8 @@ package main
 import (
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
