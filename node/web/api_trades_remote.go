@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 )
@@ -27,4 +28,15 @@ func (s *Server) apiRemoteReserve(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, s.tradeJSON(t))
+}
+
+// reserveElsewherePage: POST /world/reserve (item: its ActivityPub id) is
+// "reserve" on a world card of another market: one of it, and the trade's
+// page opens (requested until the stall's market answers).
+func (s *Server) reserveElsewherePage(c echo.Context) error {
+	t, err := s.app.ReserveElsewhere(c.Request().Context(), account(c), c.FormValue("item"), 1, "")
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/trades/"+strconv.FormatInt(int64(t.ID), 10))
 }

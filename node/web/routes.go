@@ -144,6 +144,7 @@ func (s *Server) routes() {
 	// linked markets' days (pages_world_market.go).
 	e.GET("/world/wander", s.worldStrollPage)
 	e.POST("/world/wander/new", s.newWorldWalk)
+	e.POST("/world/reserve", s.reserveElsewherePage, requireAccount) // trades across markets (issue 13, api_trades_remote.go)
 	e.POST("/world/links", s.linkMarketPage, requireAccount)
 	e.POST("/world/links/:id/:action", s.linkActionPage, requireAccount)
 	e.POST("/world/markets/:id/:action", s.hideMarketPage, requireAccount)
