@@ -229,6 +229,8 @@ func (t *Trade) Accept(by AccountID, isHolder bool, now time.Time) error {
 		return Errorf(EFORBIDDEN, "You cannot accept your own reservation: the stall does.")
 	case !isHolder:
 		return Errorf(EFORBIDDEN, "Only the stall's stallholders can accept a reservation.")
+	case t.Status == TradeDeclined && t.Reason == SoldOutReason:
+		return Errorf(ECONFLICT, "Not enough left: another reservation took what was left, and this one was declined.")
 	case t.Status != TradeRequested:
 		return Errorf(ECONFLICT, "This reservation is %s; only a requested one can be accepted.", t.Status.stateWords())
 	case !now.Before(t.ClosesAt):
