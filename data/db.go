@@ -45,8 +45,11 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 		return nil, fmt.Errorf("data: cannot create the data directory for %s: %w", path, err)
 	}
 	q := url.Values{}
+	// journal_size_limit: once a checkpoint has gone through, the WAL file is
+	// cut back to 16 MB, so that a burst (a long backup under writes) does
+	// not keep its size on the disk for good.
 	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "synchronous(NORMAL)",
-		"foreign_keys(ON)", "temp_store(MEMORY)", "cache_size(-16000)"} {
+		"foreign_keys(ON)", "temp_store(MEMORY)", "cache_size(-16000)", "journal_size_limit(16777216)"} {
 		q.Add("_pragma", p)
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
@@ -62,7 +65,12 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("data: open %s: %w", path, err)
 	}
-	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	// Readers stay open (database/sql keeps only two idle by default): each
+	// keeps its page cache warm, where one closed and opened again under
+	// load starts cold and leaves its memory to the allocator.
+	nr := max(4, runtime.NumCPU())
+	r.SetMaxOpenConns(nr)
+	r.SetMaxIdleConns(nr)
 	db := &DB{w: w, r: r, path: path, now: now}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
@@ -149,18 +157,19 @@ func (db *DB) Migrations(ctx context.Context) ([]int, error) {
 	return vs, rows.Err()
 }
 
-// write runs fn in one write transaction (BEGIN IMMEDIATE on the single writer).
+// write runs fn in one write transaction (BEGIN IMMEDIATE on the single
+// writer). A full disk (or database cap) is EFULL: nothing was written.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("data: begin: %w", err)
+		return full(fmt.Errorf("data: begin: %w", err))
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
-		return err
+		return full(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("data: commit: %w", err)
+		return full(fmt.Errorf("data: commit: %w", err))
 	}
 	return nil
 }

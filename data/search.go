@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/shiji-market/shiji/node"
@@ -23,7 +24,7 @@ type SearchQuery struct {
 // every word of q.Text (case-insensitive, Chinese included). Words of three or
 // more characters use the trigram index; shorter ones (花, 旧书) a LIKE scan.
 func (db *DB) Search(ctx context.Context, q SearchQuery) ([]*node.Item, []*node.Stall, error) {
-	words := strings.Fields(q.Text)
+	words := strings.Fields(searchable(q.Text))
 	if len(words) == 0 {
 		return nil, nil, node.Errorf(node.EINVALID, "Type something to search for.")
 	}
@@ -121,4 +122,16 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) ([]*node.Item, []*node.
 func likePattern(w string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(w) + "%"
+}
+
+// searchable is text with invalid UTF-8 and control characters (NUL among
+// them, which ends an FTS5 query early) turned into spaces: they match
+// nothing anyone wrote.
+func searchable(text string) string {
+	return strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(text, " "))
 }

@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -10,7 +11,8 @@ import (
 	"github.com/shiji-market/shiji/node"
 )
 
-const stallCols = `s.id, s.name, s.story, s.alley_id, s.x, s.y, s.open_today, s.approve_followers, s.created_at, s.updated_at`
+const stallCols = `s.id, s.name, s.story, s.alley_id, s.x, s.y, s.open_today, s.approve_followers, s.created_at, s.updated_at,
+	s.moved_to, s.also_known_as, s.deleted_at IS NOT NULL`
 
 type scanner interface{ Scan(...any) error }
 
@@ -18,8 +20,13 @@ func scanStall(row scanner) (*node.Stall, error) {
 	var s node.Stall
 	var x, y sql.NullInt64
 	var created, updated int64
-	if err := row.Scan(&s.ID, &s.Name, &s.Story, &s.Alley, &x, &y, &s.OpenToday, &s.ApproveFollowers, &created, &updated); err != nil {
+	var aka string
+	if err := row.Scan(&s.ID, &s.Name, &s.Story, &s.Alley, &x, &y, &s.OpenToday, &s.ApproveFollowers, &created, &updated,
+		&s.MovedTo, &aka, &s.Gone); err != nil {
 		return nil, err
+	}
+	if aka != "" && aka != "[]" {
+		json.Unmarshal([]byte(aka), &s.AlsoKnownAs) // written by SetStallAliases only
 	}
 	if x.Valid {
 		s.Spot = &node.Spot{X: int(x.Int64), Y: int(y.Int64)}
@@ -187,6 +194,9 @@ func (db *DB) Stalls(ctx context.Context, f StallFilter) ([]*node.Stall, error) 
 		for _, id := range f.IDs {
 			args = append(args, id)
 		}
+	}
+	if len(f.IDs) == 0 { // listings leave out stalls that moved away or are gone
+		where = append(where, "s.moved_to = '' AND s.deleted_at IS NULL")
 	}
 	q := `SELECT ` + stallCols + ` FROM stalls s`
 	if len(where) > 0 {

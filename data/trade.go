@@ -119,9 +119,14 @@ func stallHolders(ctx context.Context, tx *sql.Tx, stall node.StallID) ([]node.A
 // stall's attendance are checked again inside the transaction: ECONFLICT
 // (withdrawn, gone, not enough left), EINVALID (the stall does not come on
 // the trade's day).
-func (db *DB) CreateTrade(ctx context.Context, t *node.Trade) error {
+// When maxOpen > 0 and the resident already has that many trades open
+// (requested, accepted or handed over), it is ECONFLICT and nothing changes.
+func (db *DB) CreateTrade(ctx context.Context, t *node.Trade, maxOpen int) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
 		now := t.CreatedAt
+		if err := checkOpenTradesTx(ctx, tx, t.Buyer, maxOpen); err != nil {
+			return err
+		}
 		it, err := itemForTrade(ctx, tx, t.Item)
 		if err != nil {
 			return err
@@ -247,68 +252,84 @@ func (db *DB) StepTrade(ctx context.Context, id node.TradeID, step func(t *node.
 	var t *node.Trade
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		if t, err = loadTrade(ctx, tx, id); err != nil {
-			return err
-		}
-		old := t.Status
-		if err := step(t); err != nil {
-			return err
-		}
-		if len(t.Events) == 0 {
-			return nil
-		}
-		ev := t.LastEvent()
-		local := t.Item != 0 // on the buyer's node, a trade across markets holds nothing here
-		switch {
-		case !local:
-		case !old.Holds() && t.Status.Holds(): // accepted: hold the quantity, if it is there
-			it, err := itemForTrade(ctx, tx, t.Item)
-			if err != nil {
-				return err
-			}
-			switch {
-			case it.Status == node.ItemWithdrawn:
-				return node.Errorf(node.ECONFLICT, "The item has been taken off the table; this reservation cannot be accepted.")
-			case it.Status == node.ItemGone:
-				return node.Errorf(node.ECONFLICT, "The item is gone; this reservation cannot be accepted.")
-			case it.Available() < t.Quantity:
-				return node.Errorf(node.ECONFLICT, "Not enough left: %d of %d can still be held, and this reservation asks for %d.",
-					it.Available(), it.Quantity, t.Quantity)
-			}
-		case old.Holds() && t.Status == node.TradeCompleted: // handed over for good
-			if _, err := tx.ExecContext(ctx, `UPDATE items SET quantity = max(0, quantity - ?), updated_at = ? WHERE id = ?`,
-				t.Quantity, ev.At.Unix(), t.Item); err != nil {
-				return fmt.Errorf("data: trade quantity: %w", err)
-			}
-		}
-		var agreement any
-		if t.Remote != nil && t.Remote.Agreement != "" {
-			agreement = t.Remote.Agreement
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE trades SET status = ?, reason = ?, updated_at = ?, day = ?, starts_at = ?, closes_at = ?,
-			agreement_id = coalesce(?, agreement_id) WHERE id = ?`,
-			t.Status, t.Reason, ev.At.Unix(), t.Day, t.StartsAt.Unix(), t.ClosesAt.Unix(), agreement, id); err != nil {
-			return fmt.Errorf("data: trade step: %w", err)
-		}
-		if local && (old.Holds() != t.Status.Holds() || t.Status == node.TradeCompleted) {
-			if err := syncItemStatus(ctx, tx, t.Item, ev.At); err != nil {
-				return err
-			}
-		}
-		if err := insertTradeEvent(ctx, tx, id, ev); err != nil {
-			return err
-		}
-		holders, err := stallHolders(ctx, tx, t.Stall)
-		if err != nil {
-			return err
-		}
-		t.UpdatedAt = ev.At.Truncate(time.Second).UTC()
-		return notifyTrade(ctx, tx, t, ev, holders, nil)
+		t, err = stepTradeTx(ctx, tx, id, step)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// stepTradeTx is StepTrade in tx.
+func stepTradeTx(ctx context.Context, tx *sql.Tx, id node.TradeID, step func(t *node.Trade) error) (*node.Trade, error) {
+	t, err := loadTrade(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := applyTradeStep(ctx, tx, t, step); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// applyTradeStep runs step on t (as loaded in tx) and stores what it moved.
+func applyTradeStep(ctx context.Context, tx *sql.Tx, t *node.Trade, step func(t *node.Trade) error) error {
+	id := t.ID
+	old := t.Status
+	if err := step(t); err != nil {
+		return err
+	}
+	if len(t.Events) == 0 {
+		return nil
+	}
+	ev := t.LastEvent()
+	local := t.Item != 0 // on the buyer's node, a trade across markets holds nothing here
+	switch {
+	case !local:
+	case !old.Holds() && t.Status.Holds(): // accepted: hold the quantity, if it is there
+		it, err := itemForTrade(ctx, tx, t.Item)
+		if err != nil {
+			return err
+		}
+		switch {
+		case it.Status == node.ItemWithdrawn:
+			return node.Errorf(node.ECONFLICT, "The item has been taken off the table; this reservation cannot be accepted.")
+		case it.Status == node.ItemGone:
+			return node.Errorf(node.ECONFLICT, "The item is gone; this reservation cannot be accepted.")
+		case it.Available() < t.Quantity:
+			return node.Errorf(node.ECONFLICT, "Not enough left: %d of %d can still be held, and this reservation asks for %d.",
+				it.Available(), it.Quantity, t.Quantity)
+		}
+	case old.Holds() && t.Status == node.TradeCompleted: // handed over for good
+		if _, err := tx.ExecContext(ctx, `UPDATE items SET quantity = max(0, quantity - ?), updated_at = ? WHERE id = ?`,
+			t.Quantity, ev.At.Unix(), t.Item); err != nil {
+			return fmt.Errorf("data: trade quantity: %w", err)
+		}
+	}
+	var agreement any
+	if t.Remote != nil && t.Remote.Agreement != "" {
+		agreement = t.Remote.Agreement
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE trades SET status = ?, reason = ?, updated_at = ?, day = ?, starts_at = ?, closes_at = ?,
+		agreement_id = coalesce(?, agreement_id) WHERE id = ?`,
+		t.Status, t.Reason, ev.At.Unix(), t.Day, t.StartsAt.Unix(), t.ClosesAt.Unix(), agreement, id); err != nil {
+		return fmt.Errorf("data: trade step: %w", err)
+	}
+	if local && (old.Holds() != t.Status.Holds() || t.Status == node.TradeCompleted) {
+		if err := syncItemStatus(ctx, tx, t.Item, ev.At); err != nil {
+			return err
+		}
+	}
+	if err := insertTradeEvent(ctx, tx, id, ev); err != nil {
+		return err
+	}
+	holders, err := stallHolders(ctx, tx, t.Stall)
+	if err != nil {
+		return err
+	}
+	t.UpdatedAt = ev.At.Truncate(time.Second).UTC()
+	return notifyTrade(ctx, tx, t, ev, holders, nil)
 }
 
 // Trade returns a trade with its steps and notes, or ENOTFOUND.

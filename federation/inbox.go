@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -44,8 +43,7 @@ func (f *Federation) postInbox(c echo.Context, target *actorRef) error {
 		limitBy = "ip:" + c.RealIP()
 	}
 	if wait, ok := f.limit.allow(limitBy, f.now()); !ok {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		return f.refused(ctx, limitBy, node.Errorf(node.ETOOMANY, "Too many activities from %s; slow down.", limitBy))
+		return f.refused(ctx, limitBy, node.Errorf(node.ETOOMANY, "Too many activities from %s; slow down.", limitBy).After(wait))
 	}
 	body, err := readCapped(http.MaxBytesReader(c.Response(), r.Body, maxBodyBytes+1))
 	if err != nil {
@@ -324,6 +322,7 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 			return handled(f.onAnnounce(ctx, signer, a, raw))
 		},
 		func(ctx context.Context, a vocab.ActivityStreamsLike) error { return handled(f.onLike(ctx, signer, a)) },
+		func(ctx context.Context, a vocab.ActivityStreamsMove) error { return handled(f.onMove(ctx, signer, a)) }, // move.go
 		func(ctx context.Context, a vocab.ActivityStreamsFlag) error { return handled(f.onFlag(ctx, signer, m)) },
 	)
 	if err != nil {

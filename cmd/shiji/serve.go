@@ -19,6 +19,7 @@ import (
 	"github.com/shiji-market/shiji/federation"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
+	"github.com/shiji-market/shiji/node/limits"
 	"github.com/shiji-market/shiji/node/markdown"
 	"github.com/shiji-market/shiji/node/media"
 	"github.com/shiji-market/shiji/node/metrics"
@@ -50,6 +51,10 @@ Environment (flags win):
   SHIJI_METRICS_ADDR  serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9090 (off by default)
   SHIJI_METRICS_TOKEN serve /metrics on the public port too, to "Authorization: Bearer TOKEN" only
   SHIJI_TRADE_GRACE how long after its market day closes an uncollected reservation expires (default 24h)
+  SHIJI_HTTP_TIMEOUTS the server's timeouts against slow clients, default "header=10s read=60s idle=120s"
+  SHIJI_DEBUG_ADDR  serve Go's runtime profiles (pprof) on this address, e.g. 127.0.0.1:6060 (keep it on loopback)
+  SHIJI_LIMITS      abuse limits over the defaults, e.g. "messages=10/2s ip-messages=50/400ms open-reservations=20"
+                    (docs/trust.md lists every one)
 ` + worldUsage
 
 type serveConfig struct {
@@ -60,6 +65,7 @@ type serveConfig struct {
 	demo, trustProxy, allowPrivate          bool
 	authorizedFetch                         bool
 	world                                   worldFlags // serve_world.go
+	limits                                  limits.Config
 }
 
 func serve(ctx context.Context, args []string, e env) error {
@@ -77,12 +83,21 @@ func serve(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&cfg.allowPrivate, "allow-private-networks", false, "fetch from and deliver to loopback/private addresses (env SHIJI_ALLOW_PRIVATE_NETWORKS=1)")
 	fs.BoolVar(&cfg.authorizedFetch, "authorized-fetch", false, "serve ActivityPub documents to signed requests only, as Mastodon's secure mode (env SHIJI_AUTHORIZED_FETCH=1)")
 	cfg.world.register(fs)
+	var limitFlag string
+	fs.StringVar(&limitFlag, "limits", "", "abuse limits over the defaults, e.g. \"messages=10/2s open-reservations=20\" (env SHIJI_LIMITS; docs/trust.md)")
 	fs.StringVar(&cfg.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address, e.g. 127.0.0.1:9090 (env SHIJI_METRICS_ADDR; off by default)")
 	if err := parseFlags(fs, args, e, serveUsage); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
+	}
+	var err error
+	if cfg.limits, err = limits.Parse(e.getenv("SHIJI_LIMITS"), limits.Default()); err != nil {
+		return fmt.Errorf("SHIJI_LIMITS: %w", err)
+	}
+	if cfg.limits, err = limits.Parse(limitFlag, cfg.limits); err != nil {
+		return fmt.Errorf("--limits: %w", err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.stderr, "shiji: serve takes no arguments, got %q\n\n%s", fs.Args(), serveUsage)
@@ -203,7 +218,11 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	if err != nil {
 		return err
 	}
+	if cfg.limits.Rates == nil {
+		cfg.limits = limits.Default()
+	}
 	a := app.New(db, time.Now)
+	a.Caps = cfg.limits
 	if cfg.tradeGrace > 0 {
 		a.TradeGrace = cfg.tradeGrace
 	}
@@ -215,9 +234,11 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		mx = metrics.New(db, a.Live, version)
 		fedMetrics, webMetrics, pushMetrics = mx, mx, mx
 	}
+	inbox := cfg.limits.Rates[limits.Inbox]
 	fed, err := federation.New(federation.Config{App: a, BaseURL: baseURL, Logger: logger, AllowPrivate: cfg.allowPrivate,
 		AuthorizedFetch: cfg.authorizedFetch, Media: photos, Version: version, Metrics: fedMetrics,
-		World: cfg.world.limits, WorldMedia: worldPhotos, RootCAs: cfg.world.roots})
+		World: cfg.world.limits, WorldMedia: worldPhotos, RootCAs: cfg.world.roots,
+		InboxBurst: inbox.Burst, InboxRate: perSecond(inbox.Every)})
 	if err != nil {
 		return err
 	}
@@ -234,18 +255,22 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		App: a, Catalog: catalog, Theme: theme, Markdown: markdown.New(), Media: photos, WorldMedia: worldPhotos,
 		BaseURL: baseURL, Logger: logger, TrustProxy: cfg.trustProxy, Mount: fed.Mount,
 		PlainHTTPImages: cfg.allowPrivate, SetupToken: setupToken, PushKey: pusher.PublicKey(), AllowPrivate: cfg.allowPrivate,
-		Metrics: webMetrics, MetricsToken: cfg.metricsToken, MetricsHandler: metricsHandler(mx),
+		Metrics: webMetrics, MetricsToken: cfg.metricsToken, MetricsHandler: metricsHandler(mx), Limits: cfg.limits,
 	})
+	if err != nil {
+		return err
+	}
+	to, err := parseHTTPTimeouts(e.getenv("SHIJI_HTTP_TIMEOUTS"))
 	if err != nil {
 		return err
 	}
 	fed.Explain = srv.ExplainError
 	hs := &http.Server{
 		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		ReadHeaderTimeout: to.header, // slowloris
+		ReadTimeout:       to.read,   // a body trickling in
+		IdleTimeout:       to.idle,
+		MaxHeaderBytes:    to.maxHeaderBytes, // 431 beyond
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	if certs != nil {
@@ -256,6 +281,15 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		}
 	}
 	hs.RegisterOnShutdown(srv.Close)
+	if addr := e.getenv("SHIJI_DEBUG_ADDR"); addr != "" {
+		dctx, stopDebug := context.WithCancel(ctx)
+		defer stopDebug()
+		got, err := startDebug(dctx, addr, logger)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "shiji: debug profiles on http://%s/debug/pprof/\n", got)
+	}
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	go sweepSessions(bg, db, logger)
@@ -311,6 +345,14 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	}
 	fmt.Fprintln(e.stdout, "shiji: stopped")
 	return err
+}
+
+// perSecond is the rate of one event every d (0: unlimited).
+func perSecond(d time.Duration) float64 {
+	if d <= 0 {
+		return 1e9
+	}
+	return float64(time.Second) / float64(d)
 }
 
 // sweepSessions removes expired sessions every hour until ctx ends.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node"
+	"github.com/shiji-market/shiji/node/limits"
 	"github.com/shiji-market/shiji/node/live"
 	"github.com/shiji-market/shiji/node/markdown"
 )
@@ -28,9 +29,12 @@ type App struct {
 	TradeGrace time.Duration
 	TradeSweep time.Duration
 
-	floor   floorCache
-	world   worldCache // the world stroll's index (world_stroll.go)
-	posting posters
+	// Caps limit what one account may hold open: reservations and group
+	// chats (limits.Default() unless set; 0 = no cap).
+	Caps limits.Config
+
+	floor floorCache
+	world worldCache // the world stroll's index (world_stroll.go)
 }
 
 // New returns an App over db with the given clock (time.Now when nil).
@@ -38,7 +42,8 @@ func New(db *data.DB, now func() time.Time) *App {
 	if now == nil {
 		now = time.Now
 	}
-	return &App{DB: db, Now: now, Live: live.New(), MD: markdown.New(), TradeGrace: node.DefaultTradeGrace, TradeSweep: time.Minute}
+	return &App{DB: db, Now: now, Live: live.New(), MD: markdown.New(), TradeGrace: node.DefaultTradeGrace, TradeSweep: time.Minute,
+		Caps: limits.Default()}
 }
 
 // Ambience is the live topic of the market's ambience (烟火气).

@@ -75,6 +75,10 @@ type stallJSON struct {
 	CreatedAt        time.Time     `json:"created_at"`
 	UpdatedAt        time.Time     `json:"updated_at"`
 	Neighbour        *stallRefJSON `json:"-"`
+	// MovedTo is the actor on another market the stall moved to;
+	// AlsoKnownAs its other addresses (docs/trust.md).
+	MovedTo     string   `json:"moved_to,omitempty"`
+	AlsoKnownAs []string `json:"also_known_as,omitempty"`
 }
 
 type itemJSON struct {

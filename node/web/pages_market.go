@@ -151,6 +151,12 @@ func (s *Server) stallPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	switch {
+	case st.MovedTo != "": // it moved to another market (docs/trust.md)
+		return c.Redirect(http.StatusMovedPermanently, st.MovedTo)
+	case st.Gone:
+		return node.Errorf(node.EGONE, "This stall has closed.")
+	}
 	d := stallPageData{Stall: st, Story: s.cfg.Markdown.HTML(st.Story), CanEdit: st.CanEdit(account(c)),
 		Acct: s.acct(node.StallHandle(st.ID))}
 	alleys, err := s.app.DB.Alleys(ctx)

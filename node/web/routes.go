@@ -4,12 +4,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/shiji-market/shiji/node"
-	"golang.org/x/time/rate"
 )
 
 // csp allows only this origin's scripts, styles and images (plus https images
@@ -63,10 +61,10 @@ func (s *Server) routes() {
 		Skipper:      skipCSRF,
 		ErrorHandler: func(err error, c echo.Context) error { return errCSRF },
 	}))
-	// Logins and sign-ups per client IP: a burst of 20 (a market's shared
-	// Wi-Fi), then one every 3 s.
-	limitLogin := rateLimit(20, 3*time.Second)
-	limitSignup := rateLimit(20, 3*time.Second)
+	// Every write, by kind, per account and per client address; logins and
+	// sign-ups per address (limits.go; the limits are configurable).
+	e.Use(s.limitWrites)
+	e.Use(s.touchSession) // when each session was last used (touch.go)
 
 	// Theme assets and photos.
 	e.GET("/static/*", s.serveStatic)
@@ -152,9 +150,9 @@ func (s *Server) routes() {
 	e.GET("/world/media/*", s.worldMedia())
 
 	e.GET("/login", s.loginPage)
-	e.POST("/login", s.login, limitLogin)
+	e.POST("/login", s.login)
 	e.GET("/signup", s.signupPage)
-	e.POST("/signup", s.signup, limitSignup)
+	e.POST("/signup", s.signup)
 	e.POST("/logout", s.logout)
 	e.POST("/lang", s.setLang)
 	e.GET("/account", s.accountPage, requireAccount)
@@ -168,7 +166,7 @@ func (s *Server) routes() {
 	e.GET("/feeds/stalls/:id/:format", s.stallFeed, feedFormat)
 	e.GET("/feeds/alleys/:slug/:format", s.alleyFeed, feedFormat)
 	e.GET("/setup", s.setupPage)
-	e.POST("/setup", s.setup, limitSignup)
+	e.POST("/setup", s.setup) // limited as a sign-up (limits.go)
 	e.POST("/admin/alleys/:id", s.renameAlley, requireAccount)
 	e.GET("/calendars/:file", s.myCalendar)
 	e.GET("/account/app", s.appPage, requireAccount)
@@ -183,7 +181,7 @@ func (s *Server) routes() {
 
 	// JSON API, documented in docs/api.md.
 	api := e.Group("/api/v1")
-	api.POST("/sessions", s.apiCreateSession, limitLogin)
+	api.POST("/sessions", s.apiCreateSession)
 	api.DELETE("/sessions/current", s.apiDeleteSession, requireAccount)
 	api.GET("/account", s.apiAccount, requireAccount)
 	api.GET("/market", s.apiMarket)
@@ -267,6 +265,34 @@ func (s *Server) routes() {
 	api.DELETE("/world/hidden/:id", s.apiHideMarket, requireAccount)
 	api.GET("/world/wander", s.apiWorldWander)
 	api.GET("/world/days", s.apiWorldDays)
+	// Trust (issue 15, docs/trust.md): people's control of their sessions
+	// and data, sign-up protection, stalls moving to another market.
+	e.GET("/account/export", s.exportPage, requireAccount)
+	e.GET("/account/delete", s.deleteAccountPage, requireAccount)
+	e.POST("/account/delete", s.deleteAccountConfirmed, requireAccount)
+	e.POST("/account/password", s.passwordPage, requireAccount)
+	e.POST("/account/sessions/end-others", s.endOtherSessionsPage, requireAccount)
+	e.POST("/account/sessions/:id/end", s.endSessionPage, requireAccount)
+	e.POST("/admin/signup-protection", s.setSignupProtectionPage, requireAccount)
+	e.POST("/admin/signups/:id/:action", s.answerSignupPage, requireAccount)
+	e.GET("/stalls/:id/move", s.movePage, requireAccount)
+	e.POST("/stalls/:id/aliases", s.moveFormPage("alias"), requireAccount)
+	e.POST("/stalls/:id/aliases/remove", s.moveFormPage("unalias"), requireAccount)
+	e.POST("/stalls/:id/move", s.moveFormPage("move"), requireAccount)
+	api.GET("/me/sessions", s.apiSessions, requireAccount)
+	api.DELETE("/me/sessions", s.apiSessions, requireAccount)
+	api.DELETE("/me/sessions/:id", s.apiEndSession, requireAccount)
+	api.POST("/me/password", s.apiPassword, requireAccount)
+	api.GET("/me/export", s.apiExport, requireAccount)
+	api.DELETE("/me", s.apiDeleteMe, requireAccount)
+	api.GET("/admin/signup-protection", s.apiSignupProtection, requireAccount)
+	api.PUT("/admin/signup-protection", s.apiSignupProtection, requireAccount)
+	api.GET("/admin/signups", s.apiSignups, requireAccount)
+	api.POST("/admin/signups/:id/:action", s.apiAnswerSignup, requireAccount)
+	api.GET("/stalls/:id/aliases", s.apiStallAliases, requireAccount)
+	api.POST("/stalls/:id/aliases", s.apiStallAliases, requireAccount)
+	api.DELETE("/stalls/:id/aliases", s.apiStallAliases, requireAccount)
+	api.POST("/stalls/:id/move", s.apiMoveStall, requireAccount)
 
 	// Trades across markets (issue 13): reserving an item of another market
 	// (api_trades_remote.go); the trade then moves through /trades above.
@@ -278,19 +304,6 @@ func (s *Server) routes() {
 
 	api.Any("/*", func(c echo.Context) error {
 		return node.Errorf(node.ENOTFOUND, "No API endpoint %s %s; see docs/api.md.", c.Request().Method, c.Request().URL.Path)
-	})
-}
-
-// rateLimit allows burst requests per client IP, then one per every.
-func rateLimit(burst int, every time.Duration) echo.MiddlewareFunc {
-	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Every(every), Burst: burst, ExpiresIn: 10 * time.Minute}),
-		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
-		ErrorHandler:        func(c echo.Context, err error) error { return node.Errorf(node.EINTERNAL, "rate limiter: %v", err) },
-		DenyHandler: func(c echo.Context, id string, err error) error {
-			return node.Errorf(node.ETOOMANY, "Too many attempts from your address; please wait a minute and try again.")
-		},
 	})
 }
 

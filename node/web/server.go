@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node/app"
 	"github.com/shiji-market/shiji/node/i18n"
+	"github.com/shiji-market/shiji/node/limits"
 	"github.com/shiji-market/shiji/node/markdown"
 	"github.com/shiji-market/shiji/node/media"
 )
@@ -42,6 +43,8 @@ type Config struct {
 	// Mount, when set, is called after the routes are registered so that other
 	// layers (federation) can add their handlers.
 	Mount func(e *echo.Echo)
+	// Limits are the write rate limits (limits.Default() when Rates is nil).
+	Limits limits.Config
 	// SetupToken lets whoever has it set up a node that has no organiser
 	// yet (/setup?token=…, printed by serve); "" turns that off.
 	SetupToken string
@@ -72,6 +75,8 @@ type Server struct {
 	// streamsDone is closed by Close so that live streams end on shutdown.
 	streamsDone chan struct{}
 	closeOnce   sync.Once
+	buckets     limits.Set // write rate limits (limits.go)
+	touched     touches    // when sessions were last noted as used (touch.go)
 }
 
 // New builds the server: it parses every template of the theme (a broken
@@ -91,8 +96,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Media == nil {
 		return nil, fmt.Errorf("web: no photo store")
 	}
+	if cfg.Limits.Rates == nil {
+		cfg.Limits = limits.Default()
+	}
 	s := &Server{cfg: cfg, app: cfg.App, secure: u.Scheme == "https", baseURL: u, photos: newPhotoStore(cfg.Media),
-		streamsDone: make(chan struct{})}
+		streamsDone: make(chan struct{}), buckets: limits.NewSet(cfg.Limits)}
 	if err := s.loadTheme(); err != nil {
 		return nil, err
 	}
