@@ -11,12 +11,14 @@ import (
 )
 
 const convCols = `c.id, c.kind, coalesce(c.item_id, 0), coalesce(c.stall_id, 0), c.name, c.description, coalesce(c.created_by, 0),
-	c.created_at, c.last_message_at, (SELECT count(*) FROM members m2 WHERE m2.conversation_id = c.id)`
+	c.created_at, c.last_message_at, (SELECT count(*) FROM members m2 WHERE m2.conversation_id = c.id), c.federated,
+	coalesce((SELECT r.actor FROM ap_rooms r WHERE r.conversation_id = c.id), '')`
 
 func scanConversation(row scanner, extra ...any) (*node.Conversation, error) {
 	var c node.Conversation
 	var created, last int64
-	dest := append([]any{&c.ID, &c.Kind, &c.Item, &c.Stall, &c.Name, &c.Description, &c.CreatedBy, &created, &last, &c.Members}, extra...)
+	dest := append([]any{&c.ID, &c.Kind, &c.Item, &c.Stall, &c.Name, &c.Description, &c.CreatedBy, &created, &last, &c.Members,
+		&c.Federated, &c.RoomElsewhere}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}

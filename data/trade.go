@@ -17,10 +17,15 @@ import (
 // is available. Every transition — and the quantity and item status it
 // changes — happens in one write transaction, so nothing is ever oversold.
 
-const tradeCols = `t.id, t.item_id, t.stall_id, t.buyer_id, t.quantity, t.day, t.starts_at, t.closes_at, t.message, t.status,
-	t.reason, coalesce(t.conversation_id, 0), t.created_at, t.updated_at, i.title, s.name, a.name, a.display_name`
+const tradeCols = `t.id, coalesce(t.item_id, 0), coalesce(t.stall_id, 0), coalesce(t.buyer_id, 0), t.quantity, t.day, t.starts_at, t.closes_at,
+	t.message, t.status, t.reason, coalesce(t.conversation_id, 0), t.created_at, t.updated_at,
+	coalesce(i.title, t.remote_title), coalesce(s.name, nullif(t.remote_shown, ''), t.remote_name),
+	coalesce(a.name, t.remote_name), coalesce(a.display_name, t.remote_shown),
+	t.remote_side, t.remote_actor, t.remote_name, t.remote_shown, t.remote_item, t.remote_url, coalesce(t.offer_id, ''), coalesce(t.agreement_id, '')`
 
-const tradeFrom = ` FROM trades t JOIN items i ON i.id = t.item_id JOIN stalls s ON s.id = t.stall_id JOIN accounts a ON a.id = t.buyer_id`
+// The item, stall and buyer are joined when they are here (a trade across
+// markets has one side elsewhere: node.TradeRemote).
+const tradeFrom = ` FROM trades t LEFT JOIN items i ON i.id = t.item_id LEFT JOIN stalls s ON s.id = t.stall_id LEFT JOIN accounts a ON a.id = t.buyer_id`
 
 // queryer is a *sql.DB or a *sql.Tx.
 type queryer interface {
@@ -31,9 +36,14 @@ type queryer interface {
 func scanTrade(row scanner) (*node.Trade, error) {
 	var t node.Trade
 	var starts, closes, created, updated int64
+	var r node.TradeRemote
 	if err := row.Scan(&t.ID, &t.Item, &t.Stall, &t.Buyer, &t.Quantity, &t.Day, &starts, &closes, &t.Message, &t.Status,
-		&t.Reason, &t.Conversation, &created, &updated, &t.ItemTitle, &t.StallName, &t.BuyerName, &t.BuyerShown); err != nil {
+		&t.Reason, &t.Conversation, &created, &updated, &t.ItemTitle, &t.StallName, &t.BuyerName, &t.BuyerShown,
+		&r.Side, &r.Actor, &r.Name, &r.Shown, &r.ItemIRI, &r.ItemURL, &r.Offer, &r.Agreement); err != nil {
 		return nil, err
+	}
+	if r.Side != "" {
+		t.Remote = &r
 	}
 	t.StartsAt, t.ClosesAt = time.Unix(starts, 0).UTC(), time.Unix(closes, 0).UTC()
 	t.CreatedAt, t.UpdatedAt = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
@@ -191,8 +201,12 @@ func (db *DB) CreateTrade(ctx context.Context, t *node.Trade, maxOpen int) error
 }
 
 func insertTradeEvent(ctx context.Context, tx *sql.Tx, id node.TradeID, ev node.TradeEvent) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO trade_events(trade_id, status, actor_id, reason, at) VALUES (?, ?, nullif(?, 0), ?, ?)`,
-		id, ev.Status, ev.Actor, ev.Reason, ev.At.Unix())
+	name := ""
+	if ev.Actor == 0 {
+		name = ev.ActorName // a step taken elsewhere
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO trade_events(trade_id, status, actor_id, reason, at, actor_name) VALUES (?, ?, nullif(?, 0), ?, ?, ?)`,
+		id, ev.Status, ev.Actor, ev.Reason, ev.At.Unix(), name)
 	if err != nil {
 		return fmt.Errorf("data: trade event: %w", err)
 	}
@@ -201,7 +215,7 @@ func insertTradeEvent(ctx context.Context, tx *sql.Tx, id node.TradeID, ev node.
 
 // notifyTrade tells both sides of t, except whoever took the step, about it.
 func notifyTrade(ctx context.Context, tx *sql.Tx, t *node.Trade, ev node.TradeEvent, holders []node.AccountID, msg any) error {
-	var actor string
+	actor := ev.ActorName
 	if ev.Actor != 0 {
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM accounts WHERE id = ?`, ev.Actor).Scan(&actor); err != nil {
 			return err
@@ -214,7 +228,7 @@ func notifyTrade(ctx context.Context, tx *sql.Tx, t *node.Trade, ev node.TradeEv
 	if utf8.RuneCountInString(excerpt) > 120 {
 		excerpt = string([]rune(excerpt)[:120]) + "…"
 	}
-	told := map[node.AccountID]bool{ev.Actor: true}
+	told := map[node.AccountID]bool{ev.Actor: true, 0: true} // 0: a buyer elsewhere
 	for _, id := range append([]node.AccountID{t.Buyer}, holders...) {
 		if told[id] {
 			continue
@@ -271,7 +285,9 @@ func applyTradeStep(ctx context.Context, tx *sql.Tx, t *node.Trade, step func(t 
 		return nil
 	}
 	ev := t.LastEvent()
+	local := t.Item != 0 // on the buyer's node, a trade across markets holds nothing here
 	switch {
+	case !local:
 	case !old.Holds() && t.Status.Holds(): // accepted: hold the quantity, if it is there
 		it, err := itemForTrade(ctx, tx, t.Item)
 		if err != nil {
@@ -292,11 +308,16 @@ func applyTradeStep(ctx context.Context, tx *sql.Tx, t *node.Trade, step func(t 
 			return fmt.Errorf("data: trade quantity: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE trades SET status = ?, reason = ?, updated_at = ? WHERE id = ?`,
-		t.Status, t.Reason, ev.At.Unix(), id); err != nil {
+	var agreement any
+	if t.Remote != nil && t.Remote.Agreement != "" {
+		agreement = t.Remote.Agreement
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE trades SET status = ?, reason = ?, updated_at = ?, day = ?, starts_at = ?, closes_at = ?,
+		agreement_id = coalesce(?, agreement_id) WHERE id = ?`,
+		t.Status, t.Reason, ev.At.Unix(), t.Day, t.StartsAt.Unix(), t.ClosesAt.Unix(), agreement, id); err != nil {
 		return fmt.Errorf("data: trade step: %w", err)
 	}
-	if old.Holds() != t.Status.Holds() || t.Status == node.TradeCompleted {
+	if local && (old.Holds() != t.Status.Holds() || t.Status == node.TradeCompleted) {
 		if err := syncItemStatus(ctx, tx, t.Item, ev.At); err != nil {
 			return err
 		}
@@ -318,7 +339,7 @@ func (db *DB) Trade(ctx context.Context, id node.TradeID) (*node.Trade, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.query(ctx, `SELECT e.status, coalesce(e.actor_id, 0), coalesce(a.name, ''), e.reason, e.at
+	rows, err := db.query(ctx, `SELECT e.status, coalesce(e.actor_id, 0), coalesce(a.name, e.actor_name), e.reason, e.at
 		FROM trade_events e LEFT JOIN accounts a ON a.id = e.actor_id WHERE e.trade_id = ? ORDER BY e.id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("data: trade events: %w", err)
@@ -433,8 +454,12 @@ func (db *DB) DueTrades(ctx context.Context, closedBy time.Time, limit int) ([]n
 // from the same side of a trade is ECONFLICT.
 func (db *DB) AddNote(ctx context.Context, n *node.Note) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO trade_notes(trade_id, side, author_id, body, created_at) VALUES (?, ?, ?, ?, ?)`,
-			n.Trade, n.Side, n.Author, n.Body, n.CreatedAt.Unix())
+		var apID any
+		if n.APID != "" {
+			apID = n.APID
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO trade_notes(trade_id, side, author_id, body, created_at, author_name, ap_id)
+			VALUES (?, ?, nullif(?, 0), ?, ?, ?, ?)`, n.Trade, n.Side, n.Author, n.Body, n.CreatedAt.Unix(), n.AuthorName, apID)
 		if isUnique(err) {
 			return node.Errorf(node.ECONFLICT, "There is already a thank-you note from your side of this trade.")
 		} else if err != nil {
@@ -451,7 +476,7 @@ func (db *DB) AddNote(ctx context.Context, n *node.Note) error {
 		if err != nil {
 			return err
 		}
-		return notifyTrade(ctx, tx, t, node.TradeEvent{Status: "note", Actor: n.Author, Reason: n.Body, At: n.CreatedAt}, holders, nil)
+		return notifyTrade(ctx, tx, t, node.TradeEvent{Status: "note", Actor: n.Author, ActorName: n.AuthorName, Reason: n.Body, At: n.CreatedAt}, holders, nil)
 	})
 }
 
@@ -483,10 +508,11 @@ func (db *DB) Notes(ctx context.Context, f NoteFilter) ([]node.Note, error) {
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	q := `SELECT n.id, n.trade_id, n.side, coalesce(n.author_id, 0), coalesce(au.name, ''), coalesce(au.display_name, ''), n.body, n.created_at,
-		t.stall_id, s.name, t.buyer_id, b.name, t.item_id, i.title
-		FROM trade_notes n JOIN trades t ON t.id = n.trade_id JOIN stalls s ON s.id = t.stall_id JOIN accounts b ON b.id = t.buyer_id
-		JOIN items i ON i.id = t.item_id LEFT JOIN accounts au ON au.id = n.author_id`
+	q := `SELECT n.id, n.trade_id, n.side, coalesce(n.author_id, 0), coalesce(au.name, n.author_name), coalesce(au.display_name, ''), n.body, n.created_at,
+		coalesce(t.stall_id, 0), coalesce(s.name, nullif(t.remote_shown, ''), t.remote_name), coalesce(t.buyer_id, 0), coalesce(b.name, t.remote_name),
+		coalesce(t.item_id, 0), coalesce(i.title, t.remote_title), coalesce(n.ap_id, '')
+		FROM trade_notes n JOIN trades t ON t.id = n.trade_id LEFT JOIN stalls s ON s.id = t.stall_id LEFT JOIN accounts b ON b.id = t.buyer_id
+		LEFT JOIN items i ON i.id = t.item_id LEFT JOIN accounts au ON au.id = n.author_id`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -500,7 +526,7 @@ func (db *DB) Notes(ctx context.Context, f NoteFilter) ([]node.Note, error) {
 		var n node.Note
 		var created int64
 		if err := rows.Scan(&n.ID, &n.Trade, &n.Side, &n.Author, &n.AuthorName, &n.AuthorShown, &n.Body, &created,
-			&n.Stall, &n.StallName, &n.Buyer, &n.BuyerName, &n.Item, &n.ItemTitle); err != nil {
+			&n.Stall, &n.StallName, &n.Buyer, &n.BuyerName, &n.Item, &n.ItemTitle, &n.APID); err != nil {
 			return nil, err
 		}
 		n.CreatedAt = time.Unix(created, 0).UTC()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -71,6 +72,14 @@ func (f *Federation) loadActor(ctx context.Context, ref actorRef) (*localActor, 
 			a.header = &s.Photos[1]
 		}
 		return a, nil
+	case "room":
+		c, err := f.db.Conversation(ctx, ref.room, 0)
+		if err != nil || c.Kind != node.Group || !c.Federated {
+			return nil, node.Errorf(node.ENOTFOUND, "No such actor.")
+		}
+		return &localActor{key: roomKey(c.ID), typ: "Group", id: f.u.room(c.ID), username: "room-" + strconv.FormatInt(int64(c.ID), 10),
+			name: c.Name, summary: string(f.md.HTML(c.Description)), url: f.u.base + "/conversations/" + strconv.FormatInt(int64(c.ID), 10),
+			published: c.CreatedAt, discoverable: true}, nil
 	case "person":
 		acc, _, err := f.db.AccountByName(ctx, ref.name)
 		if node.ErrorCode(err) == node.ENOTFOUND {

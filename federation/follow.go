@@ -102,6 +102,12 @@ func (f *Federation) Follow(ctx context.Context, acc *node.Account, address stri
 		f.log.Info("follow: actor unavailable", "actor", actorID, "err", err)
 		return nil, false, node.Errorf(node.ENOTFOUND, "Cannot fetch the actor %s.", actorID)
 	}
+	if ra.Type == "Group" && strings.HasPrefix(ra.PreferredUsername, "room-") {
+		// A shiji group chat elsewhere (room.go): mirrored here, with acc in it.
+		if _, err := f.db.RoomMirror(ctx, ra.ID, ra.Name, acc.ID); err != nil {
+			return nil, false, err
+		}
+	}
 	person := f.u.person(acc.Name)
 	var rowID int64
 	created := false

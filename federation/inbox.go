@@ -205,6 +205,9 @@ func (f *Federation) checkObjectOrigin(typ, actor string, object any) error {
 	if id == "" {
 		return nil // an embedded object without an id: judged by its handler
 	}
+	if o, ok := object.(map[string]any); ok && typ == "Update" && str(o, "type") == "Agreement" {
+		return nil // an FEP-0837 Agreement is the stall's, and both sides update it: only a side of the trade moves it (trade_in.go)
+	}
 	if f.u.localPath(id) != "" || strings.HasPrefix(id, f.u.base+"/") {
 		return node.Errorf(node.EINVALID, "A %s from elsewhere cannot act on %s: it is this market's.", typ, id)
 	}
@@ -285,6 +288,12 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 			// person, which go-fed v1.0.0 does not know by that name.
 			raw["type"] = "Note"
 		}
+	}
+	if ok, err := f.observeTrade(ctx, m, signer); ok { // trades across markets (trade_in.go)
+		return err
+	}
+	if ok, err := f.observeRoom(ctx, m, signer); ok { // group chats across markets (room.go)
+		return err
 	}
 	if err := f.observeWorld(ctx, m, signer); err != nil { // linked markets' items (catalogue.go)
 		return err

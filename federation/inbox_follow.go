@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"github.com/go-fed/activity/streams/vocab"
 	"github.com/shiji-market/shiji/node"
@@ -31,6 +32,18 @@ func (f *Federation) onFollow(ctx context.Context, signer *remoteActor, a vocab.
 	if target.approves {
 		if waiting, err := f.requestFollow(ctx, signer, target, followID); err != nil || waiting {
 			return err
+		}
+	}
+	if strings.HasPrefix(target.key, "room:") { // a group chat (room.go): a removed member may not come back
+		if ok, err := f.roomFollowed(ctx, target.key, signer); err != nil {
+			return err
+		} else if !ok {
+			rejectID := f.u.activity(newToken())
+			body, err := docBytes(reject(rejectID, target.id, follow(followID, signer.ID, target.id), signer.ID))
+			if err != nil {
+				return err
+			}
+			return f.sendOne(ctx, target.key, "reject", rejectID, body, signer)
 		}
 	}
 	err = f.db.Write(ctx, func(tx *sql.Tx) error {

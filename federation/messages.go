@@ -38,7 +38,13 @@ type messageAudience struct {
 // conversation with remote participants goes to them. It never fails the
 // caller: errors are logged.
 func (f *Federation) MessagePosted(ctx context.Context, c *node.Conversation, m *node.Message) {
-	if m.Author == 0 || c.Kind == node.Group {
+	if m.Author == 0 {
+		return
+	}
+	if c.Kind == node.Group {
+		if err := f.roomPosted(ctx, c, m); err != nil { // room.go
+			f.log.Error("cannot send a group chat's message", "message", m.ID, "conversation", c.ID, "err", err)
+		}
 		return
 	}
 	if err := f.queueMessage(ctx, c, m, "create"); err != nil {
@@ -53,6 +59,12 @@ func (f *Federation) MessagePosted(ctx context.Context, c *node.Conversation, m 
 // that signed its Create. Messages taken in from elsewhere (no local author)
 // are never sent. It never fails the caller: errors are logged.
 func (f *Federation) MessageChanged(ctx context.Context, c *node.Conversation, m *node.Message, kind string) {
+	if c.Kind == node.Group && kind == "delete" {
+		if err := f.roomDeleted(ctx, c, m); err != nil { // room.go
+			f.log.Error("cannot send a group chat's deletion", "message", m.ID, "conversation", c.ID, "err", err)
+		}
+		return
+	}
 	if m.Author == 0 || c.Kind == node.Group || (kind != "update" && kind != "delete") {
 		return
 	}
@@ -579,6 +591,15 @@ func (f *Federation) Write(ctx context.Context, acc *node.Account, to, body stri
 // writeRemote posts body as acc in its conversation with ra about context
 // ("" = a private chat); App.Post then calls MessagePosted, which sends it.
 func (f *Federation) writeRemote(ctx context.Context, acc *node.Account, ra *remoteActor, context, body string) (*node.RemoteWrite, error) {
+	if room, err := f.db.RoomOf(ctx, ra.ID); err == nil && context == "" {
+		// A group chat elsewhere that acc follows (room.go): written in its
+		// mirror here, and sent to the room, which announces it.
+		m, err := f.app.Post(ctx, acc, app.PostInput{Conversation: room, Body: body})
+		if err != nil {
+			return nil, err
+		}
+		return &node.RemoteWrite{Message: m, Conversation: room, APID: f.u.message(m.ID), To: ra.ID, Acct: acctOf(ra)}, nil
+	}
 	conv, err := f.privateChat(ctx, privateKey{actor: ra.ID, local: accountKey(acc.ID), context: context,
 		chat: app.RemoteChat{Account: acc.ID}})
 	if err != nil {

@@ -35,6 +35,9 @@ func (f *Federation) Mount(e *echo.Echo) {
 		e.GET(p+"/followers", f.getFollowers, g)
 		e.GET(p+"/following", f.getFollowing, g)
 	}
+	e.GET("/rooms/:id", f.getActor, g) // group chats opened to other markets (room.go)
+	e.GET("/rooms/:id/outbox", f.getOutbox, g)
+	e.GET("/rooms/:id/followers", f.getFollowers, g)
 	e.GET("/stalls/:id/outbox", f.getOutbox, g)
 	e.GET("/stalls/:id/followers", f.getFollowers, g)
 	e.GET("/stalls/:id/following", f.getFollowing, g)

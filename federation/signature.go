@@ -68,6 +68,12 @@ func (f *Federation) signerActor(ctx context.Context, key string) (string, error
 			return "", err
 		}
 		return f.u.stall(id), nil
+	case strings.HasPrefix(key, "room:"):
+		var id node.ConversationID
+		if _, err := fmt.Sscanf(key, "room:%d", &id); err != nil {
+			return "", err
+		}
+		return f.u.room(id), nil
 	case strings.HasPrefix(key, "account:"):
 		var id node.AccountID
 		if _, err := fmt.Sscanf(key, "account:%d", &id); err != nil {

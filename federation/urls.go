@@ -58,7 +58,16 @@ var (
 	personPathRE  = regexp.MustCompile(`^/(?:users/|@)([a-z][a-z0-9_]{1,29})$`)
 	handleRE      = regexp.MustCompile(`^stall-([1-9][0-9]{0,17})$`)
 	tagPathRE     = regexp.MustCompile(`^/tags/([^/]{1,60})$`)
+	roomPathRE    = regexp.MustCompile(`^/rooms/([1-9][0-9]{0,17})$`)
+	roomHandleRE  = regexp.MustCompile(`^room-([1-9][0-9]{0,17})$`)
 )
+
+// roomKey is the actor key of a group chat opened to other markets.
+func roomKey(id node.ConversationID) string { return "room:" + strconv.FormatInt(int64(id), 10) }
+
+func (u urls) room(id node.ConversationID) string {
+	return u.base + "/rooms/" + strconv.FormatInt(int64(id), 10)
+}
 
 // localPath returns the path of iri when it is on this node, else "".
 func (u urls) localPath(iri string) string {
@@ -74,8 +83,9 @@ func (u urls) localPath(iri string) string {
 
 // actorRef names a local actor without loading it.
 type actorRef struct {
-	kind    string // "market", "instance", "stall", "person"
+	kind    string // "market", "instance", "stall", "person", "room"
 	stall   node.StallID
+	room    node.ConversationID
 	name    string // person's account name
 	boxPath string // "", "/inbox", "/outbox", "/followers", "/following", "/featured"
 }
@@ -97,6 +107,9 @@ func parseActorPath(p string) (actorRef, bool) {
 	case stallPathRE.MatchString(p):
 		n, _ := strconv.ParseInt(stallPathRE.FindStringSubmatch(p)[1], 10, 64)
 		r.kind, r.stall = "stall", node.StallID(n)
+	case roomPathRE.MatchString(p):
+		n, _ := strconv.ParseInt(roomPathRE.FindStringSubmatch(p)[1], 10, 64)
+		r.kind, r.room = "room", node.ConversationID(n)
 	case strings.HasPrefix(p, "/users/") && personPathRE.MatchString(p):
 		r.kind, r.name = "person", personPathRE.FindStringSubmatch(p)[1]
 	default:

@@ -89,6 +89,9 @@ func (f *Federation) resourceRef(res string) (actorRef, error) {
 	case handleRE.MatchString(user):
 		ref, _ := parseActorPath("/stalls/" + handleRE.FindStringSubmatch(user)[1])
 		return ref, nil
+	case roomHandleRE.MatchString(user):
+		ref, _ := parseActorPath("/rooms/" + roomHandleRE.FindStringSubmatch(user)[1])
+		return ref, nil
 	case personPathRE.MatchString("/@" + user):
 		return actorRef{kind: "person", name: user}, nil
 	}

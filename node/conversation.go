@@ -35,6 +35,11 @@ type Conversation struct {
 	CreatedAt     time.Time
 	LastMessageAt time.Time
 	Members       int // members (groups, private chats)
+	// Federated: a group chat opened to other markets, the Group actor
+	// room-ID@host (FEP-1b12). RoomElsewhere: this group chat mirrors a
+	// room on another market (its actor IRI); its messages go there.
+	Federated     bool
+	RoomElsewhere string
 
 	// Filled for one reader: their membership and unread count.
 	Member bool

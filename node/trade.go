@@ -40,6 +40,13 @@ const (
 	MaxTradeMessageLen = 500
 	MaxReasonLen       = 500
 	MaxNoteLen         = 500
+	// MaxRemoteWait is how long a reservation of an item on another market
+	// waits for the stall's answer before it expires here (its market day
+	// is known once the stall accepts).
+	MaxRemoteWait = 60 * 24 * time.Hour
+	// SoldOutReason is why a request is declined when another reservation
+	// took what was left of the item (Trade.SoldOut).
+	SoldOutReason = "Sold to someone else: what is left of this item is held for another reservation."
 	// DefaultTradeGrace is how long after its market day closes an open
 	// trade expires (SHIJI_TRADE_GRACE changes it).
 	DefaultTradeGrace = 24 * time.Hour
@@ -64,6 +71,10 @@ type Trade struct {
 	UpdatedAt    time.Time
 	Events       []TradeEvent // its steps, oldest first
 
+	// Remote is the side of the trade that is on another node (FEP-0837);
+	// nil for a trade between two people of this market.
+	Remote *TradeRemote
+
 	// Filled when loaded, for showing the trade.
 	ItemTitle  string
 	StallName  string
@@ -72,10 +83,37 @@ type Trade struct {
 	Notes      []Note
 }
 
+// TradeSide names a side of a trade that is on another node.
+type TradeSide string
+
+// The sides of a trade across markets.
+const (
+	RemoteBuyer TradeSide = "buyer" // the buyer is elsewhere: this node holds the stall (and the authority on quantity)
+	RemoteStall TradeSide = "stall" // the item and its stall are elsewhere: this node holds the buyer
+)
+
+// TradeRemote is the other side of a trade across markets. On the stall's
+// node (Side RemoteBuyer) Buyer is 0 and Actor is the buyer's Person; on
+// the buyer's node (Side RemoteStall) Item and Stall are 0 and Actor is the
+// stall's actor, ItemIRI the item. The steps are the same as at home: the
+// stall's node accepts, declines, hands over and lets expire; the buyer's
+// node confirms; either cancels. A step taken elsewhere is applied here
+// with by 0 (and isHolder true when the stall took it).
+type TradeRemote struct {
+	Side      TradeSide
+	Actor     string // the other side's actor IRI
+	Name      string // its address, user@host
+	Shown     string // its display name
+	ItemIRI   string // the item's ActivityPub id (Side RemoteStall)
+	ItemURL   string // its page on its market
+	Offer     string // the FEP-0837 Offer's id
+	Agreement string // the Agreement's id, once accepted
+}
+
 // TradeEvent is one step of a trade: who moved it to which status, when.
 type TradeEvent struct {
 	Status    TradeStatus
-	Actor     AccountID // 0: the market itself (expiry)
+	Actor     AccountID // 0: the market itself (expiry), or the other side when it is elsewhere (ActorName)
 	ActorName string
 	Reason    string
 	At        time.Time
@@ -191,6 +229,8 @@ func (t *Trade) Accept(by AccountID, isHolder bool, now time.Time) error {
 		return Errorf(EFORBIDDEN, "You cannot accept your own reservation: the stall does.")
 	case !isHolder:
 		return Errorf(EFORBIDDEN, "Only the stall's stallholders can accept a reservation.")
+	case t.Status == TradeDeclined && t.Reason == SoldOutReason:
+		return Errorf(ECONFLICT, "Not enough left: another reservation took what was left, and this one was declined.")
 	case t.Status != TradeRequested:
 		return Errorf(ECONFLICT, "This reservation is %s; only a requested one can be accepted.", t.Status.stateWords())
 	case !now.Before(t.ClosesAt):
@@ -303,8 +343,10 @@ type Note struct {
 	Author    AccountID
 	Body      string
 	CreatedAt time.Time
+	APID      string // its ActivityPub id, on a trade across markets ("" otherwise)
 
-	// Filled when loaded, for showing.
+	// Filled when loaded, for showing (AuthorName is also stored for a note
+	// written elsewhere, whose Author is 0).
 	AuthorName  string
 	AuthorShown string
 	Stall       StallID
@@ -340,4 +382,35 @@ func (t *Trade) NewNote(by AccountID, isHolder bool, body string, now time.Time)
 		return nil, Errorf(EINVALID, "A note may be at most %d characters long (this one has %d).", MaxNoteLen, n)
 	}
 	return &Note{Trade: t.ID, Side: side, Author: by, Body: body, CreatedAt: now}, nil
+}
+
+// EndedElsewhere applies, on the buyer's node, the end the stall's node
+// reports for a trade across markets when nobody came or confirmed in time:
+// a requested or accepted trade expired, a handed-over one completed (as
+// Expire does at home; the stall's node is the authority on its market day).
+// Errors: EFORBIDDEN (not a trade whose stall is elsewhere), ECONFLICT (not
+// open, or an end that does not follow from its status).
+func (t *Trade) EndedElsewhere(to TradeStatus, now time.Time) error {
+	switch {
+	case t.Remote == nil || t.Remote.Side != RemoteStall:
+		return Errorf(EFORBIDDEN, "Only the stall's market ends this reservation.")
+	case !t.Status.Open():
+		return Errorf(ECONFLICT, "This reservation is %s; it cannot change any more.", t.Status.stateWords())
+	case to == TradeExpired && t.Status != TradeHandedOver, to == TradeCompleted && t.Status == TradeHandedOver:
+	default:
+		return Errorf(ECONFLICT, "This reservation is %s; it cannot become %s.", t.Status.stateWords(), to.stateWords())
+	}
+	t.move(to, 0, "", now)
+	return nil
+}
+
+// SoldOut declines a requested trade for the market itself, with
+// SoldOutReason, once another reservation holds what was left of the item.
+// It returns false (and changes nothing) when the trade is not requested.
+func (t *Trade) SoldOut(now time.Time) bool {
+	if t.Status != TradeRequested {
+		return false
+	}
+	t.move(TradeDeclined, 0, SoldOutReason, now)
+	return true
 }

@@ -430,6 +430,13 @@ func (a *App) RemoveMember(ctx context.Context, acc *node.Account, id node.Conve
 	if !moderatesConversation(acc, c) {
 		return node.Errorf(node.EFORBIDDEN, "Only this group's owner and moderators can remove people.")
 	}
+	if strings.Contains(strings.TrimPrefix(name, "@"), "@") || strings.HasPrefix(name, "http") { // a member elsewhere
+		rf, err := a.rooms()
+		if err != nil {
+			return err
+		}
+		return rf.RemoveFromRoom(ctx, c, name)
+	}
 	other, _, err := a.DB.AccountByName(ctx, name)
 	if err != nil {
 		return err

@@ -47,8 +47,8 @@ func (a *App) PostRemote(ctx context.Context, in RemotePost) (*node.Message, err
 	if err != nil {
 		return nil, err
 	}
-	if c.Kind == node.Group {
-		return nil, node.Errorf(node.EFORBIDDEN, "Group chats are not federated.")
+	if c.Kind == node.Group && !c.Federated && c.RoomElsewhere == "" {
+		return nil, node.Errorf(node.EFORBIDDEN, "This group chat is not open to other markets.")
 	}
 	if in.ReplyTo != 0 {
 		if p, err := a.DB.Message(ctx, in.ReplyTo); err != nil || p.Conversation != c.ID {

@@ -35,9 +35,62 @@ func (a *App) itemChanged(ctx context.Context, it *node.Item, kind string) {
 // written here was edited or deleted. Messages by remote authors (no local
 // author) are theirs to change: they are never sent on.
 func (a *App) messageChanged(ctx context.Context, c *node.Conversation, m *node.Message, kind string) {
-	if a.Fed != nil && c != nil && m != nil && m.Author != 0 {
+	if a.Fed != nil && c != nil && m != nil && (m.Author != 0 || c.Kind == node.Group) { // a room's moderators delete for everyone
 		a.Fed.MessageChanged(context.WithoutCancel(ctx), c, m, kind)
 	}
+}
+
+// RoomFederator opens group chats to other markets (FEP-1b12). The
+// Federator implements it when it federates.
+type RoomFederator interface {
+	// RoomAcct is the address of group chat id as a Group actor, room-ID@host.
+	RoomAcct(id node.ConversationID) string
+	// RemoveFromRoom removes a member elsewhere (user@host or actor IRI) from
+	// group chat c, which is opened to other markets; ENOTFOUND when they are
+	// not one.
+	RemoveFromRoom(ctx context.Context, c *node.Conversation, who string) error
+}
+
+// rooms returns the federation layer's group chats, or EUNSUPPORTED.
+func (a *App) rooms() (RoomFederator, error) {
+	if rf, ok := a.Fed.(RoomFederator); ok {
+		return rf, nil
+	}
+	return nil, node.Errorf(node.EUNSUPPORTED, "This node does not federate.")
+}
+
+// RoomAcct is group chat c's address elsewhere when it is opened to other
+// markets ("" otherwise).
+func (a *App) RoomAcct(c *node.Conversation) string {
+	rf, err := a.rooms()
+	if err != nil || c == nil || !c.Federated {
+		return ""
+	}
+	return rf.RoomAcct(c.ID)
+}
+
+// FederateRoom opens group chat id to other markets (on true; false closes
+// it to new members elsewhere): its owner only. Errors: EUNAUTHORIZED,
+// ENOTFOUND, EFORBIDDEN (not the owner), EINVALID (not a group chat, or one
+// that mirrors a room elsewhere), EUNSUPPORTED (no federation).
+func (a *App) FederateRoom(ctx context.Context, acc *node.Account, id node.ConversationID, on bool) (*node.Conversation, error) {
+	c, err := a.ReadConversation(ctx, acc, id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case c.Kind != node.Group || c.RoomElsewhere != "":
+		return nil, node.Errorf(node.EINVALID, "Only a group chat of this market can be opened to other markets.")
+	case c.Role != "owner":
+		return nil, node.Errorf(node.EFORBIDDEN, "Only the group chat's owner opens it to other markets.")
+	}
+	if _, err := a.rooms(); err != nil {
+		return nil, err
+	}
+	if err := a.DB.SetFederated(ctx, id, on); err != nil {
+		return nil, err
+	}
+	return a.ReadConversation(ctx, acc, id)
 }
 
 // ActorDeleter is a Federator that tells other servers about deleted

@@ -79,9 +79,11 @@ func (a *App) Trade(ctx context.Context, acc *node.Account, id node.TradeID) (*n
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := a.DB.Stall(ctx, t.Stall)
-	if err != nil {
-		return nil, nil, err
+	st := &node.Stall{Name: t.StallName} // a stall elsewhere: nobody here holds it
+	if t.Stall != 0 {
+		if st, err = a.DB.Stall(ctx, t.Stall); err != nil {
+			return nil, nil, err
+		}
 	}
 	if t.Buyer != acc.ID && !st.HeldBy(acc.ID) {
 		return nil, nil, node.Errorf(node.ENOTFOUND, "There is no trade %d.", id)
@@ -110,6 +112,10 @@ func (a *App) step(ctx context.Context, acc *node.Account, id node.TradeID, f fu
 		return nil, err
 	}
 	a.tradeMoved(t, st.Holders)
+	a.tradeFederated(ctx, t)
+	if t.Status == node.TradeAccepted {
+		a.declineUnmet(ctx, t.Item)
+	}
 	return a.DB.Trade(ctx, id)
 }
 
@@ -157,6 +163,11 @@ func (a *App) LeaveNote(ctx context.Context, acc *node.Account, id node.TradeID,
 	}
 	n.AuthorName, n.AuthorShown = acc.Name, acc.DisplayName
 	n.Stall, n.StallName, n.Buyer, n.BuyerName, n.Item, n.ItemTitle = t.Stall, t.StallName, t.Buyer, t.BuyerName, t.Item, t.ItemTitle
+	if t.Remote != nil {
+		if tf, err := a.trades(); err == nil {
+			tf.NoteLeft(context.WithoutCancel(ctx), t, n)
+		}
+	}
 	return n, nil
 }
 
@@ -200,9 +211,8 @@ func (a *App) ExpireTrades(ctx context.Context) (int, error) {
 			}
 			if len(t.Events) > 0 {
 				moved++
-				if st, err := a.DB.Stall(ctx, t.Stall); err == nil {
-					a.tradeMoved(t, st.Holders)
-				}
+				a.tradeMoved(t, a.holdersOf(ctx, t))
+				a.tradeFederated(ctx, t)
 			}
 		}
 		n += moved

@@ -53,11 +53,15 @@ type conversationJSON struct {
 	Unread        int                   `json:"unread"`
 	LastMessageAt time.Time             `json:"last_message_at"`
 	URL           string                `json:"url"`
+	Federated     bool                  `json:"federated,omitempty"` // a group chat opened to other markets
+	Acct          string                `json:"acct,omitempty"`      // its address elsewhere, room-ID@host
+	Room          string                `json:"room,omitempty"`      // the room elsewhere this group chat follows
 }
 
 func (s *Server) conversationJSON(c *node.Conversation) conversationJSON {
 	return conversationJSON{ID: c.ID, Kind: c.Kind, Name: c.Name, Description: c.Description, Item: c.Item, Stall: c.Stall,
-		Members: c.Members, Member: c.Member, Muted: c.Muted, Unread: c.Unread, LastMessageAt: c.LastMessageAt, URL: s.abs(app.ConversationPath(c))}
+		Members: c.Members, Member: c.Member, Muted: c.Muted, Unread: c.Unread, LastMessageAt: c.LastMessageAt, URL: s.abs(app.ConversationPath(c)),
+		Federated: c.Federated, Acct: s.app.RoomAcct(c), Room: c.RoomElsewhere}
 }
 
 // paging reads before (a message id) and limit (1..100, default 50).

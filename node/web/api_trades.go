@@ -183,6 +183,7 @@ type tradeJSON struct {
 	Reason          string              `json:"reason,omitempty"`
 	Conversation    node.ConversationID `json:"conversation"`
 	ConversationURL string              `json:"conversation_url"`
+	Remote          *tradeRemoteJSON    `json:"remote,omitempty"` // the side on another market, if any
 	Events          []tradeEventJSON    `json:"events,omitempty"`
 	Notes           []noteJSON          `json:"notes,omitempty"`
 	URL             string              `json:"url"`
@@ -194,6 +195,17 @@ type itemRefJSON struct {
 	ID    node.ItemID `json:"id"`
 	Title string      `json:"title"`
 	URL   string      `json:"url"`
+	APID  string      `json:"ap_id,omitempty"` // an item on another market: its ActivityPub id
+}
+
+// tradeRemoteJSON is the side of a trade that is on another market.
+type tradeRemoteJSON struct {
+	Side      node.TradeSide `json:"side"` // "buyer" or "stall": which side is elsewhere
+	Actor     string         `json:"actor"`
+	Acct      string         `json:"acct"`
+	Name      string         `json:"name,omitempty"`
+	Offer     string         `json:"offer"`
+	Agreement string         `json:"agreement,omitempty"`
 }
 
 func (s *Server) tradeJSON(t *node.Trade) tradeJSON {
@@ -202,6 +214,13 @@ func (s *Server) tradeJSON(t *node.Trade) tradeJSON {
 		Stall:    stallRefJSON{ID: t.Stall, Name: t.StallName, URL: s.abs(node.StallPath(t.Stall))},
 		StartsAt: t.StartsAt, ClosesAt: t.ClosesAt, ExpiresAt: t.ExpiresAt(s.app.TradeGrace), Message: t.Message, Reason: t.Reason,
 		Conversation: t.Conversation, URL: s.abs(node.TradePath(t.ID)), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+	if r := t.Remote; r != nil {
+		out.Remote = &tradeRemoteJSON{Side: r.Side, Actor: r.Actor, Acct: r.Name, Name: r.Shown, Offer: r.Offer, Agreement: r.Agreement}
+		if r.Side == node.RemoteStall {
+			out.Item = itemRefJSON{Title: t.ItemTitle, URL: r.ItemURL, APID: r.ItemIRI}
+			out.Stall = stallRefJSON{Name: t.StallName, URL: r.Actor}
+		}
+	}
 	if t.Conversation != 0 {
 		out.ConversationURL = s.abs("/conversations/" + strconv.FormatInt(int64(t.Conversation), 10))
 	}

@@ -128,6 +128,16 @@ var rules = map[string]rule{
 	"POST /world/links/:id/:action":       only("mei").denies(403).at("/world/links/999/unlink"),
 	"POST /world/markets/:id/:action":     signedIn().at("/world/markets/999/hide"),
 
+	// Trades and group chats across markets (issue 13): reserving on another
+	// market, opening a group chat to other markets (its owner), the room's
+	// ActivityPub documents (404 until it is opened).
+	"POST /world/reserve":              signedIn().with("item=http://127.0.0.1:1/items/1"),
+	"POST /api/v1/remote/reservations": signedIn().with(`{"item":"http://127.0.0.1:1/items/1","quantity":1}`),
+	"PATCH /api/v1/conversations/:id":  only("ajie").denies(403).at("/api/v1/conversations/{group}").with(`{"federated":true}`),
+	"GET /rooms/:id":                   public().at("/rooms/{group}"),
+	"GET /rooms/:id/followers":         public().at("/rooms/{group}/followers"),
+	"GET /rooms/:id/outbox":            public().at("/rooms/{group}/outbox"),
+
 	// The organiser and moderators.
 	"GET /admin/market":                  moderators().denies(403),
 	"POST /admin/alleys":                 only("mei").denies(403).with("slug=books&name_en=Books&colour=%23336699"),

@@ -121,6 +121,7 @@ func (s *Server) routes() {
 	// linked markets' days (pages_world_market.go).
 	e.GET("/world/wander", s.worldStrollPage)
 	e.POST("/world/wander/new", s.newWorldWalk, s.sameOrigin)
+	e.POST("/world/reserve", s.reserveElsewherePage, requireAccount) // trades across markets (issue 13, api_trades_remote.go)
 	e.POST("/world/links", s.linkMarketPage, requireAccount)
 	e.POST("/world/links/:id/:action", s.linkActionPage, requireAccount)
 	e.POST("/world/markets/:id/:action", s.hideMarketPage, requireAccount)
@@ -271,6 +272,14 @@ func (s *Server) routes() {
 	api.POST("/stalls/:id/aliases", s.apiStallAliases, requireAccount)
 	api.DELETE("/stalls/:id/aliases", s.apiStallAliases, requireAccount)
 	api.POST("/stalls/:id/move", s.apiMoveStall, requireAccount)
+
+	// Trades across markets (issue 13): reserving an item of another market
+	// (api_trades_remote.go); the trade then moves through /trades above.
+	api.POST("/remote/reservations", s.apiRemoteReserve, requireAccount)
+	// Group chats across markets (issue 13): opening one to other markets
+	// (api_rooms.go); people elsewhere follow and write through /follows and
+	// /remote/messages.
+	api.PATCH("/conversations/:id", s.apiFederateRoom, requireAccount)
 
 	api.Any("/*", func(c echo.Context) error {
 		return node.Errorf(node.ENOTFOUND, "No API endpoint %s %s; see docs/api.md.", c.Request().Method, c.Request().URL.Path)
