@@ -59,7 +59,7 @@ func (db *DB) CreateAccount(ctx context.Context, a *node.Account, passwordHash, 
 
 // Account returns the account with id, or ENOTFOUND.
 func (db *DB) Account(ctx context.Context, id node.AccountID) (*node.Account, error) {
-	a, err := scanAccount(db.r.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = ? AND disabled = 0`, id))
+	a, err := scanAccount(db.queryRow(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = ? AND disabled = 0`, id))
 	if err != nil {
 		return nil, notFound(err, "No such account.")
 	}
@@ -69,7 +69,7 @@ func (db *DB) Account(ctx context.Context, id node.AccountID) (*node.Account, er
 // AccountByName returns the account named name (case-insensitive) and its
 // password hash, or ENOTFOUND.
 func (db *DB) AccountByName(ctx context.Context, name string) (*node.Account, string, error) {
-	row := db.r.QueryRowContext(ctx, `SELECT `+accountCols+`, password_hash FROM accounts WHERE name = ? AND disabled = 0`, name)
+	row := db.queryRow(ctx, `SELECT `+accountCols+`, password_hash FROM accounts WHERE name = ? AND disabled = 0`, name)
 	var a node.Account
 	var created int64
 	var hash string
@@ -97,6 +97,6 @@ func (db *DB) UpdateAccountProfile(ctx context.Context, id node.AccountID, displ
 // CountAccounts returns the number of active accounts.
 func (db *DB) CountAccounts(ctx context.Context) (int, error) {
 	var n int
-	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE disabled = 0`).Scan(&n)
+	err := db.queryRow(ctx, `SELECT count(*) FROM accounts WHERE disabled = 0`).Scan(&n)
 	return n, err
 }

@@ -11,7 +11,7 @@ import (
 
 // Alleys returns the market's alleys in their order.
 func (db *DB) Alleys(ctx context.Context) ([]*node.Alley, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, slug, name, colour, position FROM alleys ORDER BY position, id`)
+	rows, err := db.query(ctx, `SELECT id, slug, name, colour, position FROM alleys ORDER BY position, id`)
 	if err != nil {
 		return nil, fmt.Errorf("data: alleys: %w", err)
 	}
@@ -55,7 +55,7 @@ func createAlley(ctx context.Context, tx *sql.Tx, a *node.Alley) error {
 
 // FloorPlan returns the grid size of the market's floor plan.
 func (db *DB) FloorPlan(ctx context.Context) (w, h int, err error) {
-	err = db.r.QueryRowContext(ctx, `SELECT floor_w, floor_h FROM market WHERE id = 1`).Scan(&w, &h)
+	err = db.queryRow(ctx, `SELECT floor_w, floor_h FROM market WHERE id = 1`).Scan(&w, &h)
 	return w, h, err
 }
 

@@ -25,7 +25,7 @@ type Bulk struct {
 	tx  *sql.Tx
 
 	// Prepared statements for the rows that come by the thousand.
-	account, stall, holder, stallIndex, item, itemIndex, photo *sql.Stmt
+	account, stall, holder, stallIndex, stallWords, item, itemIndex, itemWords, photo *sql.Stmt
 
 	// Stalls and items from the first up to the last of each are not in
 	// the search index yet (none if first is 0).
@@ -70,11 +70,12 @@ func (db *DB) BeginBulk(ctx context.Context) (*Bulk, error) {
 		{&b.account, `INSERT INTO accounts(name, display_name, role, password_hash, lang, created_at) VALUES (?, ?, ?, ?, ?, ?)`},
 		{&b.stall, `INSERT INTO stalls(name, story, alley_id, x, y, open_today, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&b.holder, `INSERT INTO stall_holders(stall_id, account_id) VALUES (?, ?)`},
-		{&b.stallIndex, `INSERT INTO stalls_fts(rowid, name, story) SELECT id, name, story FROM stalls WHERE id BETWEEN ? AND ?`},
+		{&b.stallIndex, stallsFTSFrom + ` WHERE id BETWEEN ? AND ?`},
+		{&b.stallWords, stallsWordsFrom + ` WHERE id BETWEEN ? AND ?`},
 		{&b.item, `INSERT INTO items(stall_id, title, story, price_kind, price_minor, currency, quantity, tags, status, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&b.itemIndex, `INSERT INTO items_fts(rowid, title, story, tags, stall)
-			SELECT i.id, i.title, i.story, i.tags, s.name FROM items i JOIN stalls s ON s.id = i.stall_id WHERE i.id BETWEEN ? AND ?`},
+		{&b.itemIndex, itemsFTSFrom + ` WHERE i.id BETWEEN ? AND ?`},
+		{&b.itemWords, itemsWordsFrom + ` WHERE i.id BETWEEN ? AND ?`},
 		{&b.photo, `INSERT INTO photos(owner_kind, owner_id, position, hash, ext, width, height, alt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
 	} {
 		if *p.st, err = tx.PrepareContext(ctx, p.q); err != nil {
@@ -236,14 +237,18 @@ func (b *Bulk) CreateItem(it *node.Item) error {
 // statement for each.
 func (b *Bulk) index() error {
 	if b.firstStall != 0 {
-		if _, err := b.stallIndex.ExecContext(b.ctx, b.firstStall, b.lastStall); err != nil {
-			return fmt.Errorf("data: index stalls %d–%d: %w", b.firstStall, b.lastStall, err)
+		for _, st := range []*sql.Stmt{b.stallIndex, b.stallWords} {
+			if _, err := st.ExecContext(b.ctx, b.firstStall, b.lastStall); err != nil {
+				return fmt.Errorf("data: index stalls %d–%d: %w", b.firstStall, b.lastStall, err)
+			}
 		}
 		b.firstStall = 0
 	}
 	if b.firstItem != 0 {
-		if _, err := b.itemIndex.ExecContext(b.ctx, b.firstItem, b.lastItem); err != nil {
-			return fmt.Errorf("data: index items %d–%d: %w", b.firstItem, b.lastItem, err)
+		for _, st := range []*sql.Stmt{b.itemIndex, b.itemWords} {
+			if _, err := st.ExecContext(b.ctx, b.firstItem, b.lastItem); err != nil {
+				return fmt.Errorf("data: index items %d–%d: %w", b.firstItem, b.lastItem, err)
+			}
 		}
 		b.firstItem = 0
 	}
@@ -319,7 +324,7 @@ func (b *Bulk) end() {
 }
 
 func (b *Bulk) closeStmts() {
-	for _, st := range []*sql.Stmt{b.account, b.stall, b.holder, b.stallIndex, b.item, b.itemIndex, b.photo} {
+	for _, st := range []*sql.Stmt{b.account, b.stall, b.holder, b.stallIndex, b.stallWords, b.item, b.itemIndex, b.itemWords, b.photo} {
 		if st != nil {
 			st.Close()
 		}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/shiji-market/shiji/node"
@@ -130,7 +129,7 @@ func (db *DB) Conversation(ctx context.Context, id node.ConversationID, reader n
 	var role sql.NullString
 	var muted sql.NullBool
 	var unread int
-	c, err := scanConversation(db.r.QueryRowContext(ctx, `SELECT `+convCols+`, m.role, m.muted,
+	c, err := scanConversation(db.queryRow(ctx, `SELECT `+convCols+`, m.role, m.muted,
 		CASE WHEN m.account_id IS NULL THEN 0 ELSE (SELECT count(*) FROM messages x WHERE x.conversation_id = c.id AND x.id > m.last_read
 			AND coalesce(x.author_id, 0) != m.account_id AND x.deleted_at IS NULL) END
 		FROM conversations c LEFT JOIN members m ON m.conversation_id = c.id AND m.account_id = ? WHERE c.id = ?`, reader, id),
@@ -159,7 +158,7 @@ func (db *DB) Groups(ctx context.Context, reader node.AccountID, limit int) ([]*
 }
 
 func (db *DB) listConversations(ctx context.Context, q string, args ...any) ([]*node.Conversation, error) {
-	rows, err := db.r.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("data: conversations: %w", err)
 	}
@@ -181,7 +180,7 @@ func (db *DB) listConversations(ctx context.Context, q string, args ...any) ([]*
 
 // Members lists a conversation's members.
 func (db *DB) Members(ctx context.Context, id node.ConversationID) ([]Member, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT a.id, a.name, a.display_name, m.role, m.muted FROM members m JOIN accounts a ON a.id = m.account_id
+	rows, err := db.query(ctx, `SELECT a.id, a.name, a.display_name, m.role, m.muted FROM members m JOIN accounts a ON a.id = m.account_id
 		WHERE m.conversation_id = ? ORDER BY m.joined_at, a.id`, id)
 	if err != nil {
 		return nil, err
@@ -348,7 +347,7 @@ func (db *DB) Messages(ctx context.Context, id node.ConversationID, before node.
 	if before > 0 {
 		q, args = q+` AND x.id < ?`, append(args, before)
 	}
-	rows, err := db.r.QueryContext(ctx, q+` ORDER BY x.id DESC LIMIT ?`, append(args, limit)...)
+	rows, err := db.query(ctx, q+` ORDER BY x.id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("data: messages: %w", err)
 	}
@@ -374,14 +373,14 @@ func (db *DB) messagePhotos(ctx context.Context, ms []*node.Message) error {
 	if len(ms) == 0 {
 		return nil
 	}
-	byID := map[node.MessageID]*node.Message{}
-	args := make([]any, 0, len(ms))
+	byID := make(map[node.MessageID]*node.Message, len(ms))
+	ids := make([]node.MessageID, 0, len(ms))
 	for _, m := range ms {
 		byID[m.ID] = m
-		args = append(args, m.ID)
+		ids = append(ids, m.ID)
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT message_id, hash, ext, width, height, alt FROM message_photos WHERE message_id IN (`+
-		strings.Repeat("?,", len(args)-1)+`?) ORDER BY message_id, position`, args...)
+	rows, err := db.query(ctx, `SELECT message_id, hash, ext, width, height, alt FROM message_photos
+		WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, position`, idList(ids))
 	if err != nil {
 		return err
 	}
@@ -401,7 +400,7 @@ func (db *DB) messagePhotos(ctx context.Context, ms []*node.Message) error {
 
 // Message returns one message, or ENOTFOUND.
 func (db *DB) Message(ctx context.Context, id node.MessageID) (*node.Message, error) {
-	m, err := scanMessage(db.r.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages x WHERE x.id = ?`, id))
+	m, err := scanMessage(db.queryRow(ctx, `SELECT `+msgCols+` FROM messages x WHERE x.id = ?`, id))
 	if err != nil {
 		return nil, notFound(err, "There is no message %d.", id)
 	}
@@ -438,7 +437,7 @@ func (db *DB) MarkRead(ctx context.Context, id node.ConversationID, account node
 // Unread returns an account's unread messages (over conversations it has not
 // muted) and unread notifications.
 func (db *DB) Unread(ctx context.Context, account node.AccountID) (messages, notifications int, err error) {
-	err = db.r.QueryRowContext(ctx, `SELECT
+	err = db.queryRow(ctx, `SELECT
 		(SELECT count(*) FROM members m JOIN messages x ON x.conversation_id = m.conversation_id
 			WHERE m.account_id = ?1 AND m.muted = 0 AND x.id > m.last_read AND coalesce(x.author_id, 0) != ?1 AND x.deleted_at IS NULL),
 		(SELECT count(*) FROM notifications WHERE account_id = ?1 AND read_at IS NULL)`, account).Scan(&messages, &notifications)
@@ -451,9 +450,9 @@ func (db *DB) FindThread(ctx context.Context, item node.ItemID, stall node.Stall
 	var id node.ConversationID
 	var err error
 	if item != 0 {
-		err = db.r.QueryRowContext(ctx, `SELECT id FROM conversations WHERE kind = 'thread' AND item_id = ?`, item).Scan(&id)
+		err = db.queryRow(ctx, `SELECT id FROM conversations WHERE kind = 'thread' AND item_id = ?`, item).Scan(&id)
 	} else {
-		err = db.r.QueryRowContext(ctx, `SELECT id FROM conversations WHERE kind = 'thread' AND item_id IS NULL AND stall_id = ?`, stall).Scan(&id)
+		err = db.queryRow(ctx, `SELECT id FROM conversations WHERE kind = 'thread' AND item_id IS NULL AND stall_id = ?`, stall).Scan(&id)
 	}
 	if err == sql.ErrNoRows {
 		return 0, nil

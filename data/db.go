@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shiji-market/shiji/node"
@@ -32,7 +34,33 @@ type DB struct {
 	r    *sql.DB
 	path string
 	now  func() time.Time
+
+	// vFloor, vMarket and vPages are the published Versions.
+	vFloor, vMarket, vPages atomic.Int64
+	// stmts holds the reader pool's prepared statements by query text.
+	stmts  sync.Map // string → *sql.Stmt
+	nstmts atomic.Int32
+	// wstmts holds the writer's prepared statements (Exec).
+	wstmts  sync.Map // string → *sql.Stmt
+	nwstmts atomic.Int32
+	closing atomic.Bool
+	// group commits the writes waiting for the writer together.
+	group groupWriter
+	// watch is the connection NoticeOtherWriters asks for data_version.
+	watchMu     sync.Mutex
+	watch       *sql.Conn
+	dataVersion int64
 }
+
+// The page caches of the writer and of each reader connection, in KiB. The
+// readers' caches hold the top of the B-trees every query walks; the rest
+// of the file comes from the operating system's cache, which all processes
+// share, instead of being held again in each connection's (a pool of five
+// with 16 MiB each made a quarter of the node's memory).
+const (
+	writerCacheKiB = 4 << 10
+	readerCacheKiB = 2 << 10
+)
 
 // Open opens (creating if needed) the database file at path, applies the
 // pragmas on every connection and runs pending migrations. The error names
@@ -41,30 +69,54 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	if now == nil {
 		now = time.Now
 	}
+	if err := registerFunctions(); err != nil {
+		return nil, fmt.Errorf("data: SQL functions: %w", err)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("data: cannot create the data directory for %s: %w", path, err)
 	}
 	q := url.Values{}
+	// journal_size_limit: once a checkpoint has gone through, the WAL file is
+	// cut back to 16 MB, so that a burst (a long backup under writes) does
+	// not keep its size on the disk for good.
 	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "synchronous(NORMAL)",
-		"foreign_keys(ON)", "temp_store(MEMORY)", "cache_size(-16000)"} {
+		"foreign_keys(ON)", "temp_store(MEMORY)", "journal_size_limit(16777216)"} {
 		q.Add("_pragma", p)
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	// Page caches in KiB: the writer keeps the indexes a write walks; each
+	// reader a little (the operating system caches the file for all of
+	// them, and RSS stays small: see readerCacheKiB).
+	w, err := sql.Open("sqlite", base+fmt.Sprintf("&_pragma=cache_size(-%d)&_txlock=immediate", writerCacheKiB))
 	if err != nil {
 		return nil, fmt.Errorf("data: open %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", base+fmt.Sprintf("&_pragma=cache_size(-%d)&_pragma=query_only(1)", readerCacheKiB))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("data: open %s: %w", path, err)
 	}
-	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	// Readers stay open (no idle limit below the pool size), so that each
+	// keeps its prepared statements and page cache between requests.
+	// One reader more than cores (a long read, such as building the wander
+	// floor, does not hold up pages), and one for NoticeOtherWriters. Each
+	// has its page cache and SQLite's per-connection memory.
+	readers := max(3, runtime.NumCPU()+1) + 1
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
 	db := &DB{w: w, r: r, path: path, now: now}
 	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("data: cannot open the database %s: %w", path, err)
+	}
+	if err := db.PrepareWrites(ctx, versionsQuery); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("data: cannot open the database %s: %w", path, err)
+	}
+	if err := db.refreshVersions(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("data: cannot open the database %s: %w", path, err)
 	}
@@ -74,6 +126,15 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 // Close closes both pools; WAL is checkpointed by SQLite when the last
 // connection closes.
 func (db *DB) Close() error {
+	db.closing.Store(true)
+	db.watchMu.Lock()
+	if db.watch != nil {
+		db.watch.Close()
+		db.watch = nil
+	}
+	db.watchMu.Unlock()
+	db.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	db.wstmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 
@@ -147,22 +208,6 @@ func (db *DB) Migrations(ctx context.Context) ([]int, error) {
 		vs = append(vs, v)
 	}
 	return vs, rows.Err()
-}
-
-// write runs fn in one write transaction (BEGIN IMMEDIATE on the single writer).
-func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("data: begin: %w", err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("data: commit: %w", err)
-	}
-	return nil
 }
 
 // notFound turns sql.ErrNoRows into a node ENOTFOUND error with msg.

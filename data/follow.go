@@ -34,14 +34,14 @@ func (db *DB) Unfollow(ctx context.Context, account node.AccountID, stall node.S
 // Follows reports whether account follows the stall, and how many local
 // accounts follow it.
 func (db *DB) Follows(ctx context.Context, account node.AccountID, stall node.StallID) (following bool, followers int, err error) {
-	err = db.r.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE account_id = ?), count(*) FROM stall_follows WHERE stall_id = ?`,
+	err = db.queryRow(ctx, `SELECT count(*) FILTER (WHERE account_id = ?), count(*) FROM stall_follows WHERE stall_id = ?`,
 		account, stall).Scan(&following, &followers)
 	return following, followers, err
 }
 
 // FollowedStalls lists the stalls account follows, most recently followed first.
 func (db *DB) FollowedStalls(ctx context.Context, account node.AccountID) ([]*node.Stall, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+stallCols+` FROM stalls s JOIN stall_follows f ON f.stall_id = s.id AND f.account_id = ?
+	rows, err := db.query(ctx, `SELECT `+stallCols+` FROM stalls s JOIN stall_follows f ON f.stall_id = s.id AND f.account_id = ?
 		ORDER BY f.created_at DESC, s.id LIMIT 500`, account)
 	if err != nil {
 		return nil, fmt.Errorf("data: followed stalls: %w", err)
@@ -58,7 +58,7 @@ func (db *DB) FollowedStalls(ctx context.Context, account node.AccountID) ([]*no
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return out, db.firstPhotos(ctx, "stall", out)
+	return out, db.firstPhotos(ctx, out)
 }
 
 // FollowedItems lists the newest available items of the stalls account
@@ -67,14 +67,14 @@ func (db *DB) FollowedItems(ctx context.Context, account node.AccountID, limit i
 	if limit <= 0 || limit > 200 {
 		limit = 24
 	}
-	return db.queryItems(ctx, `SELECT `+itemListCols+` FROM items i JOIN stalls s ON s.id = i.stall_id
+	return db.queryItems(ctx, `SELECT `+itemListCols+itemCardFrom+`
 		JOIN stall_follows f ON f.stall_id = i.stall_id AND f.account_id = ?
 		WHERE i.status = 'available' ORDER BY i.created_at DESC, i.id DESC LIMIT ?`, account, limit)
 }
 
 // FollowedStallIDs returns the stalls account follows.
 func (db *DB) FollowedStallIDs(ctx context.Context, account node.AccountID) (map[node.StallID]bool, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT stall_id FROM stall_follows WHERE account_id = ?`, account)
+	rows, err := db.query(ctx, `SELECT stall_id FROM stall_follows WHERE account_id = ?`, account)
 	if err != nil {
 		return nil, err
 	}

@@ -47,7 +47,7 @@ func invitation(ctx context.Context, tx *sql.Tx, code string) (*node.Invitation,
 
 // Invitations lists the invitations created by anyone, newest first (at most 100).
 func (db *DB) Invitations(ctx context.Context) ([]*node.Invitation, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT code, role, created_by, created_at, expires_at, coalesce(used_by, 0)
+	rows, err := db.query(ctx, `SELECT code, role, created_by, created_at, expires_at, coalesce(used_by, 0)
 		FROM invitations ORDER BY created_at DESC LIMIT 100`)
 	if err != nil {
 		return nil, err

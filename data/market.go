@@ -16,7 +16,7 @@ func (db *DB) Market(ctx context.Context) (*node.Market, error) {
 	var m node.Market
 	var name, city, desc, opening, langs string
 	var updated int64
-	err := db.r.QueryRowContext(ctx, `SELECT name, city, description, opening, timezone, currency, languages, signup, configured, demo, updated_at
+	err := db.queryRow(ctx, `SELECT name, city, description, opening, timezone, currency, languages, signup, configured, demo, updated_at
 		FROM market WHERE id = 1`).Scan(&name, &city, &desc, &opening, &m.Timezone, &m.Currency, &langs, &m.Signup, &m.Configured, &m.Demo, &updated)
 	if err != nil {
 		return nil, fmt.Errorf("data: market: %w", err)

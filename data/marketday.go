@@ -12,7 +12,7 @@ import (
 // Schedule returns the market's schedule; a market nobody has scheduled has
 // an empty one (no market days).
 func (db *DB) Schedule(ctx context.Context) (*node.Schedule, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT kind, coalesce(weekday, 0), coalesce(date, ''), start_min, end_min, label
+	rows, err := db.query(ctx, `SELECT kind, coalesce(weekday, 0), coalesce(date, ''), start_min, end_min, label
 		FROM market_schedule ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("data: schedule: %w", err)
@@ -77,7 +77,7 @@ func setSchedule(ctx context.Context, tx *sql.Tx, s *node.Schedule) error {
 // StallDays returns the dates (YYYY-MM-DD) on or after from that the stall
 // says it comes to, in order.
 func (db *DB) StallDays(ctx context.Context, stall node.StallID, from string) ([]string, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT date FROM stall_days WHERE stall_id = ? AND date >= ? ORDER BY date`, stall, from)
+	rows, err := db.query(ctx, `SELECT date FROM stall_days WHERE stall_id = ? AND date >= ? ORDER BY date`, stall, from)
 	if err != nil {
 		return nil, fmt.Errorf("data: stall days: %w", err)
 	}
@@ -120,7 +120,7 @@ func (db *DB) SetStallDays(ctx context.Context, stall node.StallID, from string,
 // StallComes reports whether the stall says it comes on date.
 func (db *DB) StallComes(ctx context.Context, stall node.StallID, date string) (bool, error) {
 	var n int
-	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM stall_days WHERE stall_id = ? AND date = ?`, stall, date).Scan(&n)
+	err := db.queryRow(ctx, `SELECT count(*) FROM stall_days WHERE stall_id = ? AND date = ?`, stall, date).Scan(&n)
 	return n > 0, err
 }
 
@@ -130,7 +130,7 @@ func (db *DB) StallsOn(ctx context.Context, date string, limit int) ([]*node.Sta
 	if limit <= 0 {
 		limit = 500
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+stallCols+` FROM stalls s JOIN stall_days d ON d.stall_id = s.id AND d.date = ?
+	rows, err := db.query(ctx, `SELECT `+stallCols+` FROM stalls s JOIN stall_days d ON d.stall_id = s.id AND d.date = ?
 		ORDER BY s.y IS NULL, s.y, s.x, s.name LIMIT ?`, date, limit)
 	if err != nil {
 		return nil, fmt.Errorf("data: stalls on %s: %w", date, err)
@@ -147,7 +147,7 @@ func (db *DB) StallsOn(ctx context.Context, date string, limit int) ([]*node.Sta
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return out, db.firstPhotos(ctx, "stall", out)
+	return out, db.firstPhotos(ctx, out)
 }
 
 // SetItemDay stores the market day an item will be brought on ("" = any).
@@ -169,6 +169,6 @@ func (db *DB) ItemsOn(ctx context.Context, date string, limit int) ([]*node.Item
 	if limit <= 0 || limit > 200 {
 		limit = 48
 	}
-	return db.queryItems(ctx, `SELECT `+itemListCols+` FROM items i JOIN stalls s ON s.id = i.stall_id
+	return db.queryItems(ctx, `SELECT `+itemListCols+itemCardFrom+`
 		WHERE i.bring_on = ? AND i.status IN ('available', 'reserved') ORDER BY i.created_at DESC, i.id DESC LIMIT ?`, date, limit)
 }

@@ -35,7 +35,7 @@ func (db *DB) Encounters(ctx context.Context, account node.AccountID, limit int)
 	}
 	const mine = `(SELECT stall_id FROM stall_holders WHERE account_id = ?1)`
 	const tradeChats = `(SELECT conversation_id FROM trades WHERE conversation_id IS NOT NULL)`
-	rows, err := db.r.QueryContext(ctx, `
+	rows, err := db.query(ctx, `
 		SELECT t.stall_id, s.name, 0, '', '', 'trade', t.status, t.item_id, i.title, t.id, t.updated_at
 		FROM trades t JOIN stalls s ON s.id = t.stall_id JOIN items i ON i.id = t.item_id
 		WHERE t.buyer_id = ?1

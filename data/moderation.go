@@ -30,7 +30,7 @@ func (db *DB) BlockedBy(ctx context.Context, who node.AccountID, among []node.Ac
 	var out []node.AccountID
 	for _, a := range among {
 		var n int
-		if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM blocks WHERE blocker_id = ? AND blocked_id = ?`, a, who).Scan(&n); err != nil {
+		if err := db.queryRow(ctx, `SELECT count(*) FROM blocks WHERE blocker_id = ? AND blocked_id = ?`, a, who).Scan(&n); err != nil {
 			return nil, err
 		}
 		if n > 0 {
@@ -42,7 +42,7 @@ func (db *DB) BlockedBy(ctx context.Context, who node.AccountID, among []node.Ac
 
 // Blocks lists whom an account blocks.
 func (db *DB) Blocks(ctx context.Context, blocker node.AccountID) ([]*node.Account, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT a.id, a.name, a.display_name, a.role, a.lang, a.created_at FROM blocks b JOIN accounts a ON a.id = b.blocked_id
+	rows, err := db.query(ctx, `SELECT a.id, a.name, a.display_name, a.role, a.lang, a.created_at FROM blocks b JOIN accounts a ON a.id = b.blocked_id
 		WHERE b.blocker_id = ? ORDER BY b.created_at DESC`, blocker)
 	if err != nil {
 		return nil, err
@@ -82,7 +82,7 @@ func (db *DB) Reports(ctx context.Context, all bool) ([]*node.Report, error) {
 	if !all {
 		q += ` WHERE r.resolved_at IS NULL`
 	}
-	rows, err := db.r.QueryContext(ctx, q+` ORDER BY r.id DESC LIMIT 200`)
+	rows, err := db.query(ctx, q+` ORDER BY r.id DESC LIMIT 200`)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func (db *DB) Reports(ctx context.Context, all bool) ([]*node.Report, error) {
 func (db *DB) Report(ctx context.Context, id int64) (*node.Report, error) {
 	var r node.Report
 	var created int64
-	err := db.r.QueryRowContext(ctx, `SELECT r.id, r.message_id, x.conversation_id, r.reporter_id, r.reason, r.created_at, r.resolved_at IS NOT NULL, r.action,
+	err := db.queryRow(ctx, `SELECT r.id, r.message_id, x.conversation_id, r.reporter_id, r.reason, r.created_at, r.resolved_at IS NOT NULL, r.action,
 		EXISTS (SELECT 1 FROM ap_messages am WHERE am.message_id = x.id), r.forwarded_at IS NOT NULL
 		FROM reports r JOIN messages x ON x.id = r.message_id WHERE r.id = ?`, id).
 		Scan(&r.ID, &r.Message, &r.Conversation, &r.Reporter, &r.Reason, &created, &r.Resolved, &r.Action, &r.Remote, &r.Forwarded)
@@ -127,7 +127,7 @@ func (db *DB) ResolveReport(ctx context.Context, id int64, by node.AccountID, ac
 
 // Notifications lists an account's notifications, newest first.
 func (db *DB) Notifications(ctx context.Context, account node.AccountID, limit int) ([]*node.Notification, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, kind, coalesce(conversation_id, 0), coalesce(message_id, 0), actor, excerpt, created_at, read_at IS NOT NULL
+	rows, err := db.query(ctx, `SELECT id, kind, coalesce(conversation_id, 0), coalesce(message_id, 0), actor, excerpt, created_at, read_at IS NOT NULL
 		FROM notifications WHERE account_id = ? ORDER BY id DESC LIMIT ?`, account, limit)
 	if err != nil {
 		return nil, err

@@ -9,7 +9,7 @@ import (
 )
 
 func (db *DB) photos(ctx context.Context, kind string, id int64) ([]node.Photo, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT hash, ext, width, height, alt FROM photos
+	rows, err := db.query(ctx, `SELECT hash, ext, width, height, alt FROM photos
 		WHERE owner_kind = ? AND owner_id = ? ORDER BY position`, kind, id)
 	if err != nil {
 		return nil, err
@@ -26,45 +26,32 @@ func (db *DB) photos(ctx context.Context, kind string, id int64) ([]node.Photo, 
 	return out, rows.Err()
 }
 
-// firstPhotos loads the first photo of each stall or item in one query.
-func (db *DB) firstPhotos(ctx context.Context, kind string, owners any) error {
-	ids := map[int64]func(node.Photo){}
-	switch o := owners.(type) {
-	case []*node.Stall:
-		for _, s := range o {
-			ids[int64(s.ID)] = func(p node.Photo) { s.Photos = []node.Photo{p} }
-		}
-	case []*node.Item:
-		for _, it := range o {
-			ids[int64(it.ID)] = func(p node.Photo) { it.Photos = []node.Photo{p} }
-		}
-	}
-	if len(ids) == 0 {
+// firstPhotos loads the first photo of each stall in one query.
+func (db *DB) firstPhotos(ctx context.Context, stalls []*node.Stall) error {
+	if len(stalls) == 0 {
 		return nil
 	}
-	args := []any{kind}
-	q := `SELECT owner_id, hash, ext, width, height, alt FROM photos WHERE owner_kind = ? AND position = 0 AND owner_id IN (`
-	first := true
-	for id := range ids {
-		if !first {
-			q += ","
-		}
-		q += "?"
-		first = false
-		args = append(args, id)
+	byID := make(map[node.StallID]*node.Stall, len(stalls))
+	ids := make([]node.StallID, 0, len(stalls))
+	for _, s := range stalls {
+		byID[s.ID] = s
+		ids = append(ids, s.ID)
 	}
-	rows, err := db.r.QueryContext(ctx, q+")", args...)
+	rows, err := db.query(ctx, `SELECT owner_id, hash, ext, width, height, alt FROM photos
+		WHERE owner_kind = 'stall' AND position = 0 AND owner_id IN (SELECT value FROM json_each(?))`, idList(ids))
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id int64
+		var id node.StallID
 		var p node.Photo
 		if err := rows.Scan(&id, &p.Hash, &p.Ext, &p.Width, &p.Height, &p.Alt); err != nil {
 			return err
 		}
-		ids[id](p)
+		if s := byID[id]; s != nil {
+			s.Photos = []node.Photo{p}
+		}
 	}
 	return rows.Err()
 }

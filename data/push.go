@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ type PushSubscription struct {
 	Auth       string
 	Kinds      []string // node.PushKinds it wants
 	Device     string
+	Session    string // the token of the session it was made in (only its hash is kept): ending that session ends it
 	CreatedAt  time.Time
 	LastSentAt time.Time
 }
@@ -56,14 +58,20 @@ func (db *DB) PushKeys(ctx context.Context, gen func() (public, private string, 
 
 // SavePushSubscription stores a device's subscription for account (the
 // endpoint identifies the device: subscribing again replaces its keys and
-// kinds, and moves it to whoever is signed in on it now).
+// kinds, and moves it to whoever is signed in on it now). It belongs to the
+// session p.Session: when that session ends, so does the subscription.
 func (db *DB) SavePushSubscription(ctx context.Context, p *PushSubscription) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO push_subscriptions(account_id, endpoint, p256dh, auth, kinds, device, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
+		var session any // NULL: no session (the subscription lasts until the device or the account ends it)
+		if p.Session != "" {
+			sum := sha256.Sum256([]byte(p.Session))
+			session = sum[:]
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO push_subscriptions(account_id, endpoint, p256dh, auth, kinds, device, created_at, session_hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT token_hash FROM sessions WHERE token_hash = ?))
 			ON CONFLICT(endpoint) DO UPDATE SET account_id = excluded.account_id, p256dh = excluded.p256dh, auth = excluded.auth,
-				kinds = excluded.kinds, device = excluded.device
-			RETURNING id, created_at`, p.Account, p.Endpoint, p.P256dh, p.Auth, strings.Join(p.Kinds, ","), p.Device, db.now().Unix()).
+				kinds = excluded.kinds, device = excluded.device, session_hash = excluded.session_hash
+			RETURNING id, created_at`, p.Account, p.Endpoint, p.P256dh, p.Auth, strings.Join(p.Kinds, ","), p.Device, db.now().Unix(), session).
 			Scan(&p.ID, new(int64))
 		if err != nil {
 			return fmt.Errorf("data: push subscription: %w", err)

@@ -8,7 +8,7 @@ import (
 
 // Reactions counts the likes and boosts an item got on the fediverse.
 func (db *DB) Reactions(ctx context.Context, item node.ItemID) (likes, boosts int, err error) {
-	err = db.r.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE kind = 'like'), count(*) FILTER (WHERE kind = 'announce')
+	err = db.queryRow(ctx, `SELECT count(*) FILTER (WHERE kind = 'like'), count(*) FILTER (WHERE kind = 'announce')
 		FROM ap_reactions WHERE item_id = ?`, item).Scan(&likes, &boosts)
 	return likes, boosts, err
 }

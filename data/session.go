@@ -30,7 +30,7 @@ func (db *DB) CreateSession(ctx context.Context, token string, id node.AccountID
 // EUNAUTHORIZED when the token is unknown or expired.
 func (db *DB) SessionAccount(ctx context.Context, token, kind string) (*node.Account, error) {
 	sum := sha256.Sum256([]byte(token))
-	a, err := scanAccount(db.r.QueryRowContext(ctx, `SELECT a.id, a.name, a.display_name, a.role, a.lang, a.created_at
+	a, err := scanAccount(db.queryRow(ctx, `SELECT a.id, a.name, a.display_name, a.role, a.lang, a.created_at
 		FROM sessions s JOIN accounts a ON a.id = s.account_id
 		WHERE s.token_hash = ? AND s.kind = ? AND s.expires_at > ? AND a.disabled = 0`, sum[:], kind, db.now().Unix()))
 	if err == sql.ErrNoRows {
@@ -39,6 +39,40 @@ func (db *DB) SessionAccount(ctx context.Context, token, kind string) (*node.Acc
 		return nil, fmt.Errorf("data: session: %w", err)
 	}
 	return a, nil
+}
+
+// Visitor is a signed-in reader of the web pages: the account of the
+// session and what the top of every page counts for it.
+type Visitor struct {
+	*node.Account
+	Unread, Notices int  // unread messages and notifications (as Unread)
+	Reserved        bool // whether the account has ever reserved anything
+}
+
+// SessionVisitor is SessionAccount for a page's reader, with the counts
+// Unread returns, read in the same query (one round trip per page instead
+// of two). EUNAUTHORIZED when the token is unknown or expired.
+func (db *DB) SessionVisitor(ctx context.Context, token, kind string) (*Visitor, error) {
+	sum := sha256.Sum256([]byte(token))
+	var v Visitor
+	var a node.Account
+	var created int64
+	err := db.queryRow(ctx, `SELECT a.id, a.name, a.display_name, a.role, a.lang, a.created_at,
+		(SELECT count(*) FROM members m JOIN messages x ON x.conversation_id = m.conversation_id
+			WHERE m.account_id = a.id AND m.muted = 0 AND x.id > m.last_read AND coalesce(x.author_id, 0) != a.id AND x.deleted_at IS NULL),
+		(SELECT count(*) FROM notifications WHERE account_id = a.id AND read_at IS NULL),
+		EXISTS (SELECT 1 FROM trades WHERE buyer_id = a.id)
+		FROM sessions s JOIN accounts a ON a.id = s.account_id
+		WHERE s.token_hash = ? AND s.kind = ? AND s.expires_at > ? AND a.disabled = 0`, sum[:], kind, db.now().Unix()).
+		Scan(&a.ID, &a.Name, &a.DisplayName, &a.Role, &a.Lang, &created, &v.Unread, &v.Notices, &v.Reserved)
+	if err == sql.ErrNoRows {
+		return nil, node.Errorf(node.EUNAUTHORIZED, "Your session has ended; please log in again.")
+	} else if err != nil {
+		return nil, fmt.Errorf("data: session: %w", err)
+	}
+	a.CreatedAt = time.Unix(created, 0).UTC()
+	v.Account = &a
+	return &v, nil
 }
 
 // DeleteSession ends the session for token (no error if there is none).

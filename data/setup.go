@@ -13,7 +13,7 @@ import (
 // SetupState says which parts of first-run setup are done.
 func (db *DB) SetupState(ctx context.Context) (node.Setup, error) {
 	var s node.Setup
-	err := db.r.QueryRowContext(ctx, `SELECT configured,
+	err := db.queryRow(ctx, `SELECT configured,
 		EXISTS (SELECT 1 FROM alleys),
 		EXISTS (SELECT 1 FROM market_schedule WHERE kind IN ('weekly', 'date')),
 		EXISTS (SELECT 1 FROM accounts WHERE role = 'organiser' AND disabled = 0)

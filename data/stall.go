@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -10,7 +11,8 @@ import (
 	"github.com/shiji-market/shiji/node"
 )
 
-const stallCols = `s.id, s.name, s.story, s.alley_id, s.x, s.y, s.open_today, s.approve_followers, s.created_at, s.updated_at`
+const stallCols = `s.id, s.name, s.story, s.alley_id, s.x, s.y, s.open_today, s.approve_followers, s.created_at, s.updated_at,
+	s.moved_to, s.also_known_as, s.deleted_at IS NOT NULL`
 
 type scanner interface{ Scan(...any) error }
 
@@ -18,8 +20,13 @@ func scanStall(row scanner) (*node.Stall, error) {
 	var s node.Stall
 	var x, y sql.NullInt64
 	var created, updated int64
-	if err := row.Scan(&s.ID, &s.Name, &s.Story, &s.Alley, &x, &y, &s.OpenToday, &s.ApproveFollowers, &created, &updated); err != nil {
+	var aka string
+	if err := row.Scan(&s.ID, &s.Name, &s.Story, &s.Alley, &x, &y, &s.OpenToday, &s.ApproveFollowers, &created, &updated,
+		&s.MovedTo, &aka, &s.Gone); err != nil {
 		return nil, err
+	}
+	if aka != "" && aka != "[]" {
+		json.Unmarshal([]byte(aka), &s.AlsoKnownAs) // written by SetStallAliases only
 	}
 	if x.Valid {
 		s.Spot = &node.Spot{X: int(x.Int64), Y: int(y.Int64)}
@@ -57,11 +64,27 @@ func createStall(ctx context.Context, tx *sql.Tx, s *node.Stall, holder node.Acc
 		return fmt.Errorf("data: stall holder: %w", err)
 	}
 	s.Holders = []node.AccountID{holder}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO stalls_fts(rowid, name, story) VALUES (?, ?, ?)`, id, s.Name, s.Story); err != nil {
+	if err := indexStall(ctx, tx, node.StallID(id)); err != nil {
 		return fmt.Errorf("data: index stall: %w", err)
 	}
 	return nil
 }
+
+// indexStall (re)writes the stall's rows in the search indexes.
+func indexStall(ctx context.Context, tx *sql.Tx, id node.StallID) error {
+	for _, q := range []string{stallsFTSFrom, stallsWordsFrom} {
+		if _, err := tx.ExecContext(ctx, q+` WHERE id = ?`, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// The search indexes' rows of stalls, to be completed with a WHERE clause.
+const (
+	stallsFTSFrom   = `INSERT OR REPLACE INTO stalls_fts(rowid, name, story) SELECT id, name, story FROM stalls`
+	stallsWordsFrom = `INSERT OR REPLACE INTO stalls_words(rowid, name, story) SELECT id, ` + wordsFunc + `(name), ` + wordsFunc + `(story) FROM stalls`
+)
 
 func alleyExists(ctx context.Context, tx *sql.Tx, id node.AlleyID) error {
 	var n int
@@ -76,11 +99,11 @@ func alleyExists(ctx context.Context, tx *sql.Tx, id node.AlleyID) error {
 
 // Stall returns the stall with its stallholders and photos, or ENOTFOUND.
 func (db *DB) Stall(ctx context.Context, id node.StallID) (*node.Stall, error) {
-	s, err := scanStall(db.r.QueryRowContext(ctx, `SELECT `+stallCols+` FROM stalls s WHERE s.id = ?`, id))
+	s, err := scanStall(db.queryRow(ctx, `SELECT `+stallCols+` FROM stalls s WHERE s.id = ?`, id))
 	if err != nil {
 		return nil, notFound(err, "There is no stall %d.", id)
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT account_id FROM stall_holders WHERE stall_id = ? ORDER BY account_id`, id)
+	rows, err := db.query(ctx, `SELECT account_id FROM stall_holders WHERE stall_id = ? ORDER BY account_id`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +139,7 @@ func (db *DB) UpdateStall(ctx context.Context, s *node.Stall) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return node.Errorf(node.ENOTFOUND, "There is no stall %d.", s.ID)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO stalls_fts(rowid, name, story) VALUES (?, ?, ?)`, s.ID, s.Name, s.Story); err != nil {
+		if err := indexStall(ctx, tx, s.ID); err != nil {
 			return err
 		}
 		return reindexStallItems(ctx, tx, s.ID)
@@ -183,10 +206,10 @@ func (db *DB) Stalls(ctx context.Context, f StallFilter) ([]*node.Stall, error) 
 		where, args = append(where, "s.id IN (SELECT stall_id FROM stall_holders WHERE account_id = ?)"), append(args, f.Holder)
 	}
 	if len(f.IDs) > 0 {
-		where = append(where, "s.id IN ("+strings.Repeat("?,", len(f.IDs)-1)+"?)")
-		for _, id := range f.IDs {
-			args = append(args, id)
-		}
+		where, args = append(where, "s.id IN (SELECT value FROM json_each(?))"), append(args, idList(f.IDs))
+	}
+	if len(f.IDs) == 0 { // listings leave out stalls that moved away or are gone
+		where = append(where, "s.moved_to = '' AND s.deleted_at IS NULL")
 	}
 	q := `SELECT ` + stallCols + ` FROM stalls s`
 	if len(where) > 0 {
@@ -197,7 +220,7 @@ func (db *DB) Stalls(ctx context.Context, f StallFilter) ([]*node.Stall, error) 
 	}
 	q += ` ORDER BY s.y IS NULL, s.y, s.x, s.name LIMIT ?`
 	args = append(args, f.Limit)
-	rows, err := db.r.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("data: stalls: %w", err)
 	}
@@ -213,12 +236,12 @@ func (db *DB) Stalls(ctx context.Context, f StallFilter) ([]*node.Stall, error) 
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return out, db.firstPhotos(ctx, "stall", out)
+	return out, db.firstPhotos(ctx, out)
 }
 
 // CountAvailable returns the number of available items per stall.
 func (db *DB) CountAvailable(ctx context.Context) (map[node.StallID]int, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT stall_id, count(*) FROM items WHERE status = 'available' GROUP BY stall_id`)
+	rows, err := db.query(ctx, `SELECT stall_id, count(*) FROM items WHERE status = 'available' GROUP BY stall_id`)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +260,7 @@ func (db *DB) CountAvailable(ctx context.Context) (map[node.StallID]int, error) 
 
 // StallIDsHeldBy returns the ids of the stalls account holds.
 func (db *DB) StallIDsHeldBy(ctx context.Context, account node.AccountID) ([]node.StallID, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT stall_id FROM stall_holders WHERE account_id = ? ORDER BY stall_id`, account)
+	rows, err := db.query(ctx, `SELECT stall_id FROM stall_holders WHERE account_id = ? ORDER BY stall_id`, account)
 	if err != nil {
 		return nil, err
 	}

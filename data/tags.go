@@ -34,7 +34,7 @@ func (db *DB) ItemsTagged(ctx context.Context, tag string, limit, offset int) ([
 	if limit <= 0 || limit > 200 {
 		limit = 48
 	}
-	items, err := db.queryItems(ctx, `SELECT `+itemListCols+` FROM items i JOIN stalls s ON s.id = i.stall_id WHERE `+where+
+	items, err := db.queryItems(ctx, `SELECT `+itemListCols+itemCardFrom+` WHERE `+where+
 		` ORDER BY i.created_at DESC, i.id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	return items, total, err
 }
@@ -73,8 +73,8 @@ func (db *DB) PinItem(ctx context.Context, id node.ItemID, pin bool) error {
 
 // PinnedItems lists a stall's pinned items (not withdrawn), latest pin first.
 func (db *DB) PinnedItems(ctx context.Context, stall node.StallID) ([]*node.Item, error) {
-	return db.queryItems(ctx, `SELECT `+itemListCols+` FROM item_pins p JOIN items i ON i.id = p.item_id JOIN stalls s ON s.id = i.stall_id
-		WHERE p.stall_id = ? AND i.status != 'withdrawn' ORDER BY p.pinned_at DESC`, stall)
+	return db.queryItems(ctx, `SELECT `+itemListCols+itemCardFrom+` JOIN item_pins pin ON pin.item_id = i.id
+		WHERE pin.stall_id = ? AND i.status != 'withdrawn' ORDER BY pin.pinned_at DESC`, stall)
 }
 
 // IsPinned reports whether an item is pinned.

@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -109,9 +110,14 @@ func stallHolders(ctx context.Context, tx *sql.Tx, stall node.StallID) ([]node.A
 // stall's attendance are checked again inside the transaction: ECONFLICT
 // (withdrawn, gone, not enough left), EINVALID (the stall does not come on
 // the trade's day).
-func (db *DB) CreateTrade(ctx context.Context, t *node.Trade) error {
+// When maxOpen > 0 and the resident already has that many trades open
+// (requested, accepted or handed over), it is ECONFLICT and nothing changes.
+func (db *DB) CreateTrade(ctx context.Context, t *node.Trade, maxOpen int) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
 		now := t.CreatedAt
+		if err := checkOpenTradesTx(ctx, tx, t.Buyer, maxOpen); err != nil {
+			return err
+		}
 		it, err := itemForTrade(ctx, tx, t.Item)
 		if err != nil {
 			return err
@@ -233,61 +239,77 @@ func (db *DB) StepTrade(ctx context.Context, id node.TradeID, step func(t *node.
 	var t *node.Trade
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		if t, err = loadTrade(ctx, tx, id); err != nil {
-			return err
-		}
-		old := t.Status
-		if err := step(t); err != nil {
-			return err
-		}
-		if len(t.Events) == 0 {
-			return nil
-		}
-		ev := t.LastEvent()
-		switch {
-		case !old.Holds() && t.Status.Holds(): // accepted: hold the quantity, if it is there
-			it, err := itemForTrade(ctx, tx, t.Item)
-			if err != nil {
-				return err
-			}
-			switch {
-			case it.Status == node.ItemWithdrawn:
-				return node.Errorf(node.ECONFLICT, "The item has been taken off the table; this reservation cannot be accepted.")
-			case it.Status == node.ItemGone:
-				return node.Errorf(node.ECONFLICT, "The item is gone; this reservation cannot be accepted.")
-			case it.Available() < t.Quantity:
-				return node.Errorf(node.ECONFLICT, "Not enough left: %d of %d can still be held, and this reservation asks for %d.",
-					it.Available(), it.Quantity, t.Quantity)
-			}
-		case old.Holds() && t.Status == node.TradeCompleted: // handed over for good
-			if _, err := tx.ExecContext(ctx, `UPDATE items SET quantity = max(0, quantity - ?), updated_at = ? WHERE id = ?`,
-				t.Quantity, ev.At.Unix(), t.Item); err != nil {
-				return fmt.Errorf("data: trade quantity: %w", err)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE trades SET status = ?, reason = ?, updated_at = ? WHERE id = ?`,
-			t.Status, t.Reason, ev.At.Unix(), id); err != nil {
-			return fmt.Errorf("data: trade step: %w", err)
-		}
-		if old.Holds() != t.Status.Holds() || t.Status == node.TradeCompleted {
-			if err := syncItemStatus(ctx, tx, t.Item, ev.At); err != nil {
-				return err
-			}
-		}
-		if err := insertTradeEvent(ctx, tx, id, ev); err != nil {
-			return err
-		}
-		holders, err := stallHolders(ctx, tx, t.Stall)
-		if err != nil {
-			return err
-		}
-		t.UpdatedAt = ev.At.Truncate(time.Second).UTC()
-		return notifyTrade(ctx, tx, t, ev, holders, nil)
+		t, err = stepTradeTx(ctx, tx, id, step)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// stepTradeTx is StepTrade in tx.
+func stepTradeTx(ctx context.Context, tx *sql.Tx, id node.TradeID, step func(t *node.Trade) error) (*node.Trade, error) {
+	t, err := loadTrade(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := applyTradeStep(ctx, tx, t, step); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// applyTradeStep runs step on t (as loaded in tx) and stores what it moved.
+func applyTradeStep(ctx context.Context, tx *sql.Tx, t *node.Trade, step func(t *node.Trade) error) error {
+	id := t.ID
+	old := t.Status
+	if err := step(t); err != nil {
+		return err
+	}
+	if len(t.Events) == 0 {
+		return nil
+	}
+	ev := t.LastEvent()
+	switch {
+	case !old.Holds() && t.Status.Holds(): // accepted: hold the quantity, if it is there
+		it, err := itemForTrade(ctx, tx, t.Item)
+		if err != nil {
+			return err
+		}
+		switch {
+		case it.Status == node.ItemWithdrawn:
+			return node.Errorf(node.ECONFLICT, "The item has been taken off the table; this reservation cannot be accepted.")
+		case it.Status == node.ItemGone:
+			return node.Errorf(node.ECONFLICT, "The item is gone; this reservation cannot be accepted.")
+		case it.Available() < t.Quantity:
+			return node.Errorf(node.ECONFLICT, "Not enough left: %d of %d can still be held, and this reservation asks for %d.",
+				it.Available(), it.Quantity, t.Quantity)
+		}
+	case old.Holds() && t.Status == node.TradeCompleted: // handed over for good
+		if _, err := tx.ExecContext(ctx, `UPDATE items SET quantity = max(0, quantity - ?), updated_at = ? WHERE id = ?`,
+			t.Quantity, ev.At.Unix(), t.Item); err != nil {
+			return fmt.Errorf("data: trade quantity: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE trades SET status = ?, reason = ?, updated_at = ? WHERE id = ?`,
+		t.Status, t.Reason, ev.At.Unix(), id); err != nil {
+		return fmt.Errorf("data: trade step: %w", err)
+	}
+	if old.Holds() != t.Status.Holds() || t.Status == node.TradeCompleted {
+		if err := syncItemStatus(ctx, tx, t.Item, ev.At); err != nil {
+			return err
+		}
+	}
+	if err := insertTradeEvent(ctx, tx, id, ev); err != nil {
+		return err
+	}
+	holders, err := stallHolders(ctx, tx, t.Stall)
+	if err != nil {
+		return err
+	}
+	t.UpdatedAt = ev.At.Truncate(time.Second).UTC()
+	return notifyTrade(ctx, tx, t, ev, holders, nil)
 }
 
 // Trade returns a trade with its steps and notes, or ENOTFOUND.
@@ -296,7 +318,7 @@ func (db *DB) Trade(ctx context.Context, id node.TradeID) (*node.Trade, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT e.status, coalesce(e.actor_id, 0), coalesce(a.name, ''), e.reason, e.at
+	rows, err := db.query(ctx, `SELECT e.status, coalesce(e.actor_id, 0), coalesce(a.name, ''), e.reason, e.at
 		FROM trade_events e LEFT JOIN accounts a ON a.id = e.actor_id WHERE e.trade_id = ? ORDER BY e.id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("data: trade events: %w", err)
@@ -323,7 +345,7 @@ func (db *DB) Trade(ctx context.Context, id node.TradeID) (*node.Trade, error) {
 // TradeByConversation returns the id of the trade a conversation belongs to, or 0.
 func (db *DB) TradeByConversation(ctx context.Context, conv node.ConversationID) (node.TradeID, error) {
 	var id node.TradeID
-	err := db.r.QueryRowContext(ctx, `SELECT id FROM trades WHERE conversation_id = ?`, conv).Scan(&id)
+	err := db.queryRow(ctx, `SELECT id FROM trades WHERE conversation_id = ?`, conv).Scan(&id)
 	if err == sql.ErrNoRows {
 		return 0, nil
 	}
@@ -360,10 +382,9 @@ func (db *DB) Trades(ctx context.Context, f TradeFilter) ([]*node.Trade, error) 
 		}
 	}
 	if len(f.Status) > 0 {
-		where = append(where, "t.status IN ("+strings.Repeat("?,", len(f.Status)-1)+"?)")
-		for _, s := range f.Status {
-			args = append(args, s)
-		}
+		where = append(where, "t.status IN (SELECT value FROM json_each(?))")
+		st, _ := json.Marshal(f.Status)
+		args = append(args, string(st))
 	}
 	if f.Limit <= 0 {
 		f.Limit = 100
@@ -372,7 +393,7 @@ func (db *DB) Trades(ctx context.Context, f TradeFilter) ([]*node.Trade, error) 
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := db.r.QueryContext(ctx, q+` ORDER BY t.updated_at DESC, t.id DESC LIMIT ?`, append(args, min(f.Limit, 500))...)
+	rows, err := db.query(ctx, q+` ORDER BY t.updated_at DESC, t.id DESC LIMIT ?`, append(args, min(f.Limit, 500))...)
 	if err != nil {
 		return nil, fmt.Errorf("data: trades: %w", err)
 	}
@@ -391,7 +412,7 @@ func (db *DB) Trades(ctx context.Context, f TradeFilter) ([]*node.Trade, error) 
 // DueTrades returns the ids of open trades whose market day closed at or
 // before closedBy (now minus the grace), oldest first, at most limit.
 func (db *DB) DueTrades(ctx context.Context, closedBy time.Time, limit int) ([]node.TradeID, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id FROM trades WHERE status IN ('requested', 'accepted', 'handed_over') AND closes_at <= ?
+	rows, err := db.query(ctx, `SELECT id FROM trades WHERE status IN ('requested', 'accepted', 'handed_over') AND closes_at <= ?
 		ORDER BY closes_at, id LIMIT ?`, closedBy.Unix(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("data: due trades: %w", err)
@@ -469,7 +490,7 @@ func (db *DB) Notes(ctx context.Context, f NoteFilter) ([]node.Note, error) {
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := db.r.QueryContext(ctx, q+` ORDER BY n.created_at DESC, n.id DESC LIMIT ?`, append(args, f.Limit)...)
+	rows, err := db.query(ctx, q+` ORDER BY n.created_at DESC, n.id DESC LIMIT ?`, append(args, f.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("data: notes: %w", err)
 	}
@@ -490,7 +511,7 @@ func (db *DB) Notes(ctx context.Context, f NoteFilter) ([]node.Note, error) {
 
 // TradedStalls returns the stalls account has been handed something by.
 func (db *DB) TradedStalls(ctx context.Context, account node.AccountID) (map[node.StallID]bool, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT stall_id FROM trades WHERE buyer_id = ? AND status IN ('handed_over', 'completed')`, account)
+	rows, err := db.query(ctx, `SELECT DISTINCT stall_id FROM trades WHERE buyer_id = ? AND status IN ('handed_over', 'completed')`, account)
 	if err != nil {
 		return nil, err
 	}

@@ -77,7 +77,7 @@ func (m *tradeMarket) reserve(it *node.Item, buyer node.AccountID, q int) (*node
 	if err != nil {
 		return nil, err
 	}
-	return tr, m.db.CreateTrade(context.Background(), tr)
+	return tr, m.db.CreateTrade(context.Background(), tr, 0)
 }
 
 func (m *tradeMarket) step(id node.TradeID, f func(t *node.Trade) error) (*node.Trade, error) {

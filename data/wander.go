@@ -11,7 +11,7 @@ import (
 // FloorVersion returns a number that changes whenever a stall or an item does.
 func (db *DB) FloorVersion(ctx context.Context) (int64, error) {
 	var v int64
-	err := db.r.QueryRowContext(ctx, `SELECT value FROM versions WHERE name = 'floor'`).Scan(&v)
+	err := db.queryRow(ctx, `SELECT value FROM versions WHERE name = 'floor'`).Scan(&v)
 	return v, err
 }
 
@@ -27,7 +27,7 @@ type WanderRow struct {
 
 // WanderRows streams every available item to fn, in id order.
 func (db *DB) WanderRows(ctx context.Context, fn func(WanderRow)) error {
-	rows, err := db.r.QueryContext(ctx, `SELECT i.id, i.stall_id, s.alley_id, i.created_at, length(i.story), i.price_kind, i.price_minor, i.currency
+	rows, err := db.query(ctx, `SELECT i.id, i.stall_id, s.alley_id, i.created_at, length(i.story), i.price_kind, i.price_minor, i.currency
 		FROM items i JOIN stalls s ON s.id = i.stall_id WHERE i.status = 'available' ORDER BY i.id`)
 	if err != nil {
 		return fmt.Errorf("data: wander rows: %w", err)
@@ -56,7 +56,7 @@ type StallSpot struct {
 
 // StallSpots returns every stall's place, in id order.
 func (db *DB) StallSpots(ctx context.Context) ([]StallSpot, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, alley_id, name, coalesce(x, -1), coalesce(y, -1), open_today FROM stalls ORDER BY id`)
+	rows, err := db.query(ctx, `SELECT id, alley_id, name, coalesce(x, -1), coalesce(y, -1), open_today FROM stalls ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}

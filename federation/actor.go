@@ -28,6 +28,8 @@ type localActor struct {
 	published    time.Time
 	discoverable bool
 	approves     bool // manuallyApprovesFollowers: follows wait for an answer
+	alsoKnownAs  []string
+	movedTo      string // the actor it moved to (move.go)
 }
 
 // loadActor loads the local actor ref names; ENOTFOUND when there is none.
@@ -56,9 +58,12 @@ func (f *Federation) loadActor(ctx context.Context, ref actorRef) (*localActor, 
 		if err != nil {
 			return nil, err
 		}
+		if s.Gone {
+			return nil, node.Errorf(node.EGONE, "This stall has closed.")
+		}
 		a := &localActor{key: stallKey(s.ID), typ: "Organization", id: f.u.stall(s.ID), username: f.u.stallHandle(s.ID),
-			name: s.Name, summary: string(f.md.HTML(s.Story)), url: f.u.stall(s.ID), published: s.CreatedAt, discoverable: true,
-			approves: s.ApproveFollowers}
+			name: s.Name, summary: string(f.md.HTML(s.Story)), url: f.u.stall(s.ID), published: s.CreatedAt, discoverable: s.MovedTo == "",
+			approves: s.ApproveFollowers, alsoKnownAs: s.AlsoKnownAs, movedTo: s.MovedTo}
 		if len(s.Photos) > 0 {
 			a.icon, a.header = &s.Photos[0], &s.Photos[0]
 		}
@@ -68,6 +73,11 @@ func (f *Federation) loadActor(ctx context.Context, ref actorRef) (*localActor, 
 		return a, nil
 	case "person":
 		acc, _, err := f.db.AccountByName(ctx, ref.name)
+		if node.ErrorCode(err) == node.ENOTFOUND {
+			if gone, gerr := f.db.AccountGone(ctx, ref.name); gerr == nil && gone {
+				return nil, node.Errorf(node.EGONE, "This account was deleted.")
+			}
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -202,6 +212,12 @@ func (f *Federation) actorDocument(ctx context.Context, a *localActor) (map[stri
 	u["endpoints"] = map[string]any{"sharedInbox": f.u.sharedInbox()}
 	u["manuallyApprovesFollowers"] = a.approves
 	u["indexable"] = a.discoverable
+	if len(a.alsoKnownAs) > 0 { // move.go
+		u["alsoKnownAs"] = a.alsoKnownAs
+	}
+	if a.movedTo != "" {
+		u["movedTo"] = a.movedTo
+	}
 	m, err := serialize(t)
 	if err != nil {
 		return nil, err

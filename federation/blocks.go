@@ -144,6 +144,7 @@ func (f *Federation) block(ctx context.Context, id int64) (*node.Block, error) {
 // queued deliveries to the blocked server (or the account's own inbox)
 // removed; nothing is sent to it. With purge, what we kept from it goes too.
 func (f *Federation) Block(ctx context.Context, kind, target, reason string, by node.AccountID, purge bool) (*node.Block, error) {
+	defer f.signers.changed() // a purge drops cached actors and keys
 	var acct string
 	switch kind {
 	case node.BlockDomain:
@@ -370,6 +371,7 @@ func (f *Federation) Unblock(ctx context.Context, id int64) error {
 // Purge removes what the market kept from a blocked server or account
 // (app.Fediverse).
 func (f *Federation) Purge(ctx context.Context, id int64) (*node.Block, error) {
+	defer f.signers.changed() // it drops cached actors and keys
 	b, err := f.block(ctx, id)
 	if err != nil {
 		return nil, err

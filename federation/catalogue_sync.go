@@ -25,10 +25,11 @@ const syncStart = "start"
 // errGarbage is a document that is not what it should be.
 var errGarbage = errors.New("not an ActivityStreams collection")
 
-// outboxPageTimeout bounds reading one page of a linked market's outbox. It
-// is longer than a fetch's: a small server under load can take tens of
-// seconds to write a page of items, and the read is in the background (it
-// slows no page of ours). A read cut by it is tried again (syncBackoff).
+// outboxPageTimeout bounds reading one page of a linked market's outbox,
+// body included. It is longer than a fetch's: the read is in the background
+// (it slows no page of ours) and a page of items is long. The wait for the
+// answer's headers stays bounded by the client's (Timeouts.Header, 20 s); a
+// read cut by either is tried again (syncBackoff).
 const outboxPageTimeout = 90 * time.Second
 
 // pageRead is a page of an outbox being fetched in the background while the

@@ -39,13 +39,14 @@ type signAsKey struct{}
 func newClient(f *Federation) *client {
 	rt := f.cfg.Transport
 	if rt == nil {
-		d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+		to := f.cfg.Timeouts
+		d := &net.Dialer{Timeout: to.Connect, KeepAlive: 30 * time.Second}
 		if !f.cfg.AllowPrivate {
 			d.Control = ssrf.New().Safe
 		}
 		tr := &http.Transport{
 			Proxy: nil, DialContext: d.DialContext, ForceAttemptHTTP2: true,
-			TLSHandshakeTimeout: 10 * time.Second, ResponseHeaderTimeout: 20 * time.Second,
+			TLSHandshakeTimeout: to.Connect, ResponseHeaderTimeout: to.Header,
 			MaxIdleConns: 256, MaxIdleConnsPerHost: 8, IdleConnTimeout: 90 * time.Second,
 		}
 		if f.cfg.RootCAs != nil {
@@ -82,7 +83,7 @@ func (e *statusError) Error() string { return fmt.Sprintf("%s answered %d", e.ur
 // with a GET signed by the local actor signAs ("" = unsigned) and decodes it.
 // 404 and 410 wrap errGone.
 func (c *client) getJSON(ctx context.Context, rawURL, accept, signAs string) (map[string]any, error) {
-	return c.getJSONWithin(ctx, rawURL, accept, signAs, fetchTimeout)
+	return c.getJSONWithin(ctx, rawURL, accept, signAs, c.f.cfg.Timeouts.Fetch)
 }
 
 // getJSONWithin is getJSON with its own time limit, for background reads of
@@ -140,7 +141,7 @@ func (c *client) getJSONWithin(ctx context.Context, rawURL, accept, signAs strin
 // post delivers body to inbox, signed by the local actor signAs, and returns
 // the response status (the body is drained and dropped).
 func (c *client) post(ctx context.Context, inbox string, body []byte, signAs string) (int, error) {
-	ctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
+	ctx, cancel := context.WithTimeout(ctx, c.f.cfg.Timeouts.Delivery)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, inbox, bytes.NewReader(body))
 	if err != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/shiji-market/shiji/node/i18n"
 	"github.com/shiji-market/shiji/node/markdown"
 	"github.com/shiji-market/shiji/node/media"
+	"golang.org/x/time/rate"
 )
 
 // Config is everything federation needs; nothing is global.
@@ -66,6 +67,13 @@ type Config struct {
 	World      node.WorldLimits
 	WorldMedia *media.Store
 	WorldCheck time.Duration
+	// InboxRate and InboxBurst are the per-host token bucket of the inboxes
+	// (and of signed fetches in authorized-fetch mode): InboxBurst activities
+	// at once, then InboxRate a second. Zero: 30 a second, a burst of 300.
+	InboxRate  float64
+	InboxBurst int
+	// Timeouts bound every outgoing request (zero fields: the defaults).
+	Timeouts Timeouts
 	// Metrics, when set, counts deliveries and inbox activities.
 	Metrics Metrics
 }
@@ -78,6 +86,22 @@ type Metrics interface {
 	// InboxActivity counts one activity posted to an inbox by its type and
 	// result: accepted, or the error code that refused it.
 	InboxActivity(typ, result string)
+}
+
+// Timeouts bound outgoing requests, so that a server that never answers,
+// answers a byte at a time or sends without end holds nothing up for long:
+// Connect (dialing, and the TLS handshake), Header (until the response's
+// headers), and Fetch and Delivery (a whole GET or POST, its body
+// included). Bodies are capped besides (1 MB for documents, the photo limit
+// for pictures).
+type Timeouts struct {
+	Connect, Header, Fetch, Delivery time.Duration
+}
+
+// DefaultTimeouts: 10 s to connect, 20 s to the headers, 20 s for a fetch
+// and 30 s for a delivery.
+func DefaultTimeouts() Timeouts {
+	return Timeouts{Connect: 10 * time.Second, Header: 20 * time.Second, Fetch: fetchTimeout, Delivery: deliveryTimeout}
 }
 
 // Federation is the ActivityPub side of a node. Mount adds its routes to the
@@ -98,6 +122,7 @@ type Federation struct {
 	now     func() time.Time
 	keys    *keyring
 	pems    pemCache
+	signers signerCache // keys and their owners as last read (ingest_fast.go)
 	refetch refetchGate // keys fetched again after a failed signature
 	hashes  blurhashes  // of our photos (blurhash.go)
 	client  *client
@@ -148,6 +173,24 @@ func New(cfg Config) (*Federation, error) {
 	if cfg.PerHost <= 0 {
 		cfg.PerHost = 4
 	}
+	def := DefaultTimeouts()
+	for _, t := range []struct {
+		v *time.Duration
+		d time.Duration
+	}{
+		{&cfg.Timeouts.Connect, def.Connect}, {&cfg.Timeouts.Header, def.Header},
+		{&cfg.Timeouts.Fetch, def.Fetch}, {&cfg.Timeouts.Delivery, def.Delivery},
+	} {
+		if *t.v <= 0 {
+			*t.v = t.d
+		}
+	}
+	if cfg.InboxRate <= 0 {
+		cfg.InboxRate = inboxRate
+	}
+	if cfg.InboxBurst <= 0 {
+		cfg.InboxBurst = inboxBurst
+	}
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
@@ -158,12 +201,15 @@ func New(cfg Config) (*Federation, error) {
 	f := &Federation{
 		cfg: cfg, app: cfg.App, db: cfg.App.DB, md: md, log: cfg.Logger.With("part", "federation"),
 		u: urls{base: u.Scheme + "://" + u.Host}, host: u.Host, now: cfg.Now,
-		limit: newHostLimiter(inboxRate, inboxBurst), wake: make(chan struct{}, 1), pictureSem: make(chan struct{}, 1),
+		limit: newHostLimiter(rate.Limit(cfg.InboxRate), cfg.InboxBurst), wake: make(chan struct{}, 1), pictureSem: make(chan struct{}, 1),
 	}
 	f.bgCtx, f.bgCancel = context.WithCancel(context.Background())
 	f.world = newWorldState(&f.cfg)
 	f.keys = newKeyring(f)
 	f.client = newClient(f)
+	if err := f.prepareIngest(context.Background()); err != nil {
+		return nil, err
+	}
 	return f, nil
 }
 

@@ -225,6 +225,37 @@ func TestGoldenOutgoing(t *testing.T) {
 		}
 		golden(t, name, w.Body.Bytes())
 	}
+
+	// The stall moves to another market: a Move to its followers; its actor
+	// stays, saying movedTo (move.go).
+	target := "https://new.test/stalls/7"
+	newRemoteDoc(t, n.net, target, &remoteKey{id: target, keyID: target + "#main-key", priv: bo.priv}, "https://new.test/inbox")
+	n.net.mu.Lock()
+	var doc map[string]any
+	json.Unmarshal(n.net.docs[target], &doc)
+	doc["type"], doc["alsoKnownAs"] = "Organization", []string{stall}
+	n.net.docs[target], _ = json.Marshal(doc)
+	n.net.mu.Unlock()
+	if _, err := n.app.MoveStall(ctx, wang, st.ID, target); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "move-organization", last("https://remote.test/inbox", "Move"))
+	if w := n.get("/stalls/1", "Accept", contentTypeAS); w.Code != http.StatusOK {
+		t.Fatalf("the moved stall's actor = %d %s", w.Code, w.Body)
+	} else {
+		golden(t, "actor-organization-moved", w.Body.Bytes())
+	}
+
+	// wang deletes his account: a Delete of his Person to the servers he
+	// wrote with, and of the stall he still ran to the market's followers
+	// (delete_actor.go).
+	lamps := n.stall(wang, "Wang's Lamps")
+	settled()
+	if err := n.app.DeleteAccount(ctx, wang, "a long secret phrase", nil, n.f.log); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "delete-person", lastWith(t, n, cy.id+"/inbox", "Delete", `"object":"`+n.f.u.person("wang")+`"`))
+	golden(t, "delete-organization", lastWith(t, n, "https://remote.test/inbox", "Delete", `"object":"`+n.f.u.stall(lamps.ID)+`"`))
 }
 
 // lastWith is the last activity of typ at inbox whose body contains s.

@@ -108,10 +108,33 @@ func tidyLines(s string) string {
 			}
 		} else {
 			blank = 0
+			l = escapeLineStart(l)
 		}
 		out = append(out, l)
 	}
 	return strings.TrimSpace(strings.Join(out, "\n"))
+}
+
+// escapeLineStart escapes what makes a line into a Markdown block: a list
+// item ("- ", "+ ", "1. ", "1) "), a thematic break or a setext heading's
+// underline ("---", "==="). The rest of the Markdown syntax is escaped in
+// the text itself (escapeMarkdown).
+func escapeLineStart(l string) string {
+	if l == "" {
+		return l
+	}
+	switch l[0] {
+	case '-', '+', '=':
+		return `\` + l
+	}
+	i := 0
+	for i < len(l) && i < 10 && l[i] >= '0' && l[i] <= '9' {
+		i++
+	}
+	if i > 0 && i < len(l) && (l[i] == '.' || l[i] == ')') {
+		return l[:i] + `\` + l[i:]
+	}
+	return l
 }
 
 func hasClass(list, c string) bool {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -44,8 +43,7 @@ func (f *Federation) postInbox(c echo.Context, target *actorRef) error {
 		limitBy = "ip:" + c.RealIP()
 	}
 	if wait, ok := f.limit.allow(limitBy, f.now()); !ok {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		return f.refused(ctx, limitBy, node.Errorf(node.ETOOMANY, "Too many activities from %s; slow down.", limitBy))
+		return f.refused(ctx, limitBy, node.Errorf(node.ETOOMANY, "Too many activities from %s; slow down.", limitBy).After(wait))
 	}
 	body, err := readCapped(http.MaxBytesReader(c.Response(), r.Body, maxBodyBytes+1))
 	if err != nil {
@@ -238,7 +236,7 @@ func refOf(v any) string {
 // markSeen records an activity id; fresh is false when it was seen before.
 func (f *Federation) markSeen(ctx context.Context, id string) (fresh bool, err error) {
 	err = f.db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO ap_inbox_seen(id, received_at) VALUES (?, ?)`, id, f.now().Unix())
+		res, err := f.db.Exec(ctx, tx, sqlMarkSeen, id, f.now().Unix())
 		if err != nil {
 			return err
 		}
@@ -251,7 +249,7 @@ func (f *Federation) markSeen(ctx context.Context, id string) (fresh bool, err e
 
 func (f *Federation) forgetSeen(ctx context.Context, id string) {
 	f.db.Write(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM ap_inbox_seen WHERE id = ?`, id)
+		_, err := f.db.Exec(ctx, tx, sqlForgetSeen, id)
 		return err
 	})
 }
@@ -315,12 +313,13 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 			return handled(f.onAnnounce(ctx, signer, a, raw))
 		},
 		func(ctx context.Context, a vocab.ActivityStreamsLike) error { return handled(f.onLike(ctx, signer, a)) },
+		func(ctx context.Context, a vocab.ActivityStreamsMove) error { return handled(f.onMove(ctx, signer, a)) }, // move.go
 		func(ctx context.Context, a vocab.ActivityStreamsFlag) error { return handled(f.onFlag(ctx, signer, m)) },
 	)
 	if err != nil {
 		return err
 	}
-	err = res.Resolve(ctx, m)
+	err = res.Resolve(ctx, goFedView(m))
 	var he *handlerError
 	switch {
 	case err == nil:

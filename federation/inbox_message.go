@@ -199,7 +199,7 @@ func (f *Federation) replyTarget(ctx context.Context, signer *remoteActor, n *re
 	}
 	// A remote message we keep?
 	var id node.MessageID
-	err := f.db.Read().QueryRowContext(ctx, `SELECT id FROM messages WHERE ap_id = ?`, to).Scan(&id)
+	err := f.db.QueryRow(ctx, `SELECT id FROM messages WHERE ap_id = ?`, to).Scan(&id)
 	if err == nil {
 		return f.replyToMessage(ctx, signer, n, id, locals)
 	} else if !errors.Is(err, sql.ErrNoRows) {
@@ -208,7 +208,7 @@ func (f *Federation) replyTarget(ctx context.Context, signer *remoteActor, n *re
 	// A remote object one of the people addressed asked about.
 	for _, la := range locals {
 		var conv node.ConversationID
-		err := f.db.Read().QueryRowContext(ctx, `SELECT conversation_id FROM ap_conversations WHERE context = ? AND local = ?`,
+		err := f.db.QueryRow(ctx, `SELECT conversation_id FROM ap_conversations WHERE context = ? AND local = ?`,
 			to, la.key).Scan(&conv)
 		if err == nil {
 			return &messageTarget{post: app.RemotePost{Conversation: conv}}, nil
@@ -220,7 +220,7 @@ func (f *Federation) replyTarget(ctx context.Context, signer *remoteActor, n *re
 	// it belongs in one of our conversations it is taken in first (up to
 	// parentDepth notes up the thread), then this reply lands under it.
 	if f.takeParent(ctx, to) {
-		if err := f.db.Read().QueryRowContext(ctx, `SELECT id FROM messages WHERE ap_id = ?`, to).Scan(&id); err == nil {
+		if err := f.db.QueryRow(ctx, `SELECT id FROM messages WHERE ap_id = ?`, to).Scan(&id); err == nil {
 			return f.replyToMessage(ctx, signer, n, id, locals)
 		}
 	}
@@ -296,7 +296,7 @@ func (f *Federation) replyToMessage(ctx context.Context, signer *remoteActor, n 
 		return &messageTarget{private: f.privateFor(signer, st, c.Item)}, nil
 	case node.Private:
 		var actor, context string
-		err := f.db.Read().QueryRowContext(ctx, `SELECT actor, context FROM ap_conversations WHERE conversation_id = ?`, c.ID).Scan(&actor, &context)
+		err := f.db.QueryRow(ctx, `SELECT actor, context FROM ap_conversations WHERE conversation_id = ?`, c.ID).Scan(&actor, &context)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, nil
 		} else if err != nil {
@@ -325,7 +325,7 @@ func ignoreNotFound(err error) error {
 // when there is none.
 func (f *Federation) updateMessage(ctx context.Context, signer *remoteActor, n *remoteNote) (found bool, err error) {
 	var id node.MessageID
-	err = f.db.Read().QueryRowContext(ctx, `SELECT x.id FROM messages x JOIN ap_messages am ON am.message_id = x.id
+	err = f.db.QueryRow(ctx, `SELECT x.id FROM messages x JOIN ap_messages am ON am.message_id = x.id
 		WHERE x.ap_id = ? AND am.actor = ?`, n.ID, signer.ID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
@@ -353,6 +353,6 @@ func tombstoneMessagesTx(ctx context.Context, tx *sql.Tx, now int64, actor, id s
 // messageTaken reports whether the note with ap id was taken in already.
 func (f *Federation) messageTaken(ctx context.Context, id string) bool {
 	var n int
-	f.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE ap_id = ?`, id).Scan(&n)
+	f.db.QueryRow(ctx, `SELECT count(*) FROM messages WHERE ap_id = ?`, id).Scan(&n)
 	return n > 0
 }

@@ -91,6 +91,9 @@ func (f *Federation) onDelete(ctx context.Context, signer *remoteActor, a vocab.
 		return nil
 	}
 	id := iriOf(obj)
+	if id == signer.ID {
+		defer f.signers.changed() // the actor and its keys go
+	}
 	return f.db.Write(ctx, func(tx *sql.Tx) error {
 		if id == signer.ID {
 			if err := tombstoneMessagesTx(ctx, tx, f.now().Unix(), signer.ID, ""); err != nil {
@@ -176,7 +179,7 @@ func (f *Federation) onAnnounce(ctx context.Context, signer *remoteActor, a voca
 // followedHere reports whether a local account follows the actor (accepted).
 func (f *Federation) followedHere(ctx context.Context, actor string) (bool, error) {
 	var n int
-	err := f.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM ap_following WHERE actor = ? AND state = 'accepted'`, actor).Scan(&n)
+	err := f.db.QueryRow(ctx, `SELECT count(*) FROM ap_following WHERE actor = ? AND state = 'accepted'`, actor).Scan(&n)
 	return n > 0, err
 }
 
@@ -198,17 +201,11 @@ func (f *Federation) storeNote(ctx context.Context, n *remoteNote, onlyUpdate bo
 	}
 	return f.db.Write(ctx, func(tx *sql.Tx) error {
 		if onlyUpdate {
-			_, err := tx.ExecContext(ctx, `UPDATE ap_notes SET name = ?, content = ?, url = ?, attachments = ?, tags = ?, price = ?,
-				updated = ? WHERE id = ? AND actor = ?`, n.Name, n.Content, n.URL, string(atts), string(tags), price,
+			_, err := f.db.Exec(ctx, tx, sqlNoteUpdate, n.Name, n.Content, n.URL, string(atts), string(tags), price,
 				n.Updated.Unix(), n.ID, n.Actor)
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO ap_notes(id, actor, via, name, content, url, attachments, tags, price, published, updated, received_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT(id) DO UPDATE SET name = excluded.name, content = excluded.content, url = excluded.url,
-			attachments = excluded.attachments, tags = excluded.tags, price = excluded.price, updated = excluded.updated,
-			via = CASE WHEN ap_notes.via = '' THEN ap_notes.via ELSE excluded.via END
-			WHERE ap_notes.actor = excluded.actor`,
+		_, err := f.db.Exec(ctx, tx, sqlNoteUpsert,
 			n.ID, n.Actor, n.Via, n.Name, n.Content, n.URL, string(atts), string(tags), price, n.Published.Unix(), n.Updated.Unix(),
 			f.now().Unix())
 		return err

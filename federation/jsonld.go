@@ -34,6 +34,8 @@ func jsonLDContext() []any {
 		"sensitive":                 "as:sensitive",
 		"Hashtag":                   "as:Hashtag",
 		"manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+		"alsoKnownAs":               map[string]any{"@id": "as:alsoKnownAs", "@type": "@id"},
+		"movedTo":                   map[string]any{"@id": "as:movedTo", "@type": "@id"},
 		"vf":                        "https://w3id.org/valueflows/ont/vf#",
 		"shiji":                     "https://github.com/shiji-market/shiji/blob/main/docs/federation.md#",
 		"proposal":                  map[string]any{"@id": "shiji:proposal", "@type": "@id"},

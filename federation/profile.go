@@ -142,6 +142,9 @@ func (f *Federation) getFeatured(c echo.Context) error {
 	if err != nil {
 		return f.answer(c, err)
 	}
+	if st.Gone { // its stallholder deleted their account (delete_actor.go)
+		return f.answer(c, node.Errorf(node.EGONE, "This stall has closed."))
+	}
 	items, err := f.db.PinnedItems(ctx, st.ID)
 	if err != nil {
 		return f.answer(c, err)
@@ -189,8 +192,12 @@ func (f *Federation) getAvatar(c echo.Context) error {
 	if err != nil || id <= 0 {
 		return f.answer(c, node.Errorf(node.ENOTFOUND, "No such stall."))
 	}
-	if _, err := f.db.Stall(c.Request().Context(), node.StallID(id)); err != nil {
+	st, err := f.db.Stall(c.Request().Context(), node.StallID(id))
+	if err != nil {
 		return f.answer(c, err)
+	}
+	if st.Gone {
+		return f.answer(c, node.Errorf(node.EGONE, "This stall has closed."))
 	}
 	c.Response().Header().Set("Content-Type", "image/png")
 	c.Response().Header().Set("Cache-Control", "public, max-age=86400")

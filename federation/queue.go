@@ -17,7 +17,6 @@ const (
 	retryBase   = 10 * time.Second
 	retryCap    = 6 * time.Hour
 	maxAttempts = 16
-	leaseFor    = 2 * deliveryTimeout
 	pollEvery   = time.Second
 )
 
@@ -198,7 +197,7 @@ func (w *worker) dispatch(ctx context.Context, look bool) error {
 			}
 			rs, err := tx.QueryContext(ctx, `UPDATE ap_deliveries SET lease_ms = ? WHERE id IN (SELECT id FROM ap_deliveries
 				WHERE host = ? AND failed_at IS NULL AND next_at_ms <= ? AND lease_ms <= ? ORDER BY next_at_ms, id LIMIT ?)
-				RETURNING id, outbox_id, inbox, attempts`, now+leaseFor.Milliseconds(), h, now, now, n)
+				RETURNING id, outbox_id, inbox, attempts`, now+2*w.f.cfg.Timeouts.Delivery.Milliseconds(), h, now, now, n)
 			if err != nil {
 				return err
 			}

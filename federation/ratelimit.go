@@ -9,7 +9,8 @@ import (
 
 // Inbox rate limit per remote host: a burst of 300 activities, then 30 a
 // second. Modest for a market node, generous for a busy Mastodon server
-// delivering to a shared inbox.
+// delivering to a shared inbox. Config.InboxRate and InboxBurst change it
+// (shiji serve --limit inbox=BURST/EVERY).
 const (
 	inboxBurst = 300
 	inboxRate  = 30
@@ -57,7 +58,10 @@ func (h *hostLimiter) allow(host string, now time.Time) (time.Duration, bool) {
 		return 0, true
 	}
 	r := b.l.ReserveN(now, 1)
+	if !r.OK() {
+		return time.Minute, false
+	}
 	wait := r.DelayFrom(now)
 	r.CancelAt(now)
-	return wait, false
+	return max(wait, time.Second), false
 }

@@ -53,7 +53,7 @@ func scanRemoteActor(row interface{ Scan(...any) error }) (*remoteActor, error) 
 
 // cachedActor returns the cached actor with id, or sql.ErrNoRows.
 func (f *Federation) cachedActor(ctx context.Context, id string) (*remoteActor, error) {
-	return scanRemoteActor(f.db.Read().QueryRowContext(ctx, `SELECT `+remoteActorCols+` FROM ap_actors WHERE id = ?`, id))
+	return scanRemoteActor(f.db.QueryRow(ctx, `SELECT `+remoteActorCols+` FROM ap_actors WHERE id = ?`, id))
 }
 
 // remoteActor returns the remote actor with id from the cache, fetching it
@@ -99,12 +99,17 @@ const keyRefetchEvery = time.Minute
 // The owner must be on the key's host. With refresh the cache is skipped.
 func (f *Federation) signerKey(ctx context.Context, keyID string, refresh bool) (*remoteActor, *remotePublicKey, bool, error) {
 	if !refresh {
+		if a, k, ok := f.signers.get(keyID, f.now()); ok {
+			return a, k, false, nil
+		}
+		gen := f.signers.generation()
 		k := remotePublicKey{ID: keyID}
-		err := f.db.Read().QueryRowContext(ctx, `SELECT actor, kind, public_pem FROM ap_actor_keys WHERE key_id = ?`, keyID).
+		err := f.db.QueryRow(ctx, `SELECT actor, kind, public_pem FROM ap_actor_keys WHERE key_id = ?`, keyID).
 			Scan(&k.Owner, &k.Kind, &k.PEM)
 		if err == nil {
 			a, err := f.cachedActor(ctx, k.Owner)
 			if err == nil {
+				f.signers.put(keyID, a, &k, gen, f.now())
 				return a, &k, false, nil
 			} else if !errors.Is(err, sql.ErrNoRows) {
 				return nil, nil, false, err
@@ -301,6 +306,7 @@ func (f *Federation) storeActorDoc(ctx context.Context, fetchedFrom string, m ma
 		}
 		return nil
 	})
+	f.signers.changed()
 	if err != nil {
 		return nil, fmt.Errorf("federation: cache actor %s: %w", a.ID, err)
 	}

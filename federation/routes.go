@@ -1,12 +1,14 @@
 package federation
 
 import (
+	"context"
 	"errors"
 	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"
@@ -109,7 +111,13 @@ func (f *Federation) answer(c echo.Context, err error) error {
 	if err == nil || c.Response().Committed {
 		return nil
 	}
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		return nil // the sender went away: nobody to answer
+	}
 	status, msg := errorStatus(err)
+	if d := node.RetryAfter(err); d > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, int((d+time.Second-1)/time.Second))))
+	}
 	if f.Explain != nil && strings.HasPrefix(c.Request().URL.Path, "/api/") && status < 500 {
 		_, msg = f.Explain(c, err) // people using the API read it in their language
 	}
@@ -131,6 +139,7 @@ func errorStatus(err error) (int, string) {
 		node.ECONFLICT: http.StatusConflict, node.EFORBIDDEN: http.StatusForbidden, node.EINVALID: http.StatusBadRequest,
 		node.ENOTFOUND: http.StatusNotFound, node.EUNAUTHORIZED: http.StatusUnauthorized, node.ETOOLARGE: http.StatusRequestEntityTooLarge,
 		node.ETOOMANY: http.StatusTooManyRequests, node.EUNSUPPORTED: http.StatusUnsupportedMediaType,
+		node.EFULL: http.StatusInsufficientStorage, node.EGONE: http.StatusGone,
 	}[node.ErrorCode(err)]
 	if status == 0 {
 		status = http.StatusInternalServerError

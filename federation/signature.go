@@ -73,11 +73,11 @@ func (f *Federation) signerActor(ctx context.Context, key string) (string, error
 		if _, err := fmt.Sscanf(key, "account:%d", &id); err != nil {
 			return "", err
 		}
-		acc, err := f.db.Account(ctx, id)
+		name, err := f.db.AccountName(ctx, id) // a deleted account still signs its Delete
 		if err != nil {
 			return "", err
 		}
-		return f.u.person(acc.Name), nil
+		return f.u.person(name), nil
 	}
 	return "", fmt.Errorf("federation: unknown local actor %q", key)
 }

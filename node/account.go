@@ -41,6 +41,9 @@ type Account struct {
 	Role        Role
 	Lang        string // preferred UI language tag, "" = from the browser
 	CreatedAt   time.Time
+	// Pending: a sign-up that waits for a moderator's approval (it cannot
+	// log in yet). Set only by the sign-up itself.
+	Pending bool
 }
 
 // Shown is the name to show: the display name, or the handle.

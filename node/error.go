@@ -5,6 +5,8 @@ package node
 import (
 	"errors"
 	"fmt"
+	"syscall"
+	"time"
 )
 
 // Error codes. Each maps to one HTTP status at the edge (node/web) and to a
@@ -20,6 +22,8 @@ const (
 	ETOOLARGE     = "too_large"    // a body or an upload is over its limit (413)
 	ETOOMANY      = "too_many"     // rate limited (429)
 	EUNSUPPORTED  = "unsupported"  // a media type we do not take (415)
+	EFULL         = "storage_full" // the disk (or the database's cap) is full: nothing was written (507)
+	EGONE         = "gone"         // it was here and was deleted for good (410)
 )
 
 // Error is a domain error: a code and a message that is safe to show to the user.
@@ -32,6 +36,9 @@ type Error struct {
 	Message string
 	Format  string
 	Args    []any
+	// RetryAfter, when set on an ETOOMANY error, is how long the client
+	// should wait before trying again (the Retry-After header).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("shiji: %s: %s", e.Code, e.Message) }
@@ -54,6 +61,22 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, shown...), Format: format, Args: args}
 }
 
+// After sets how long the client should wait before trying again (an
+// ETOOMANY error's Retry-After) and returns e.
+func (e *Error) After(d time.Duration) *Error {
+	e.RetryAfter = d
+	return e
+}
+
+// RetryAfter returns how long err asks the client to wait, or 0.
+func RetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
+}
+
 // Word is a word or phrase inside an error message that is translated with
 // it: ID names it in the catalogues, English is what Message says.
 type Word struct{ ID, English string }
@@ -70,9 +93,22 @@ func ErrorCode(err error) string {
 		return ""
 	case errors.As(err, &e):
 		return e.Code
+	case diskFull(err):
+		return EFULL
 	default:
 		return EINTERNAL
 	}
+}
+
+// diskFull reports whether err is the file system saying it has no room.
+func diskFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+// Full is the error of a write refused for lack of space; full wraps the
+// cause, for the log.
+func Full(cause error) error {
+	return fmt.Errorf("%w (%w)", Errorf(EFULL, "The market's storage is full, so nothing was saved. Please try again later; the organiser has been told."), cause)
 }
 
 // ErrorMessage returns the user-safe message of err: the message of its *Error,
@@ -81,6 +117,9 @@ func ErrorMessage(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Message
+	}
+	if diskFull(err) {
+		return ErrorMessage(Full(err))
 	}
 	return "Something went wrong on our side."
 }

@@ -68,7 +68,17 @@ type Stall struct {
 	Photos           []Photo
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	// MovedTo is the actor (on another market) the stall moved to; its page
+	// redirects there. AlsoKnownAs are the stall's actors elsewhere (the one
+	// it moved here from). Gone: its stallholder deleted their account.
+	MovedTo     string
+	AlsoKnownAs []string
+	Gone        bool
 }
+
+// Closed reports whether the stall is no longer at this market: it moved
+// away or is gone.
+func (s *Stall) Closed() bool { return s.MovedTo != "" || s.Gone }
 
 // Limits on what people write.
 const (

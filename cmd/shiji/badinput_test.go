@@ -79,7 +79,7 @@ func TestBadRequestsGetClearErrorsAndChangeNothing(t *testing.T) {
 		}
 	}
 	// Unknown language.
-	if r := c.postForm("/", "/lang", url.Values{"lang": {"xx-Nope"}}); r.Status != 422 {
+	if r := c.postPlain("/lang", url.Values{"lang": {"xx-Nope"}}); r.Status != 422 {
 		t.Errorf("unknown lang = %d", r.Status)
 	}
 }
@@ -179,8 +179,22 @@ func TestLanguageChoice(t *testing.T) {
 		"or as the stallholder of ")
 	c := newClient(t, n.URL)
 	c.lang = "en"
+	// The footer's form carries no token for a visitor who has not signed
+	// in (the page stays the same for everyone, and cacheable); another
+	// site cannot post it all the same.
+	mustContain(t, "home page", c.get("/").Body, `action="/lang"`)
+	if strings.Contains(c.get("/").Body, `name="_csrf"`) {
+		t.Errorf("the home page of a visitor who has not signed in carries a CSRF token")
+	}
+	for _, h := range [][]string{{"Sec-Fetch-Site", "cross-site"}, {"Origin", "https://elsewhere.example"}} {
+		r := c.do("POST", "/lang", strings.NewReader("lang=zh-Hans&next=/login"), "Content-Type", "application/x-www-form-urlencoded", h[0], h[1])
+		if r.Status != http.StatusForbidden {
+			t.Errorf("lang posted with %s: %s = %d", h[0], h[1], r.Status)
+		}
+	}
+	mustContain(t, "login after refused posts", c.get("/login").Body, `lang="en"`)
 	// Choosing 中文 in the footer wins over Accept-Language.
-	if r := c.postForm("/", "/lang", url.Values{"lang": {"zh-Hans"}, "next": {"/login"}}); r.Status != 303 || r.Header.Get("Location") != "/login" {
+	if r := c.postPlain("/lang", url.Values{"lang": {"zh-Hans"}, "next": {"/login"}}); r.Status != 303 || r.Header.Get("Location") != "/login" {
 		t.Fatalf("lang = %d %s", r.Status, r.Header.Get("Location"))
 	}
 	mustContain(t, "login in chosen language", c.get("/login").Body, `lang="zh-Hans"`, "登录")
@@ -188,4 +202,11 @@ func TestLanguageChoice(t *testing.T) {
 	c.postForm("/signup", "/signup", url.Values{"name": {"lan"}, "password": {"plum blossom tea"}})
 	c.postForm("/account", "/account", url.Values{"display_name": {"Lan"}, "lang": {"en"}})
 	mustContain(t, "account in English", c.get("/account").Body, `lang="en"`, "Your account")
+	// Signed in, the footer's form needs its token.
+	if r := c.postPlain("/lang", url.Values{"lang": {"zh-Hans"}}); r.Status != http.StatusForbidden {
+		t.Errorf("signed-in lang without a token = %d", r.Status)
+	}
+	if r := c.postForm("/", "/lang", url.Values{"lang": {"zh-Hans"}, "next": {"/account"}}); r.Status != 303 {
+		t.Errorf("signed-in lang = %d", r.Status)
+	}
 }

@@ -93,8 +93,14 @@ type childNode struct {
 // output is logged.
 func startChild(t *testing.T, name, dir, addr string) *childNode {
 	t.Helper()
+	return startChildWith(t, name, dir, addr)
+}
+
+// startChildWith is startChild with more serve flags.
+func startChildWith(t *testing.T, name, dir, addr string, extra ...string) *childNode {
+	t.Helper()
 	c := &childNode{stdout: &tailBuffer{max: 16 << 10}, stderr: &tailBuffer{max: 32 << 10}, exited: make(chan struct{})}
-	c.cmd = exec.Command(os.Args[0], "serve", "--addr", addr, "--data", dir)
+	c.cmd = exec.Command(os.Args[0], append([]string{"serve", "--addr", addr, "--data", dir}, extra...)...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "SHIJI_") {
 			c.cmd.Env = append(c.cmd.Env, kv)
@@ -178,15 +184,18 @@ type inboxSinks struct {
 
 	mu      sync.Mutex
 	creates map[string][]string // inbox URL → Create ids, in the order received
-	objects map[string]bool     // the ids of the Creates' objects
-	others  []string            // other activities: "Type id"
-	bad     []string            // unsigned or otherwise broken requests
-	trigger int                 // close reached when this many inboxes have a Create
-	reached chan struct{}
+	// createdIn is each Create an inbox got: its id and its object's.
+	createdIn map[string][]createdAct
+	objects   map[string]bool // the ids of the Creates' objects
+	others    []string        // other activities: "Type id"
+	bad       []string        // unsigned or otherwise broken requests
+	trigger   int             // close reached when this many inboxes have a Create
+	reached   chan struct{}
 }
 
 func newInboxSinks(t *testing.T, hosts int, delay time.Duration) *inboxSinks {
-	s := &inboxSinks{delay: delay, creates: map[string][]string{}, objects: map[string]bool{}, reached: make(chan struct{})}
+	s := &inboxSinks{delay: delay, creates: map[string][]string{}, objects: map[string]bool{}, reached: make(chan struct{}),
+		createdIn: map[string][]createdAct{}}
 	for i := 0; i < hosts; i++ {
 		srv := httptest.NewServer(http.HandlerFunc(s.serve))
 		t.Cleanup(srv.Close)
@@ -219,6 +228,7 @@ func (s *inboxSinks) serve(w http.ResponseWriter, r *http.Request) {
 		s.creates[inbox] = append(s.creates[inbox], a.ID)
 		json.Unmarshal(a.Object, &obj)
 		s.objects[obj.ID] = true
+		s.createdIn[inbox] = append(s.createdIn[inbox], createdAct{id: a.ID, object: obj.ID})
 		if len(s.creates[inbox]) == 1 && len(s.creates) == s.trigger {
 			close(s.reached)
 		}
@@ -232,6 +242,9 @@ func (s *inboxSinks) serve(w http.ResponseWriter, r *http.Request) {
 	case <-r.Context().Done(): // the sender is gone
 	}
 }
+
+// createdAct is a Create an inbox got.
+type createdAct struct{ id, object string }
 
 // received is how many inboxes have had a Create.
 func (s *inboxSinks) received() int {

@@ -1,83 +1,93 @@
+//go:build unix
+
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/shiji-market/shiji/data"
-	"github.com/shiji-market/shiji/data/demo"
 )
 
-// BenchmarkMarketPages loads a node with a big demo market and drives its
-// pages over HTTP with 64 concurrent keep-alive connections for a few seconds
-// each, reporting requests/s and latency percentiles.
-//
-//	go test -run XXX -bench MarketPages -benchtime 1x -timeout 30m ./cmd/shiji
-//
-// SHIJI_BENCH_STALLS (1000), SHIJI_BENCH_ITEMS (100000), SHIJI_BENCH_SECONDS
-// (5), SHIJI_BENCH_CONNS (64); SHIJI_BENCH_DATA=DIR keeps the generated
-// market there and reuses it on the next run.
-func BenchmarkMarketPages(b *testing.B) {
-	stalls, items := envInt("SHIJI_BENCH_STALLS", 1000), envInt("SHIJI_BENCH_ITEMS", 100_000)
-	seconds, conns := envInt("SHIJI_BENCH_SECONDS", 5), envInt("SHIJI_BENCH_CONNS", 64)
-	dir := os.Getenv("SHIJI_BENCH_DATA")
-	if dir == "" {
-		dir = b.TempDir()
+// wrkLoad runs wrk (-t2, conns connections, d) against base, each request a
+// random one of paths, with the given headers ("Name: value"), and reads its
+// figures.
+func wrkLoad(b *testing.B, bin, base string, conns int, d time.Duration, paths, header []string) loadResult {
+	var lua strings.Builder
+	lua.WriteString("local paths = {\n")
+	for _, p := range paths {
+		fmt.Fprintf(&lua, "%q,\n", p)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "shiji.db")); err != nil {
-		db, err := data.Open(context.Background(), filepath.Join(dir, "shiji.db"), time.Now)
-		if err != nil {
-			b.Fatal(err)
-		}
-		start := time.Now()
-		if _, err := demo.Load(context.Background(), db, demo.Options{Stalls: stalls, Items: items, Seed: 1,
-			MediaDir: filepath.Join(dir, "media"), OrganiserHash: "x"}); err != nil {
-			b.Fatal(err)
-		}
-		b.Logf("generated %d stalls / %d items in %s", stalls, items, time.Since(start).Round(time.Millisecond))
-		db.Close()
+	lua.WriteString(`}
+local n = 0
+function setup(thread) n = n + 1; thread:set("seed", n) end
+function init(args) math.randomseed(seed * 7919) end
+function request() return wrk.format("GET", paths[math.random(#paths)]) end
+`)
+	script := filepath.Join(b.TempDir(), "paths.lua")
+	if err := os.WriteFile(script, []byte(lua.String()), 0o644); err != nil {
+		b.Fatal(err)
 	}
-	n := startNode(b, dir)
-	searches := []string{"自行车", "旧书", "花", "bicycle", "teapot", "老", "vintage", "搪瓷杯"}
-	cases := []struct {
-		name string
-		path func(r *rand.Rand) string
-	}{
-		{"item", func(r *rand.Rand) string { return fmt.Sprintf("/items/%d", 1+r.IntN(items)) }},
-		{"stall", func(r *rand.Rand) string { return fmt.Sprintf("/stalls/%d", 1+r.IntN(stalls)) }},
-		{"wander", func(r *rand.Rand) string { return fmt.Sprintf("/wander?seed=%d&page=%d", r.IntN(1000), r.IntN(20)) }},
-		{"api-wander", func(r *rand.Rand) string {
-			return fmt.Sprintf("/api/v1/wander?seed=%d&page=%d", r.IntN(1000), r.IntN(20))
-		}},
-		{"search", func(r *rand.Rand) string { return "/api/v1/search?q=" + searches[r.IntN(len(searches))] }},
+	args := []string{"-t2", fmt.Sprintf("-c%d", conns), fmt.Sprintf("-d%ds", int(d.Seconds())), "--latency", "-s", script}
+	for _, h := range header {
+		args = append(args, "-H", h)
 	}
-	for _, tc := range cases {
-		b.Run(tc.name, func(b *testing.B) {
-			rps, p50, p99, errs := load(n.URL, conns, time.Duration(seconds)*time.Second, tc.path)
-			b.ReportMetric(rps, "req/s")
-			b.ReportMetric(p50, "p50-ms")
-			b.ReportMetric(p99, "p99-ms")
-			b.ReportMetric(float64(errs), "errors")
-		})
+	out, err := exec.Command(bin, append(args, base)...).CombinedOutput()
+	if err != nil {
+		b.Fatalf("wrk: %v\n%s", err, out)
 	}
+	return parseWrk(b, string(out))
 }
 
-// load sends GETs from conns goroutines for d and returns requests/s, the
-// 50th and 99th percentile latency in ms, and the number of non-200 answers.
-func load(base string, conns int, d time.Duration, path func(*rand.Rand) string) (float64, float64, float64, int64) {
-	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
-	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-	defer tr.CloseIdleConnections()
+var (
+	wrkRPS     = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	wrkTotal   = regexp.MustCompile(`(\d+) requests in`)
+	wrkP99     = regexp.MustCompile(`\n\s+99%\s+([0-9.]+)(us|ms|s)`)
+	wrkNon2xx  = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+	wrkSockErr = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
+)
+
+func parseWrk(b *testing.B, out string) loadResult {
+	var r loadResult
+	m := wrkRPS.FindStringSubmatch(out)
+	t := wrkTotal.FindStringSubmatch(out)
+	p := wrkP99.FindStringSubmatch(out)
+	if m == nil || t == nil || p == nil {
+		b.Fatalf("cannot read wrk's output:\n%s", out)
+	}
+	r.rps, _ = strconv.ParseFloat(m[1], 64)
+	r.n, _ = strconv.ParseInt(t[1], 10, 64)
+	v, _ := strconv.ParseFloat(p[1], 64)
+	r.p99 = v * map[string]float64{"us": 0.001, "ms": 1, "s": 1000}[p[2]]
+	if m := wrkNon2xx.FindStringSubmatch(out); m != nil {
+		n, _ := strconv.ParseInt(m[1], 10, 64)
+		r.errs += n
+	}
+	if m := wrkSockErr.FindStringSubmatch(out); m != nil {
+		for _, f := range m[1:] {
+			n, _ := strconv.ParseInt(f, 10, 64)
+			r.errs += n
+		}
+	}
+	return r
+}
+
+// goDriver sends GETs from conns goroutines for d, each a random one of
+// paths, and measures them; the CPU it spends itself is in cpuSelf.
+func goDriver(base string, conns int, d time.Duration, paths, header []string) loadResult {
+	hc := insecureClient(conns)
+	defer hc.CloseIdleConnections()
+	cpu0 := processCPU()
 	var mu sync.Mutex
 	var lat []time.Duration
 	var errs atomic.Int64
@@ -91,7 +101,8 @@ func load(base string, conns int, d time.Duration, path func(*rand.Rand) string)
 			var mine []time.Duration
 			for time.Now().Before(stop) {
 				t0 := time.Now()
-				resp, err := hc.Get(base + path(r))
+				req, _ := newGet(base+paths[r.IntN(len(paths))], header)
+				resp, err := hc.Do(req)
 				if err != nil {
 					errs.Add(1)
 					continue
@@ -109,10 +120,15 @@ func load(base string, conns int, d time.Duration, path func(*rand.Rand) string)
 		}(i)
 	}
 	wg.Wait()
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	res := loadResult{errs: errs.Load(), n: int64(len(lat))}
 	if len(lat) == 0 {
-		return 0, 0, 0, errs.Load()
+		return res
 	}
-	ms := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
-	return float64(len(lat)) / d.Seconds(), ms(0.5), ms(0.99), errs.Load()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	res.rps = float64(len(lat)) / d.Seconds()
+	res.p99 = float64(lat[int(0.99*float64(len(lat)-1))].Microseconds()) / 1000
+	// The client's own CPU, estimated as the share of the requests' work it
+	// does: it is measured with the server's, in this one process.
+	res.cpuSelf = (processCPU() - cpu0) / 2
+	return res
 }

@@ -51,13 +51,40 @@ var listenRE = regexp.MustCompile(`listening on (https?://[0-9.:\[\]]+)`)
 // until it listens. The node stops when the test ends.
 func startNode(t testing.TB, dataDir string, extra ...string) *testNode {
 	t.Helper()
+	return startNodeOpts(t, dataDir, nil, nil, extra...)
+}
+
+// startNodeEnv is startNode with environment variables for the node.
+func startNodeEnv(t testing.TB, dataDir string, environ map[string]string, extra ...string) *testNode {
+	t.Helper()
+	return startNodeOpts(t, dataDir, environ, nil, extra...)
+}
+
+// startNodeWith is startNode with the node's log going to logTo (nil: the
+// node's Stderr buffer).
+func startNodeWith(t testing.TB, dataDir string, logTo io.Writer, extra ...string) *testNode {
+	t.Helper()
+	return startNodeOpts(t, dataDir, nil, logTo, extra...)
+}
+
+// startNodeOpts starts a node with environment variables (nil: none) and
+// its log going to logTo (nil: the node's Stderr buffer).
+func startNodeOpts(t testing.TB, dataDir string, environ map[string]string, logTo io.Writer, extra ...string) *testNode {
+	t.Helper()
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &testNode{Data: dataDir, Stdout: &syncBuffer{}, Stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	if logTo == nil {
+		logTo = n.Stderr
+	}
 	args := append([]string{"shiji", "serve", "--addr", "127.0.0.1:0", "--data", dataDir}, extra...)
-	go func() { n.done <- run(ctx, args, noEnv, n.Stdout, n.Stderr) }()
+	getenv := noEnv
+	if environ != nil {
+		getenv = func(k string) string { return environ[k] }
+	}
+	go func() { n.done <- run(ctx, args, getenv, n.Stdout, logTo) }()
 	deadline := time.Now().Add(5 * time.Minute) // a deadline against hangs, not a measure
 	for time.Now().Before(deadline) {
 		if m := listenRE.FindStringSubmatch(n.Stdout.String()); m != nil {
@@ -104,6 +131,15 @@ func runCmd(t testing.TB, stdin string, args ...string) (string, string, error) 
 	var out, errb bytes.Buffer
 	err := runWith(context.Background(), append([]string{"shiji"}, args...),
 		env{getenv: noEnv, stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb})
+	return out.String(), errb.String(), err
+}
+
+// runCmdEnv is runCmd with environment variables.
+func runCmdEnv(t testing.TB, environ map[string]string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := runWith(context.Background(), append([]string{"shiji"}, args...),
+		env{getenv: func(k string) string { return environ[k] }, stdin: strings.NewReader(""), stdout: &out, stderr: &errb})
 	return out.String(), errb.String(), err
 }
 
@@ -176,6 +212,12 @@ func (c *client) postForm(page, path string, v url.Values) response {
 	if v.Get("_csrf") == "" {
 		v.Set("_csrf", c.csrf(page))
 	}
+	return c.do("POST", path, strings.NewReader(v.Encode()), "Content-Type", "application/x-www-form-urlencoded")
+}
+
+// postPlain posts a form as is, without fetching a CSRF token for it.
+func (c *client) postPlain(path string, v url.Values) response {
+	c.t.Helper()
 	return c.do("POST", path, strings.NewReader(v.Encode()), "Content-Type", "application/x-www-form-urlencoded")
 }
 

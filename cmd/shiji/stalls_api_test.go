@@ -23,13 +23,19 @@ type market struct {
 
 func newMarket(t *testing.T) *market {
 	t.Helper()
+	return newMarketWith(t)
+}
+
+// newMarketWith is newMarket with more flags for serve.
+func newMarketWith(t *testing.T, flags ...string) *market {
+	t.Helper()
 	dir := t.TempDir()
 	for _, u := range []struct{ name, role string }{{"mei", "organiser"}, {"wang", "stallholder"}, {"li", "stallholder"}, {"ajie", "resident"}} {
 		if _, e, err := runCmd(t, "a long secret phrase\n", "user", "add", u.name, "--role", u.role, "--data", dir); err != nil {
 			t.Fatal(err, e)
 		}
 	}
-	m := &market{n: startNode(t, dir)}
+	m := &market{n: startNode(t, dir, flags...)}
 	m.c = newClient(t, m.n.URL)
 	login := func(name string) string {
 		r := m.c.postJSON("/api/v1/sessions", fmt.Sprintf(`{"name":%q,"password":"a long secret phrase"}`, name))

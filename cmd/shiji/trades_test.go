@@ -349,7 +349,9 @@ func TestReservationBadInputChangesNothing(t *testing.T) {
 // accepts them all concurrently: exactly quantity succeed, every other
 // acceptance is a clear 409, and the item never shows a negative remainder.
 func TestNeverOversellThroughTheAPI(t *testing.T) {
-	m := newMarket(t)
+	// One resident making 200 reservations in a second is what the abuse
+	// limits refuse (TestWriteRateLimitsAndCaps); here they are lifted.
+	m := newMarketWith(t, "--limits", "reservations=1000/1ms ip-reservations=1000/1ms open-reservations=1000")
 	_, d1, _, _ := tradeDays(t, m)
 	for _, quantity := range []int{1, 5} {
 		item := m.itemQ(t, fmt.Sprintf("Only %d of these", quantity), quantity)

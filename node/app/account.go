@@ -34,11 +34,18 @@ func (a *App) AddAccount(ctx context.Context, name string, role node.Role, passw
 // SignUpInput is what a person types into the sign-up form.
 type SignUpInput struct {
 	Name, DisplayName, Password, Invite, Lang string
+	// Answer is the answer to the market's sign-up question, if it asks one
+	// (SignupProtection); people with an invitation need none.
+	Answer string
 }
 
 // SignUp creates a resident account (or the invitation's role) as the market's
-// sign-up mode allows. Errors: EFORBIDDEN when sign-up is closed or needs an
-// invitation, EINVALID, ECONFLICT, ENOTFOUND for an unknown invitation.
+// sign-up mode allows. Without an invitation the sign-up protection applies:
+// a wrong answer to the sign-up question is EINVALID, and when the organiser
+// approves new accounts the account is made Pending (it cannot log in until
+// a moderator approves it). Errors: EFORBIDDEN when sign-up is closed or
+// needs an invitation, EINVALID, ECONFLICT, ENOTFOUND for an unknown
+// invitation.
 func (a *App) SignUp(ctx context.Context, in SignUpInput) (*node.Account, error) {
 	m, err := a.DB.Market(ctx)
 	if err != nil {
@@ -62,6 +69,9 @@ func (a *App) SignUp(ctx context.Context, in SignUpInput) (*node.Account, error)
 		return nil, err
 	}
 	acc := &node.Account{Name: in.Name, DisplayName: in.DisplayName, Role: node.RoleResident, Lang: normLang(in.Lang)}
+	if in.Invite == "" {
+		return a.signUpProtected(ctx, acc, in)
+	}
 	if err := a.DB.CreateAccount(ctx, acc, HashPassword(in.Password), in.Invite); err != nil {
 		return nil, err
 	}
@@ -73,8 +83,7 @@ func (a *App) SignUp(ctx context.Context, in SignUpInput) (*node.Account, error)
 func (a *App) LogIn(ctx context.Context, name, password string) (*node.Account, error) {
 	acc, hash, err := a.DB.AccountByName(ctx, strings.TrimSpace(name))
 	if node.ErrorCode(err) == node.ENOTFOUND {
-		CheckPassword(dummyHash, password)
-		return nil, node.Errorf(node.EUNAUTHORIZED, "Wrong name or password.")
+		return nil, a.logInPending(ctx, strings.TrimSpace(name), password)
 	} else if err != nil {
 		return nil, err
 	}

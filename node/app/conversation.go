@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/live"
-	"golang.org/x/time/rate"
 )
 
 // AccountTopic is the live topic of one account's stream.
@@ -19,16 +17,6 @@ func AccountTopic(id node.AccountID) string { return fmt.Sprintf("account:%d", i
 
 // ConversationTopic is the live topic of people watching one conversation.
 func ConversationTopic(id node.ConversationID) string { return fmt.Sprintf("conversation:%d", id) }
-
-// posters rate-limits posting per account: a burst of 10, then one every 2 s.
-type posters struct {
-	m sync.Map // node.AccountID → *rate.Limiter
-}
-
-func (p *posters) allow(id node.AccountID) bool {
-	l, _ := p.m.LoadOrStore(id, rate.NewLimiter(rate.Every(2*time.Second), 10))
-	return l.(*rate.Limiter).Allow()
-}
 
 // ReadConversation loads a conversation acc may read (acc may be nil for
 // public threads). Private chats and group messages are for members only;
@@ -145,7 +133,7 @@ type PostInput struct {
 
 // Post writes a message as acc: into a conversation acc may post in, or into
 // the public thread of an item or stall. Errors: EUNAUTHORIZED, EFORBIDDEN
-// (not a member, blocked), ENOTFOUND, EINVALID (empty, too long), ETOOMANY.
+// (not a member, blocked), ENOTFOUND, EINVALID (empty, too long). Rate limits are the web layer's (node/web/limits.go).
 func (a *App) Post(ctx context.Context, acc *node.Account, in PostInput) (*node.Message, error) {
 	if acc == nil {
 		return nil, node.Errorf(node.EUNAUTHORIZED, "Please log in to write.")
@@ -166,9 +154,6 @@ func (a *App) Post(ctx context.Context, acc *node.Account, in PostInput) (*node.
 		if c, err = a.ThreadOf(ctx, in.Item, in.Stall); err != nil {
 			return nil, err
 		}
-	}
-	if !a.posting.allow(acc.ID) {
-		return nil, node.Errorf(node.ETOOMANY, "You are writing very fast; wait a few seconds.")
 	}
 	m := &node.Message{Conversation: c.ID, Author: acc.ID, AuthorName: acc.Name, AuthorShown: acc.DisplayName,
 		Body: body, ReplyTo: in.ReplyTo, Photos: in.Photos}
@@ -384,7 +369,8 @@ func (a *App) StartPrivate(ctx context.Context, acc *node.Account, with []string
 	return c, nil
 }
 
-// CreateGroup opens a group chat with acc as its owner.
+// CreateGroup opens a group chat with acc as its owner; ECONFLICT when acc
+// already owns as many as Caps.Groups allows.
 func (a *App) CreateGroup(ctx context.Context, acc *node.Account, name, desc string) (*node.Conversation, error) {
 	if acc == nil {
 		return nil, node.Errorf(node.EUNAUTHORIZED, "Please log in first.")
@@ -394,7 +380,7 @@ func (a *App) CreateGroup(ctx context.Context, acc *node.Account, name, desc str
 		return nil, err
 	}
 	c := &node.Conversation{Kind: node.Group, Name: name, Description: desc, CreatedBy: acc.ID}
-	if err := a.DB.CreateConversation(ctx, c, []data.Member{{Account: acc.ID, Role: "owner"}}); err != nil {
+	if err := a.DB.CreateOwnedGroup(ctx, c, acc.ID, a.Caps.Groups); err != nil {
 		return nil, err
 	}
 	c.Member, c.Role = true, "owner"
@@ -421,8 +407,12 @@ func (a *App) Leave(ctx context.Context, acc *node.Account, id node.Conversation
 	return a.DB.RemoveMember(ctx, id, acc.ID)
 }
 
-// Mute mutes or unmutes a conversation for acc.
+// Mute mutes or unmutes a conversation for acc: EFORBIDDEN when acc is not
+// in it, ENOTFOUND when it is a private chat acc may not even see.
 func (a *App) Mute(ctx context.Context, acc *node.Account, id node.ConversationID, muted bool) error {
+	if _, err := a.ReadConversation(ctx, acc, id); err != nil { // a private chat does not exist for outsiders
+		return err
+	}
 	return a.DB.SetMuted(ctx, id, acc.ID, muted)
 }
 

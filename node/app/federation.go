@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/shiji-market/shiji/node"
 )
@@ -37,4 +38,32 @@ func (a *App) messageChanged(ctx context.Context, c *node.Conversation, m *node.
 	if a.Fed != nil && c != nil && m != nil && m.Author != 0 {
 		a.Fed.MessageChanged(context.WithoutCancel(ctx), c, m, kind)
 	}
+}
+
+// ActorDeleter is a Federator that tells other servers about deleted
+// accounts.
+type ActorDeleter interface {
+	// DeleteActorsTx queues, in tx, the Delete of acc's Person and of the
+	// Organizations of stalls (which close with the account) to every
+	// server that knew them. It is called in the transaction that deletes
+	// the account, before the account's data is removed.
+	DeleteActorsTx(ctx context.Context, tx *sql.Tx, acc *node.Account, stalls []node.StallID) error
+}
+
+// Exporter is a Federator that renders a person's ActivityPub documents for
+// their export.
+type Exporter interface {
+	// ExportActivityPub returns the Person (actor.json) and an
+	// OrderedCollection of their public activities (outbox.json).
+	ExportActivityPub(ctx context.Context, acc *node.Account) (actor, outbox []byte, err error)
+}
+
+// Mover is a Federator that moves stalls to other markets.
+type Mover interface {
+	// ResolveActor returns the actor IRI of an address elsewhere (name@host
+	// or a URL), after fetching it.
+	ResolveActor(ctx context.Context, address string) (string, error)
+	// MoveStall moves st to the actor at address, which must name st as
+	// one of its addresses (alsoKnownAs); it returns that actor's IRI.
+	MoveStall(ctx context.Context, st *node.Stall, address string) (string, error)
 }

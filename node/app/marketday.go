@@ -10,28 +10,29 @@ import (
 	"github.com/shiji-market/shiji/node"
 )
 
-// Calendar returns the market's schedule and time zone. A market nobody
-// has scheduled has an empty schedule: no market days.
+// Calendar returns the market's schedule and time zone (from the market
+// snapshot: shared, do not modify). A market nobody has scheduled has an
+// empty schedule: no market days.
 func (a *App) Calendar(ctx context.Context) (*node.Schedule, *time.Location, error) {
-	m, err := a.DB.Market(ctx)
+	snap, err := a.Snapshot(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := a.DB.Schedule(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	return s, m.Location(), nil
+	return snap.Schedule, snap.Loc, nil
 }
 
 // UpcomingDays returns up to n upcoming market days (all within the horizon
 // when n <= 0), the one open now first.
 func (a *App) UpcomingDays(ctx context.Context, n int) ([]node.MarketDay, error) {
-	s, loc, err := a.Calendar(ctx)
+	snap, err := a.Snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return s.Upcoming(loc, a.Now(), n), nil
+	days, _ := snap.Upcoming(a.Now())
+	if n > 0 && len(days) > n {
+		days = days[:n]
+	}
+	return slices.Clone(days), nil
 }
 
 // MarketDay returns the market day on date, cancelled ones included (and
@@ -78,22 +79,12 @@ func today(loc *time.Location, now time.Time) string { return now.In(loc).Format
 // StallDays returns the upcoming market days (not cancelled, not over) the
 // stall says it comes to.
 func (a *App) StallDays(ctx context.Context, stall node.StallID) ([]node.MarketDay, error) {
-	s, loc, err := a.Calendar(ctx)
+	snap, err := a.Snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	now := a.Now()
-	dates, err := a.DB.StallDays(ctx, stall, since(loc, now))
-	if err != nil {
-		return nil, err
-	}
-	var out []node.MarketDay
-	for _, d := range s.Upcoming(loc, now, 0) {
-		if slices.Contains(dates, d.Date) {
-			out = append(out, d)
-		}
-	}
-	return out, nil
+	days, _ := snap.StallDays(stall, a.Now())
+	return days, nil
 }
 
 // SetStallDays says which upcoming market days the stall comes to (its
@@ -189,20 +180,17 @@ const NextDayStalls = 12
 // (nil: nobody), the stalls it bought from or follows among them. nil
 // when no market day is scheduled.
 func (a *App) NextMarketDay(ctx context.Context, acc *node.Account) (*NextDay, error) {
-	s, loc, err := a.Calendar(ctx)
+	snap, err := a.Snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	day, ok := s.Next(loc, a.Now())
-	if !ok {
+	days, _ := snap.Upcoming(a.Now())
+	if len(days) == 0 {
 		return nil, nil
 	}
-	nd := &NextDay{Day: day}
-	all, err := a.DB.StallsOn(ctx, day.Date, 0)
-	if err != nil {
-		return nil, err
-	}
-	nd.Stalls, nd.Count = all[:min(len(all), NextDayStalls)], len(all)
+	nd := &NextDay{Day: days[0]}
+	all := snap.StallsOn(days[0].Date)
+	nd.Stalls, nd.Count = all[:min(len(all), NextDayStalls):min(len(all), NextDayStalls)], len(all)
 	if acc == nil {
 		return nd, nil
 	}

@@ -46,6 +46,9 @@ func (a *App) EditableStall(ctx context.Context, acc *node.Account, id node.Stal
 	if !s.CanEdit(acc) {
 		return nil, node.Errorf(node.EFORBIDDEN, "Only this stall's stallholders can change it.")
 	}
+	if err := stillHere(s); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -62,7 +62,7 @@ func (a *App) Reserve(ctx context.Context, acc *node.Account, item node.ItemID, 
 	} else if len(by) > 0 {
 		return nil, node.Errorf(node.EFORBIDDEN, "This stall's stallholder has blocked you; you cannot reserve here.")
 	}
-	if err := a.DB.CreateTrade(ctx, t); err != nil {
+	if err := a.DB.CreateTrade(ctx, t, a.Caps.OpenReservations); err != nil {
 		return nil, err
 	}
 	a.tradeMoved(t, st.Holders)

@@ -19,6 +19,40 @@ type Floor struct {
 	Open    []node.StallID // stalls open today, in id order
 	Version int64
 	Built   time.Time
+
+	nearOnce sync.Once
+	near     map[int64][2]wander.Spot // each stall's neighbours on its alley's walk
+}
+
+// neighbours is wander.Neighbours(f.Spots, id), with every alley's walk
+// computed once per floor instead of on every stall page.
+func (f *Floor) neighbours(id int64) (prev, next wander.Spot, ok bool) {
+	f.nearOnce.Do(func() {
+		alley := make(map[int64]int64, len(f.Spots)) // each stall's alley: its first spot's
+		var alleys []int64
+		seen := map[int64]bool{}
+		for _, s := range f.Spots {
+			if _, ok := alley[s.Stall]; !ok {
+				alley[s.Stall] = s.Alley
+			}
+			if !seen[s.Alley] {
+				seen[s.Alley] = true
+				alleys = append(alleys, s.Alley)
+			}
+		}
+		f.near = make(map[int64][2]wander.Spot, len(alley))
+		for _, a := range alleys {
+			walk := wander.AlleyWalk(f.Spots, a)
+			n := len(walk)
+			for i, s := range walk {
+				if _, done := f.near[s.Stall]; !done && alley[s.Stall] == a {
+					f.near[s.Stall] = [2]wander.Spot{walk[(i+n-1)%n], walk[(i+1)%n]}
+				}
+			}
+		}
+	})
+	v, ok := f.near[id]
+	return v[0], v[1], ok
 }
 
 // floorCache rebuilds the Floor when the store's floor version moves (one
@@ -55,10 +89,8 @@ func priceBand(p node.Price) int8 {
 // changed since it was built.
 func (a *App) Floor(ctx context.Context) (*Floor, error) {
 	c := &a.floor
-	v, err := a.DB.FloorVersion(ctx)
-	if err != nil {
-		return nil, err
-	}
+	v := a.DB.Versions().Floor
+	var err error
 	c.mu.Lock()
 	f := c.floor
 	c.mu.Unlock()
@@ -68,7 +100,7 @@ func (a *App) Floor(ctx context.Context) (*Floor, error) {
 	c.build.Lock()
 	defer c.build.Unlock()
 	c.mu.Lock()
-	if c.floor != nil && c.floor.Version == v {
+	if c.floor != nil && c.floor.Version >= v {
 		f = c.floor
 		c.mu.Unlock()
 		return f, nil
@@ -111,6 +143,16 @@ func (a *App) buildFloor(ctx context.Context, version int64) (*Floor, error) {
 // Stroll returns page of the stroll seeded by seed: the items, in order.
 // limit is clamped to 1..wander.MaxLimit.
 func (a *App) Stroll(ctx context.Context, seed uint64, page, limit int) ([]*node.Item, error) {
+	ids, err := a.StrollIDs(ctx, seed, page, limit)
+	if err != nil {
+		return nil, err
+	}
+	return a.DB.ItemsByID(ctx, ids)
+}
+
+// StrollIDs is Stroll's items' ids, in order, without reading them (the
+// floor holds them): for a caller that keeps items at hand.
+func (a *App) StrollIDs(ctx context.Context, seed uint64, page, limit int) ([]node.ItemID, error) {
 	f, err := a.Floor(ctx)
 	if err != nil {
 		return nil, err
@@ -120,7 +162,7 @@ func (a *App) Stroll(ctx context.Context, seed uint64, page, limit int) ([]*node
 	for i, e := range entries {
 		ids[i] = node.ItemID(e.Item)
 	}
-	return a.DB.ItemsByID(ctx, ids)
+	return ids, nil
 }
 
 // Surprise returns one available item far from item from (0 = none) and from
@@ -161,7 +203,7 @@ func (a *App) Neighbours(ctx context.Context, id node.StallID) (prev, next Stall
 	if err != nil {
 		return prev, next, false, err
 	}
-	p, n, ok := wander.Neighbours(f.Spots, int64(id))
+	p, n, ok := f.neighbours(int64(id))
 	if !ok || p.Stall == int64(id) {
 		return prev, next, false, nil
 	}

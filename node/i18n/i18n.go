@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -28,7 +29,14 @@ type Catalog struct {
 	tags    []language.Tag
 	names   []string
 	matcher language.Matcher
+	locs    map[string]*Localizer // one per catalogue language, shared
+	matched sync.Map              // preference string → language name or "" (bounded by maxMatched)
+	nmatch  int64
+	mu      sync.Mutex
 }
+
+// maxMatched bounds how many distinct preference strings Match remembers.
+const maxMatched = 4096
 
 // Load parses the embedded catalogues: locales/LANG.json and any number of
 // locales/PART.LANG.json (one file per feature, so features do not share a
@@ -69,6 +77,10 @@ func LoadWith(overrides fs.FS) (*Catalog, error) {
 	}
 	// zh-Hans first: the default when nothing matches is the first tag.
 	c.matcher = language.NewMatcher(c.tags)
+	c.locs = make(map[string]*Localizer, len(c.names))
+	for _, n := range c.names {
+		c.locs[n] = &Localizer{Lang: n, l: goi18n.NewLocalizer(c.bundle, n)}
+	}
 	return c, nil
 }
 
@@ -153,26 +165,49 @@ func (c *Catalog) Match(fallback string, prefs ...string) string {
 		if p == "" {
 			continue
 		}
-		tags, _, err := language.ParseAcceptLanguage(p)
-		if err != nil || len(tags) == 0 {
-			continue
-		}
-		_, idx, conf := c.matcher.Match(tags...)
-		if conf != language.No {
-			return c.names[idx]
+		if n := c.match(p); n != "" {
+			return n
 		}
 	}
 	return fallback
 }
 
-// Localizer translates into one language.
-type Localizer struct {
-	Lang string
-	l    *goi18n.Localizer
+// match returns the catalogue language for one preference, or "". Browsers
+// send a handful of distinct Accept-Language values, so the answers are
+// remembered (up to maxMatched of them).
+func (c *Catalog) match(p string) string {
+	if v, ok := c.matched.Load(p); ok {
+		return v.(string)
+	}
+	n := ""
+	if tags, _, err := language.ParseAcceptLanguage(p); err == nil && len(tags) > 0 {
+		if _, idx, conf := c.matcher.Match(tags...); conf != language.No {
+			n = c.names[idx]
+		}
+	}
+	c.mu.Lock()
+	if c.nmatch < maxMatched {
+		if _, loaded := c.matched.LoadOrStore(p, n); !loaded {
+			c.nmatch++
+		}
+	}
+	c.mu.Unlock()
+	return n
 }
 
-// Localizer returns a Localizer for lang (a catalogue language).
+// Localizer translates into one language. It is safe for concurrent use.
+type Localizer struct {
+	Lang  string
+	l     *goi18n.Localizer
+	plain sync.Map // message id → its text, for messages asked for without arguments
+}
+
+// Localizer returns the Localizer for lang (a catalogue language; the one
+// instance is shared), or a new one for another tag.
 func (c *Catalog) Localizer(lang string) *Localizer {
+	if l := c.locs[lang]; l != nil {
+		return l
+	}
 	return &Localizer{Lang: lang, l: goi18n.NewLocalizer(c.bundle, lang)}
 }
 
@@ -181,6 +216,20 @@ func (c *Catalog) Localizer(lang string) *Localizer {
 // plural form. A missing message returns the id itself, so it shows up in
 // tests rather than as an empty string.
 func (l *Localizer) T(id string, args ...any) string {
+	if len(args) == 0 {
+		if v, ok := l.plain.Load(id); ok {
+			return v.(string)
+		}
+		s := l.t(id, nil)
+		if s != id { // ids that are missing are not remembered: the map stays as big as the catalogue
+			l.plain.Store(id, s)
+		}
+		return s
+	}
+	return l.t(id, args)
+}
+
+func (l *Localizer) t(id string, args []any) string {
 	var data map[string]any
 	if len(args) > 0 {
 		data = make(map[string]any, len(args)/2)

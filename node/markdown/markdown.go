@@ -5,11 +5,14 @@ package markdown
 import (
 	"bytes"
 	"html/template"
+	"strings"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
-	"github.com/yuin/goldmark/renderer/html"
+	gmhtml "github.com/yuin/goldmark/renderer/html"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // Renderer renders Markdown with GFM and CJK extensions, drops raw HTML and
@@ -32,7 +35,7 @@ func New() *Renderer {
 	return &Renderer{
 		md: goldmark.New(
 			goldmark.WithExtensions(extension.GFM, extension.CJK),
-			goldmark.WithRendererOptions(html.WithHardWraps()), // no html.WithUnsafe(): raw HTML is dropped
+			goldmark.WithRendererOptions(gmhtml.WithHardWraps()), // no WithUnsafe(): raw HTML is dropped
 		),
 		policy: p,
 	}
@@ -51,10 +54,31 @@ func (r *Renderer) HTML(src string) template.HTML {
 	return template.HTML(out)
 }
 
-// Sanitize cleans HTML from elsewhere (e.g. a remote server) with the same policy.
+// Sanitize cleans HTML from elsewhere (e.g. a remote server) with the same
+// policy. The HTML is first parsed as a browser would (inside a div) and
+// written out again, so that what comes out is well-formed: an unclosed tag
+// from elsewhere cannot swallow the rest of our page.
 func (r *Renderer) Sanitize(h string) template.HTML {
-	out := r.policy.SanitizeBytes([]byte(h))
+	out := r.policy.SanitizeBytes(wellFormed(h))
 	out = bytes.ReplaceAll(out, []byte(`rel="nofollow noopener"`), []byte(`rel="nofollow noopener ugc"`))
 	out = bytes.ReplaceAll(out, []byte(`rel="nofollow"`), []byte(`rel="nofollow noopener ugc"`))
 	return template.HTML(out)
+}
+
+// wellFormed parses h as the content of a div, as the HTML5 parser of a
+// browser does (closing what is left open, dropping end tags that close
+// nothing), and renders it again.
+func wellFormed(h string) []byte {
+	body := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+	nodes, err := html.ParseFragment(strings.NewReader(h), body)
+	if err != nil {
+		return []byte(template.HTMLEscapeString(h))
+	}
+	var buf bytes.Buffer
+	for _, n := range nodes {
+		if err := html.Render(&buf, n); err != nil {
+			return []byte(template.HTMLEscapeString(h))
+		}
+	}
+	return buf.Bytes()
 }

@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"
+	"github.com/shiji-market/shiji/node/app"
 )
 
 // decodeJSON reads a JSON object body into v with a clear error for bad input.
@@ -78,6 +80,7 @@ func (s *Server) apiCreateSession(c echo.Context) error {
 	var in struct {
 		Name     *string `json:"name"`
 		Password *string `json:"password"`
+		Label    string  `json:"label"` // the token's name in the account's list of sessions
 	}
 	if err := decodeJSON(c, &in); err != nil {
 		return err
@@ -85,12 +88,18 @@ func (s *Server) apiCreateSession(c echo.Context) error {
 	if in.Name == nil || in.Password == nil {
 		return node.Errorf(node.EINVALID, "Send both \"name\" and \"password\".")
 	}
+	if utf8.RuneCountInString(strings.TrimSpace(in.Label)) > app.MaxTokenLabel {
+		return node.Errorf(node.EINVALID, "A token's \"label\" may be at most %d characters long.", app.MaxTokenLabel)
+	}
 	acc, err := s.app.LogIn(c.Request().Context(), *in.Name, *in.Password)
 	if err != nil {
 		return err
 	}
 	tok, err := s.app.StartSession(c.Request().Context(), acc, "api", c.Request().UserAgent())
 	if err != nil {
+		return err
+	}
+	if err := s.app.LabelToken(c.Request().Context(), tok, in.Label); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, map[string]any{"token": tok, "account": s.accountJSON(acc)})

@@ -260,7 +260,7 @@ func (s *Server) apiSearch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items, stalls, err := s.app.Search(c.Request().Context(), q)
+	items, stalls, err := s.search(c, q)
 	if err != nil {
 		return err
 	}

@@ -57,6 +57,7 @@ func (s *Server) stallJSON(ctx context.Context, st *node.Stall, lang string, wit
 		Story: st.Story, StoryHTML: string(s.cfg.Markdown.HTML(st.Story)), Spot: st.Spot, OpenToday: st.OpenToday,
 		ApproveFollowers: st.ApproveFollowers,
 		Photos:           s.photosJSON(st.Photos), CreatedAt: st.CreatedAt, UpdatedAt: st.UpdatedAt, Holders: []string{},
+		MovedTo: st.MovedTo, AlsoKnownAs: st.AlsoKnownAs,
 	}
 	alleys, err := s.app.DB.Alleys(ctx)
 	if err != nil {
@@ -142,6 +143,9 @@ func (s *Server) apiStall(c echo.Context) error {
 	st, err := s.app.DB.Stall(c.Request().Context(), node.StallID(id))
 	if err != nil {
 		return err
+	}
+	if st.Gone {
+		return node.Errorf(node.EGONE, "This stall has closed.")
 	}
 	out, err := s.stallJSON(c.Request().Context(), st, s.apiLang(c), true)
 	if err != nil {

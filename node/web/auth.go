@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node"
 )
 
@@ -29,6 +30,7 @@ func bearer(r *http.Request) string {
 // A wrong or expired Bearer token is a 401; a stale cookie is dropped.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		c.Set(pagesVersionKey, s.app.DB.Versions().Pages)
 		ctx := c.Request().Context()
 		if tok := bearer(c.Request()); tok != "" {
 			a, err := s.app.DB.SessionAccount(ctx, tok, "api")
@@ -43,7 +45,22 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
-			a, err := s.app.DB.SessionAccount(ctx, ck.Value, "web")
+			r := c.Request()
+			if assetPath(r.URL.Path) {
+				return next(c) // theme files and photos are everyone's: no session to look up
+			}
+			var a *node.Account
+			if r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/api/") {
+				// A page: the counts at its top come in the same query.
+				var v *data.Visitor
+				if v, err = s.app.DB.SessionVisitor(ctx, ck.Value, "web"); err == nil {
+					a = v.Account
+					c.Set(visitorCountsKey, [2]int{v.Unread, v.Notices})
+					c.Set(noTradesKey, !v.Reserved)
+				}
+			} else {
+				a, err = s.app.DB.SessionAccount(ctx, ck.Value, "web")
+			}
 			switch {
 			case err == nil:
 				c.Set("account", a)
@@ -55,6 +72,32 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+const pagesVersionKey = "pages-version"
+
+// visitorCountsKey holds a page reader's unread messages and notifications,
+// read with the session ([2]int).
+const visitorCountsKey = "visitor-counts"
+
+// noTradesKey is true when a page's reader has never reserved anything.
+const noTradesKey = "no-trades"
+
+// countsChanged says the request marked messages or notifications read: the
+// page counts them again.
+func countsChanged(c echo.Context) { c.Set(visitorCountsKey, nil) }
+
+// assetPath reports whether a path is a theme file or a photo, which every
+// visitor gets alike.
+func assetPath(p string) bool {
+	return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/media/")
+}
+
+// pagesVersion is the Pages version as the request began, before it read
+// anything: what it renders is at least that new.
+func pagesVersion(c echo.Context) int64 {
+	v, _ := c.Get(pagesVersionKey).(int64)
+	return v
 }
 
 // requireAccount answers 401 (API) or redirects to the login page (HTML) when
@@ -69,20 +112,6 @@ func requireAccount(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return c.Redirect(http.StatusSeeOther, "/login?next="+urlQueryEscape(c.Request().URL.RequestURI()))
 	}
-}
-
-// skipCSRF: API calls authenticated by a Bearer token, or without a session
-// cookie, carry no ambient authority a forged request could borrow.
-func skipCSRF(c echo.Context) bool {
-	r := c.Request()
-	if !strings.HasPrefix(r.URL.Path, "/api/") {
-		return false
-	}
-	if bearer(r) != "" {
-		return true
-	}
-	_, err := r.Cookie(sessionCookie)
-	return err != nil
 }
 
 // safeNext returns next when it is a local path, else "/": no open redirects.

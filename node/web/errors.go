@@ -1,10 +1,13 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"
@@ -23,6 +26,8 @@ var statusOf = map[string]int{
 	node.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	node.ETOOMANY:      http.StatusTooManyRequests,
 	node.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
+	node.EFULL:         http.StatusInsufficientStorage,
+	node.EGONE:         http.StatusGone,
 }
 
 // errCSRF is returned by the CSRF middleware for a missing or wrong token.
@@ -67,6 +72,10 @@ func classify(err error) (int, string) {
 // language of the request (the account's, the chosen one, Accept-Language,
 // the market's).
 func (s *Server) explain(c echo.Context, err error) (int, string) {
+	var ne *node.Error
+	if node.ErrorCode(err) == node.EFULL && !errors.As(err, &ne) {
+		err = node.Full(err) // a full disk under the photos: say so, as for the database
+	}
 	status, msg := classify(err)
 	loc := s.localizer(c)
 	var he *echo.HTTPError
@@ -102,10 +111,20 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		return // the client went away: there is nobody to answer, and nothing went wrong here
+	}
 	status, msg := s.explain(c, err)
-	if status >= 500 {
+	switch {
+	case status == http.StatusInsufficientStorage:
+		s.cfg.Logger.Error("storage full: a write was refused; free disk space (reads go on)", "err", err,
+			"method", c.Request().Method, "path", c.Request().URL.Path, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	case status >= 500:
 		s.cfg.Logger.Error("request failed", "err", err, "method", c.Request().Method,
 			"path", c.Request().URL.Path, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	}
+	if d := node.RetryAfter(err); d > 0 {
+		c.Response().Header().Set("Retry-After", retryAfterSeconds(d))
 	}
 	if c.Request().Method == http.MethodHead {
 		c.NoContent(status)
@@ -138,6 +157,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.cfg.Logger.Error("render error page", "err", werr)
 		c.String(status, msg)
 	}
+}
+
+// retryAfterSeconds is d as a Retry-After value: whole seconds, at least 1.
+func retryAfterSeconds(d time.Duration) string {
+	return strconv.Itoa(max(1, int((d+time.Second-1)/time.Second)))
 }
 
 func wantsJSON(c echo.Context) bool {

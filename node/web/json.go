@@ -1,8 +1,10 @@
 package web
 
 import (
+	"encoding/json"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/media"
 )
@@ -75,6 +77,10 @@ type stallJSON struct {
 	CreatedAt        time.Time     `json:"created_at"`
 	UpdatedAt        time.Time     `json:"updated_at"`
 	Neighbour        *stallRefJSON `json:"-"`
+	// MovedTo is the actor on another market the stall moved to;
+	// AlsoKnownAs its other addresses (docs/trust.md).
+	MovedTo     string   `json:"moved_to,omitempty"`
+	AlsoKnownAs []string `json:"also_known_as,omitempty"`
 }
 
 type itemJSON struct {
@@ -126,3 +132,22 @@ func (s *Server) itemJSON(it *node.Item, full bool) itemJSON {
 }
 
 func (s *Server) abs(path string) string { return s.cfg.BaseURL + path }
+
+// listedJSON is a listed item's JSON (itemJSON without the story), encoded
+// once per Pages version.
+func (s *Server) listedJSON(c echo.Context, it *node.Item) ([]byte, error) {
+	gen := pagesVersion(c)
+	if s.items != nil {
+		if b, ok := s.items.json(gen, it.ID); ok {
+			return b, nil
+		}
+	}
+	b, err := json.Marshal(s.itemJSON(it, false))
+	if err != nil {
+		return nil, err
+	}
+	if s.items != nil {
+		s.items.setJSON(gen, it, b)
+	}
+	return b, nil
+}

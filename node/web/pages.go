@@ -74,14 +74,21 @@ func (s *Server) startWebSession(c echo.Context, acc *node.Account) error {
 	return nil
 }
 
-type signupData struct{ Mode, Name, DisplayName, Invite, Error string }
+type signupData struct {
+	Mode, Name, DisplayName, Invite, Error string
+	Question, Answer                       string // the market's sign-up question (docs/trust.md)
+}
 
 func (s *Server) signupPage(c echo.Context) error {
 	m, err := s.app.DB.Market(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "signup", "signup.title", signupData{Mode: string(m.Signup), Invite: c.QueryParam("invite")})
+	q, err := s.app.PublicSignupQuestion(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "signup", "signup.title", signupData{Mode: string(m.Signup), Invite: c.QueryParam("invite"), Question: q})
 }
 
 func (s *Server) signup(c echo.Context) error {
@@ -95,16 +102,26 @@ func (s *Server) signup(c echo.Context) error {
 		return err
 	}
 	in := app.SignUpInput{Name: c.FormValue("name"), DisplayName: c.FormValue("display_name"),
-		Password: c.FormValue("password"), Invite: c.FormValue("invite"), Lang: c.FormValue("lang")}
+		Password: c.FormValue("password"), Invite: c.FormValue("invite"), Lang: c.FormValue("lang"), Answer: c.FormValue("answer")}
 	acc, err := s.app.SignUp(ctx, in)
 	if err != nil {
 		status, msg := s.explain(c, err)
 		if status >= 500 {
 			return err
 		}
+		q, qerr := s.app.PublicSignupQuestion(ctx)
+		if qerr != nil {
+			return qerr
+		}
 		p.Title = p.T("signup.title")
-		p.Data = signupData{Mode: string(m.Signup), Name: in.Name, DisplayName: in.DisplayName, Invite: in.Invite, Error: msg}
+		p.Data = signupData{Mode: string(m.Signup), Name: in.Name, DisplayName: in.DisplayName, Invite: in.Invite, Error: msg,
+			Question: q, Answer: in.Answer}
 		return s.write(c, status, "signup", p)
+	}
+	if acc.Pending { // waits for a moderator's approval (docs/trust.md)
+		p.Title = p.T("trust.signup.pending.title")
+		p.Data = acc
+		return s.write(c, http.StatusAccepted, "signup_pending", p)
 	}
 	if err := s.startWebSession(c, acc); err != nil {
 		return err
@@ -142,6 +159,7 @@ type accountData struct {
 	Organiser, Moderator bool
 	Mode                 string
 	Invitations          []*node.Invitation
+	Trust                *trustAccountData // sessions, password, export, deletion (pages_trust.go)
 }
 
 func (s *Server) accountPage(c echo.Context) error {
@@ -160,6 +178,9 @@ func (s *Server) renderAccount(c echo.Context, status int, saved bool, errMsg st
 		if d.Invitations, err = s.app.DB.Invitations(ctx); err != nil {
 			return err
 		}
+	}
+	if d.Trust, err = s.trustAccount(c, d.Organiser); err != nil {
+		return err
 	}
 	return s.render(c, status, "account", "account.title", d)
 }

@@ -18,16 +18,27 @@ type threadData struct {
 }
 
 func (s *Server) threadFor(c echo.Context, item node.ItemID, stall node.StallID) (*threadData, error) {
-	d := &threadData{Action: fmt.Sprintf("/stalls/%d/thread", stall)}
-	if item != 0 {
-		d.Action = fmt.Sprintf("/items/%d/thread", item)
-		stall = 0
-	}
 	id, err := s.app.DB.FindThread(c.Request().Context(), item, stall)
-	if err != nil || id == 0 {
-		return d, err // nobody has asked yet: the thread is created by the first question
+	if err != nil {
+		return nil, err
 	}
+	return s.thread(c, item, stall, id)
+}
+
+// thread is threadFor with the thread's id known (0: nobody has asked yet).
+func (s *Server) thread(c echo.Context, item node.ItemID, stall node.StallID, id node.ConversationID) (*threadData, error) {
+	d := &threadData{Action: "/stalls/" + strconv.FormatInt(int64(stall), 10) + "/thread"}
+	if item != 0 {
+		d.Action = "/items/" + strconv.FormatInt(int64(item), 10) + "/thread"
+	}
+	if id == 0 {
+		return d, nil // the thread is created by the first question
+	}
+	var err error
 	d.Conversation, d.Messages, err = s.app.Messages(c.Request().Context(), account(c), id, 0, 100)
+	if err == nil && d.Conversation.Member {
+		countsChanged(c) // reading it marked it read
+	}
 	return d, err
 }
 
@@ -126,6 +137,7 @@ func (s *Server) conversationPage(c echo.Context) error {
 		if conv, d.Messages, err = s.app.Messages(ctx, account(c), id, before, 50); err != nil {
 			return err
 		}
+		countsChanged(c) // reading it marked it read
 		d.Conversation = conv
 		if len(d.Messages) == 50 {
 			d.Older = d.Messages[0].ID
@@ -253,6 +265,7 @@ func (s *Server) notificationsPage(c echo.Context) error {
 	if err := s.app.DB.ReadNotifications(ctx, account(c).ID); err != nil {
 		return err
 	}
+	countsChanged(c)
 	return s.render(c, http.StatusOK, "notifications", "notify.title", map[string]any{"Notifications": ns})
 }
 

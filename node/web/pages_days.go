@@ -16,10 +16,32 @@ import (
 
 // DayDate formats a market day's date in the page's language ("Sat 12 Dec",
 // "12月12日 周六").
-func (p *page) DayDate(d node.MarketDay) string { return p.loc.Date(d.Start) }
+func (p *view) DayDate(d node.MarketDay) string {
+	s := d.Start
+	k := dateKey{p.Lang, s.Year(), s.Month(), s.Day()}
+	if v, ok := p.s.dates.Load(k); ok {
+		return v.(string)
+	}
+	out := p.loc.Date(s)
+	if p.s.ndates.Add(1) <= maxDates { // dates within the horizon, in each language
+		p.s.dates.Store(k, out)
+	}
+	return out
+}
+
+// dateKey is a date as DayDate formats it in a language.
+type dateKey struct {
+	lang string
+	y    int
+	m    time.Month
+	d    int
+}
+
+// maxDates bounds the formatted dates the server remembers.
+const maxDates = 4096
 
 // Day formats a market day with its hours (and its name, if it has one).
-func (p *page) Day(d node.MarketDay) string {
+func (p *view) Day(d node.MarketDay) string {
 	out := p.DayDate(d) + " · " + d.Start.Format("15:04") + "–" + d.End.Format("15:04")
 	if d.Label != "" {
 		out += " · " + d.Label
@@ -29,7 +51,7 @@ func (p *page) Day(d node.MarketDay) string {
 
 // Time formats an instant in the market's time zone and the page's language
 // ("Sat 5 Dec, 14:30", "12月5日 周六 14:30").
-func (p *page) Time(t time.Time) string {
+func (p *view) Time(t time.Time) string {
 	if p.zone == nil {
 		return p.loc.DateTime(t.UTC())
 	}

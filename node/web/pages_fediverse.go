@@ -19,6 +19,7 @@ type moderationData struct {
 	Blocks        []*node.Block
 	Block         app.BlockInput
 	BlockError    string
+	Signups       []*node.PendingAccount // waiting for approval (docs/trust.md)
 }
 
 func (s *Server) moderationPage(c echo.Context) error {
@@ -29,6 +30,9 @@ func (s *Server) renderModeration(c echo.Context, status int, d moderationData) 
 	ctx := c.Request().Context()
 	var err error
 	if d.Reports, err = s.app.Reports(ctx, account(c)); err != nil {
+		return err
+	}
+	if d.Signups, err = s.app.PendingAccounts(ctx, account(c)); err != nil { // docs/trust.md
 		return err
 	}
 	if d.RemoteReports, err = s.app.RemoteReports(ctx, account(c)); err != nil {

@@ -57,7 +57,7 @@ func (s *Server) subscribePush(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sub.Account, sub.Device = account(c).ID, deviceName(c.Request().UserAgent())
+	sub.Account, sub.Device, sub.Session = account(c).ID, deviceName(c.Request().UserAgent()), currentToken(c)
 	if err := s.app.DB.SavePushSubscription(c.Request().Context(), sub); err != nil {
 		return err
 	}

@@ -359,9 +359,9 @@ var (
 // marketCurrency is the market's currency, the default of a new item's
 // price ("CNY" when the market cannot be read).
 func (s *Server) marketCurrency(c echo.Context) string {
-	m, err := s.app.DB.Market(c.Request().Context())
-	if err != nil || m.Currency == "" {
+	snap, err := s.app.Snapshot(c.Request().Context()) // no query while the market is unchanged
+	if err != nil || snap.Market == nil || snap.Market.Currency == "" {
 		return "CNY"
 	}
-	return m.Currency
+	return snap.Market.Currency
 }

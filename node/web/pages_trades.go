@@ -24,6 +24,20 @@ type reserveForm struct {
 	Error    string
 }
 
+// DaysKey names the days offered and the one chosen, as a shared
+// fragment's key.
+func (f *reserveForm) DaysKey() string {
+	var b strings.Builder
+	for _, d := range f.Days {
+		b.WriteString(d.Date)
+		if d.Checked {
+			b.WriteByte('*')
+		}
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
 // reserve handles the reservation form: a trade, or the item page again with
 // the problem.
 func (s *Server) reserve(c echo.Context) error {

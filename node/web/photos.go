@@ -27,3 +27,8 @@ func (p *photoStore) Save(r io.Reader) (node.Photo, error) {
 	}
 	return node.Photo{Hash: ph.Hash, Ext: ph.Ext, Width: ph.Width, Height: ph.Height}, nil
 }
+
+// Delete removes a photo's files (app.PhotoFiles).
+func (p *photoStore) Delete(ph node.Photo) error {
+	return p.st.Delete(media.Photo{Hash: ph.Hash, Ext: ph.Ext, Width: ph.Width, Height: ph.Height})
+}

@@ -60,7 +60,7 @@ func (s *Server) serviceWorker(c echo.Context) error {
 	if err != nil {
 		return echo.ErrNotFound
 	}
-	p := &page{static: s.static}
+	p := &view{static: s.static}
 	shell := []string{"/offline", "/alleys.css"}
 	var names []string
 	for name := range s.static {

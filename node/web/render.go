@@ -24,7 +24,7 @@ func (s *Server) parseTemplates() error {
 	if err != nil {
 		return err
 	}
-	base := template.New("").Funcs(template.FuncMap{
+	funcs := template.FuncMap{
 		"join":       strings.Join,
 		"md":         s.cfg.Markdown.HTML,
 		"itemPath":   node.ItemPath,
@@ -46,11 +46,16 @@ func (s *Server) parseTemplates() error {
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {
-				m[fmt.Sprint(kv[i])] = kv[i+1]
+				if k, ok := kv[i].(string); ok {
+					m[k] = kv[i+1]
+				} else {
+					m[fmt.Sprint(kv[i])] = kv[i+1]
+				}
 			}
 			return m
 		},
-	})
+	}
+	base := template.New("").Funcs(funcs)
 	layout, err := fs.ReadFile(s.cfg.Theme, "templates/layout.html")
 	if err != nil {
 		return fmt.Errorf("web: theme: %w", err)
@@ -68,6 +73,9 @@ func (s *Server) parseTemplates() error {
 			return fmt.Errorf("web: theme: %s: %w", p, err)
 		}
 	}
+	s.partials = base
+	s.fastItemCard = isDefaultCard(base, funcs, "itemcard", defaultItemCard)
+	s.fastStallCard = isDefaultCard(base, funcs, "stallcard", defaultStallCard)
 	s.pages = map[string]*pageTemplate{}
 	for _, n := range names {
 		name := strings.TrimSuffix(path.Base(n), ".html")
@@ -98,69 +106,83 @@ func (s *Server) parseTemplates() error {
 	return nil
 }
 
-// page is what every template gets.
-type page struct {
+// view is what a page shows the same to every visitor: its language, the
+// market's name, and the helpers templates use (T, Text, Day, Cards …).
+// Shared fragments (Fragment) see only a view.
+type view struct {
 	Lang       string
 	MarketName string
-	Account    *node.Account
-	Unread     int // unread messages of the signed-in account
-	Notices    int // unread notifications
-	CSRF       string
-	Title      string
-	Path       string
 	Base       string
-	Data       any
 	Languages  []language // the catalogue's languages, for the footer's switch
 	Demo       bool       // the market is the demo (a banner on every page)
-	Feeds      []feedLink // the page's feeds, for <link rel="alternate">
 	loc        *i18n.Localizer
 	static     map[string]string
 	zone       *time.Location // the market's time zone
+	s          *Server
+	version    int64 // the Pages version read before the page's data
+}
+
+// page is what every template gets: the view, and the visitor's own.
+type page struct {
+	*view
+	Account *node.Account
+	Unread  int // unread messages of the signed-in account
+	Notices int // unread notifications
+	Title   string
+	Path    string
+	Data    any
+	Feeds   []feedLink         // the page's feeds, for <link rel="alternate">
+	csrf    func() string      // mints or reads the visitor's CSRF token
+	tmpl    *template.Template // the page's template set, while it renders
 }
 
 // T translates a message id; args are name/value pairs.
-func (p *page) T(id string, args ...any) string { return p.loc.T(id, args...) }
+func (v *view) T(id string, args ...any) string { return v.loc.T(id, args...) }
+
+// CSRF returns the visitor's CSRF token for a form. A page that asks for it
+// is the visitor's own and is not cached.
+func (p *page) CSRF() string { return p.csrf() }
 
 // Text picks the page's language from a multilingual text: a Chinese
 // reader gets the other Chinese before English.
-func (p *page) Text(t node.Text) string {
-	if strings.HasPrefix(p.Lang, "zh") {
-		return t.In(p.Lang, "zh-Hant", "zh-Hans", "en")
+func (v *view) Text(t node.Text) string {
+	if strings.HasPrefix(v.Lang, "zh") {
+		return t.In(v.Lang, "zh-Hant", "zh-Hans", "en")
 	}
-	return t.In(p.Lang, "en", "zh-Hans")
+	return t.In(v.Lang, "en", "zh-Hans")
 }
 
 // Price formats a price in the page's language ("¥88", "CN¥88.00", "Free"):
 // a node.Price or a *node.RemotePrice (an amount read from elsewhere, shown
 // as it came when it is not one we can read).
-func (p *page) Price(v any) string {
-	switch pr := v.(type) {
+func (v *view) Price(x any) string {
+	switch pr := x.(type) {
 	case node.Price:
-		return p.loc.Price(pr)
+		return v.loc.Price(pr)
 	case *node.RemotePrice:
 		if pr == nil {
 			return ""
 		}
 		if parsed, err := node.ParsePrice(pr.Amount, pr.Currency); err == nil {
-			return p.loc.Price(parsed)
+			return v.loc.Price(parsed)
 		}
 		return pr.Amount + " " + pr.Currency
 	}
-	return fmt.Sprint(v)
+	return fmt.Sprint(x)
 }
 
 // Date formats the date of an instant in the market's time zone and the
 // page's language ("Sat 5 Dec", "12月5日 周六").
-func (p *page) Date(t time.Time) string {
-	if p.zone != nil {
-		t = t.In(p.zone)
+func (v *view) Date(t time.Time) string {
+	if v.zone != nil {
+		t = t.In(v.zone)
 	}
-	return p.loc.Date(t)
+	return v.loc.Date(t)
 }
 
 // Static returns the URL of a theme static file, with a content hash for caching.
-func (p *page) Static(name string) string {
-	if h, ok := p.static[name]; ok {
+func (v *view) Static(name string) string {
+	if h, ok := v.static[name]; ok {
 		return "/static/" + name + "?v=" + h
 	}
 	return "/static/" + name
@@ -168,26 +190,29 @@ func (p *page) Static(name string) string {
 
 // newPage fills the common parts of a page for the request.
 func (s *Server) newPage(c echo.Context, title string, data any) (*page, error) {
-	m, err := s.app.DB.Market(c.Request().Context())
+	snap, err := s.app.Snapshot(c.Request().Context())
 	if err != nil {
 		return nil, err
 	}
+	m := snap.Market
 	lang := s.lang(c, m)
-	csrf, _ := c.Get("csrf").(string)
 	var unread, notices int
 	if a := account(c); a != nil {
-		if unread, notices, err = s.app.DB.Unread(c.Request().Context(), a.ID); err != nil {
+		if n, ok := c.Get(visitorCountsKey).([2]int); ok {
+			unread, notices = n[0], n[1]
+		} else if unread, notices, err = s.app.DB.Unread(c.Request().Context(), a.ID); err != nil {
 			return nil, err
 		}
 	}
 	loc := s.cfg.Catalog.Localizer(lang)
 	return &page{
+		view: &view{Lang: lang, MarketName: m.Name.In(lang, m.Languages...), Base: s.cfg.BaseURL,
+			loc: loc, static: s.static, zone: snap.Loc, s: s, version: pagesVersion(c),
+			Languages: s.languages(), Demo: m.Demo},
 		Feeds:  s.feedLinks(c, loc),
-		Unread: unread, Notices: notices,
-		Lang: lang, MarketName: m.Name.In(lang, m.Languages...), Account: account(c), CSRF: csrf,
-		Title: title, Path: c.Request().URL.RequestURI(), Base: s.cfg.BaseURL, Data: data,
-		loc: loc, static: s.static, zone: m.Location(),
-		Languages: s.languages(), Demo: m.Demo,
+		Unread: unread, Notices: notices, Account: account(c),
+		Title: title, Path: c.Request().URL.RequestURI(), Data: data,
+		csrf: func() string { return s.csrfToken(c) },
 	}, nil
 }
 
@@ -208,12 +233,23 @@ func (s *Server) write(c echo.Context, status int, name string, p *page) error {
 	if pt == nil {
 		return fmt.Errorf("web: no template %q", name)
 	}
-	var buf bytes.Buffer
-	if err := pt.t.ExecuteTemplate(&buf, "layout", p); err != nil {
+	buf, _ := s.bufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			buf.Reset()
+			s.bufs.Put(buf)
+		}
+	}()
+	p.tmpl = pt.t
+	if err := pt.t.ExecuteTemplate(buf, "layout", p); err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
 	}
-	c.Response().Header().Set("Content-Language", p.Lang)
-	c.Response().Header().Add("Vary", "Accept-Language, Cookie")
+	h := c.Response().Header()
+	h["Content-Language"] = []string{p.Lang}
+	h.Add("Vary", "Accept-Language, Cookie")
 	return c.HTMLBlob(status, buf.Bytes())
 }
 

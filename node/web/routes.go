@@ -1,15 +1,12 @@
 package web
 
 import (
-	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/shiji-market/shiji/node"
-	"golang.org/x/time/rate"
 )
 
 // csp allows only this origin's scripts, styles and images (plus https images
@@ -33,58 +30,38 @@ func (s *Server) routes() {
 		e.Pre(s.observe) // ecosystem (issue 16): the outermost, to count every request
 	}
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-		s.cfg.Logger.Error("panic", "err", err, "path", c.Request().URL.Path, "stack", string(stack))
-		return err
-	}}))
-	e.Use(middleware.RequestID())
-	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
-		LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRemoteIP: true, LogRequestID: true, LogError: true,
-		HandleError: false,
-		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
-			s.cfg.Logger.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
-				slog.String("method", v.Method), slog.String("uri", v.URI), slog.Int("status", v.Status),
-				slog.Duration("latency", v.Latency), slog.String("ip", v.RemoteIP), slog.String("id", v.RequestID))
-			return nil
-		},
-	}))
-	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
-		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
-		HSTSMaxAge: hstsAge(s.secure), ContentSecurityPolicy: contentSecurityPolicy(s.cfg.PlainHTTPImages),
-		ReferrerPolicy: "strict-origin-when-cross-origin",
-	}))
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: isUpload}))
-	// Photo uploads: the photo limit (10 MiB) plus the multipart envelope.
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "11M", Skipper: func(c echo.Context) bool { return !isUpload(c) }}))
+	// Request id, security headers, body limits, panics, the access log.
+	e.Use(newFrontDoor(s).handle)
 	e.Use(s.authenticate)
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: "shiji_csrf", CookiePath: "/",
+		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: csrfCookie, CookiePath: "/",
 		CookieHTTPOnly: true, CookieSecure: s.secure, CookieSameSite: http.SameSiteLaxMode, CookieMaxAge: 86400 * 7,
 		Skipper:      skipCSRF,
 		ErrorHandler: func(err error, c echo.Context) error { return errCSRF },
 	}))
-	// Logins and sign-ups per client IP: a burst of 20 (a market's shared
-	// Wi-Fi), then one every 3 s.
-	limitLogin := rateLimit(20, 3*time.Second)
-	limitSignup := rateLimit(20, 3*time.Second)
+	// Every write, by kind, per account and per client address; logins and
+	// sign-ups per address (limits.go; the limits are configurable).
+	e.Use(s.limitWrites)
+	e.Use(s.touchSession) // when each session was last used (touch.go)
 
 	// Theme assets and photos.
 	e.GET("/static/*", s.serveStatic)
 	e.GET("/media/*", echo.WrapHandler(http.StripPrefix("/media", s.cfg.Media.Handler())))
 	e.GET("/healthz", s.healthz)
 
-	// Pages.
-	e.GET("/", s.home)
+	// Pages. Those marked s.cachePage are served to anonymous visitors from
+	// the page cache (pagecache.go) while nothing they show has changed.
+	e.GET("/", s.home, s.cachePage)
 	e.GET("/alleys.css", s.alleysCSS)
-	e.GET("/alleys/:slug", s.alleyPage)
+	e.GET("/alleys/:slug", s.alleyPage, s.cachePage)
 	e.GET("/stalls/new", s.newStallPage, requireAccount)
 	e.POST("/stalls/new", s.createStall, requireAccount)
-	e.GET("/stalls/:id", s.stallPage)
+	e.GET("/stalls/:id", s.stallPage, s.cachePage)
 	e.GET("/stalls/:id/edit", s.editStallPage, requireAccount)
 	e.POST("/stalls/:id/edit", s.updateStall, requireAccount)
 	e.GET("/stalls/:id/items/new", s.newItemPage, requireAccount)
 	e.POST("/stalls/:id/items/new", s.createItem, requireAccount)
-	e.GET("/items/:id", s.itemPage)
+	e.GET("/items/:id", s.itemPage, s.cachePage)
 	e.GET("/items/:id/edit", s.editItemPage, requireAccount)
 	e.POST("/items/:id/edit", s.updateItem, requireAccount)
 	e.POST("/items/:id/withdraw", s.withdrawItem, requireAccount)
@@ -111,19 +88,19 @@ func (s *Server) routes() {
 	e.POST("/world/write", s.writeElsewherePage, requireAccount)
 	e.POST("/follow-requests/:id/:action", s.answerFollowRequestPage, requireAccount)
 	// Reports across servers, tag pages, pinned items (issue 11, federation conformance).
-	e.GET("/tags/:name", s.tagPage)
+	e.GET("/tags/:name", s.tagPage, s.cachePage)
 	e.POST("/admin/instance", s.adminInstance, requireAccount)
 	e.POST("/items/:id/pin", s.pinPage, requireAccount)
 	e.POST("/items/:id/content-warning", s.warningPage, requireAccount)
 	e.POST("/reports/remote/:id/resolve", s.resolveRemoteReportPage, requireAccount)
 	e.POST("/reports/:id/forward", s.forwardReportPage, requireAccount)
-	e.GET("/map", s.mapPage)
-	e.GET("/wander", s.wanderPage)
-	e.POST("/wander/new", s.newWalk)
+	e.GET("/map", s.mapPage, s.cachePage)
+	e.GET("/wander", s.wanderPage, s.cachePage)
+	e.POST("/wander/new", s.newWalk, s.sameOrigin)
 	e.GET("/wander/surprise", s.surprise)
 	e.GET("/live/ambience", s.ambienceStream)
-	e.GET("/search", s.searchPage)
-	e.GET("/days/:date", s.dayPage)
+	e.GET("/search", s.searchPage, s.cachePage)
+	e.GET("/days/:date", s.dayPage, s.cachePage)
 	e.GET(node.MarketICSPath, s.marketICS)
 	e.GET("/stalls/:id/market.ics", s.stallICS)
 	e.POST("/stalls/:id/follow", s.followStall, requireAccount)
@@ -133,7 +110,7 @@ func (s *Server) routes() {
 	e.POST("/trades/:id/notes", s.tradeNote, requireAccount)
 	e.POST("/trades/:id/:action", s.tradeAction, requireAccount)
 	e.GET("/met", s.metPage, requireAccount)
-	e.GET("/@:name", s.profilePage)
+	e.GET("/@:name", s.profilePage, s.cachePage)
 	e.POST("/admin/schedule", s.adminSchedule, requireAccount)
 	e.GET("/admin/market", s.adminMarketPage, requireAccount)
 	e.POST("/admin/alleys", s.adminCreateAlley, requireAccount)
@@ -143,7 +120,7 @@ func (s *Server) routes() {
 	// The world market (issue 12): the world stroll, market links and the
 	// linked markets' days (pages_world_market.go).
 	e.GET("/world/wander", s.worldStrollPage)
-	e.POST("/world/wander/new", s.newWorldWalk)
+	e.POST("/world/wander/new", s.newWorldWalk, s.sameOrigin)
 	e.POST("/world/links", s.linkMarketPage, requireAccount)
 	e.POST("/world/links/:id/:action", s.linkActionPage, requireAccount)
 	e.POST("/world/markets/:id/:action", s.hideMarketPage, requireAccount)
@@ -151,11 +128,11 @@ func (s *Server) routes() {
 	e.GET("/world/media/*", s.worldMedia())
 
 	e.GET("/login", s.loginPage)
-	e.POST("/login", s.login, limitLogin)
+	e.POST("/login", s.login)
 	e.GET("/signup", s.signupPage)
-	e.POST("/signup", s.signup, limitSignup)
+	e.POST("/signup", s.signup)
 	e.POST("/logout", s.logout)
-	e.POST("/lang", s.setLang)
+	e.POST("/lang", s.setLang, s.sameOrigin)
 	e.GET("/account", s.accountPage, requireAccount)
 	e.POST("/account", s.updateAccount, requireAccount)
 	e.POST("/admin/signup", s.setSignupMode, requireAccount)
@@ -167,7 +144,7 @@ func (s *Server) routes() {
 	e.GET("/feeds/stalls/:id/:format", s.stallFeed, feedFormat)
 	e.GET("/feeds/alleys/:slug/:format", s.alleyFeed, feedFormat)
 	e.GET("/setup", s.setupPage)
-	e.POST("/setup", s.setup, limitSignup)
+	e.POST("/setup", s.setup) // limited as a sign-up (limits.go)
 	e.POST("/admin/alleys/:id", s.renameAlley, requireAccount)
 	e.GET("/calendars/:file", s.myCalendar)
 	e.GET("/account/app", s.appPage, requireAccount)
@@ -182,23 +159,23 @@ func (s *Server) routes() {
 
 	// JSON API, documented in docs/api.md.
 	api := e.Group("/api/v1")
-	api.POST("/sessions", s.apiCreateSession, limitLogin)
+	api.POST("/sessions", s.apiCreateSession)
 	api.DELETE("/sessions/current", s.apiDeleteSession, requireAccount)
 	api.GET("/account", s.apiAccount, requireAccount)
 	api.GET("/market", s.apiMarket)
 	api.GET("/alleys", s.apiAlleys)
 	api.POST("/alleys", s.apiCreateAlley, requireAccount)
 	api.POST("/stalls", s.apiCreateStall, requireAccount)
-	api.GET("/stalls/:id", s.apiStall)
+	api.GET("/stalls/:id", s.apiStall, s.cachePage)
 	api.PATCH("/stalls/:id", s.apiUpdateStall, requireAccount)
 	api.PUT("/stalls/:id/spot", s.apiPlaceStall, requireAccount)
 	api.POST("/stalls/:id/photos", s.apiAddPhoto("stall"), requireAccount)
 	api.POST("/stalls/:id/items", s.apiCreateItem, requireAccount)
-	api.GET("/items/:id", s.apiItem)
+	api.GET("/items/:id", s.apiItem, s.cachePage)
 	api.PATCH("/items/:id", s.apiUpdateItem, requireAccount)
 	api.DELETE("/items/:id", s.apiDeleteItem, requireAccount)
 	api.POST("/items/:id/photos", s.apiAddPhoto("item"), requireAccount)
-	api.GET("/search", s.apiSearch)
+	api.GET("/search", s.apiSearch, s.cachePage)
 	api.GET("/items/:id/thread", s.apiThread("item"))
 	api.POST("/items/:id/thread", s.apiThread("item"), requireAccount)
 	api.GET("/stalls/:id/thread", s.apiThread("stall"))
@@ -238,7 +215,7 @@ func (s *Server) routes() {
 	api.GET("/notifications", s.apiNotifications, requireAccount)
 	api.POST("/notifications/read", s.apiNotifications, requireAccount)
 	api.GET("/stream", s.apiStream, requireAccount)
-	api.GET("/wander", s.apiWander)
+	api.GET("/wander", s.apiWander, s.cachePage)
 	api.GET("/wander/surprise", s.apiSurprise)
 	api.GET("/stalls/:id/neighbours", s.apiNeighbours)
 	api.GET("/market/days", s.apiMarketDays)
@@ -266,22 +243,37 @@ func (s *Server) routes() {
 	api.DELETE("/world/hidden/:id", s.apiHideMarket, requireAccount)
 	api.GET("/world/wander", s.apiWorldWander)
 	api.GET("/world/days", s.apiWorldDays)
+	// Trust (issue 15, docs/trust.md): people's control of their sessions
+	// and data, sign-up protection, stalls moving to another market.
+	e.GET("/account/export", s.exportPage, requireAccount)
+	e.GET("/account/delete", s.deleteAccountPage, requireAccount)
+	e.POST("/account/delete", s.deleteAccountConfirmed, requireAccount)
+	e.POST("/account/password", s.passwordPage, requireAccount)
+	e.POST("/account/sessions/end-others", s.endOtherSessionsPage, requireAccount)
+	e.POST("/account/sessions/:id/end", s.endSessionPage, requireAccount)
+	e.POST("/admin/signup-protection", s.setSignupProtectionPage, requireAccount)
+	e.POST("/admin/signups/:id/:action", s.answerSignupPage, requireAccount)
+	e.GET("/stalls/:id/move", s.movePage, requireAccount)
+	e.POST("/stalls/:id/aliases", s.moveFormPage("alias"), requireAccount)
+	e.POST("/stalls/:id/aliases/remove", s.moveFormPage("unalias"), requireAccount)
+	e.POST("/stalls/:id/move", s.moveFormPage("move"), requireAccount)
+	api.GET("/me/sessions", s.apiSessions, requireAccount)
+	api.DELETE("/me/sessions", s.apiSessions, requireAccount)
+	api.DELETE("/me/sessions/:id", s.apiEndSession, requireAccount)
+	api.POST("/me/password", s.apiPassword, requireAccount)
+	api.GET("/me/export", s.apiExport, requireAccount)
+	api.DELETE("/me", s.apiDeleteMe, requireAccount)
+	api.GET("/admin/signup-protection", s.apiSignupProtection, requireAccount)
+	api.PUT("/admin/signup-protection", s.apiSignupProtection, requireAccount)
+	api.GET("/admin/signups", s.apiSignups, requireAccount)
+	api.POST("/admin/signups/:id/:action", s.apiAnswerSignup, requireAccount)
+	api.GET("/stalls/:id/aliases", s.apiStallAliases, requireAccount)
+	api.POST("/stalls/:id/aliases", s.apiStallAliases, requireAccount)
+	api.DELETE("/stalls/:id/aliases", s.apiStallAliases, requireAccount)
+	api.POST("/stalls/:id/move", s.apiMoveStall, requireAccount)
 
 	api.Any("/*", func(c echo.Context) error {
 		return node.Errorf(node.ENOTFOUND, "No API endpoint %s %s; see docs/api.md.", c.Request().Method, c.Request().URL.Path)
-	})
-}
-
-// rateLimit allows burst requests per client IP, then one per every.
-func rateLimit(burst int, every time.Duration) echo.MiddlewareFunc {
-	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Every(every), Burst: burst, ExpiresIn: 10 * time.Minute}),
-		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
-		ErrorHandler:        func(c echo.Context, err error) error { return node.Errorf(node.EINTERNAL, "rate limiter: %v", err) },
-		DenyHandler: func(c echo.Context, id string, err error) error {
-			return node.Errorf(node.ETOOMANY, "Too many attempts from your address; please wait a minute and try again.")
-		},
 	})
 }
 

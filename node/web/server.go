@@ -6,16 +6,20 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node/app"
 	"github.com/shiji-market/shiji/node/i18n"
+	"github.com/shiji-market/shiji/node/limits"
 	"github.com/shiji-market/shiji/node/markdown"
 	"github.com/shiji-market/shiji/node/media"
 )
@@ -42,6 +46,18 @@ type Config struct {
 	// Mount, when set, is called after the routes are registered so that other
 	// layers (federation) can add their handlers.
 	Mount func(e *echo.Echo)
+	// Limits are the write rate limits (limits.Default() when Rates is nil).
+	Limits limits.Config
+	// AccessLog, when set, receives the request log as JSON lines (the
+	// shape of Logger's JSON handler, at level info when Logger logs info),
+	// written without going through Logger; nil logs requests with Logger.
+	AccessLog io.Writer
+	// CacheBytes is what the caches of rendered pages (for visitors who
+	// have not signed in), listed items, shared fragments and search
+	// results may hold together (six, ten, three and one twentieths): 0 is
+	// DefaultCacheBytes,
+	// negative turns them off.
+	CacheBytes int64
 	// SetupToken lets whoever has it set up a node that has no organiser
 	// yet (/setup?token=…, printed by serve); "" turns that off.
 	SetupToken string
@@ -69,10 +85,33 @@ type Server struct {
 	secure  bool
 	baseURL *url.URL
 	photos  *photoStore
+	cache   *pageCache // anonymous pages; nil when off
+	items   *itemCache // listed items and their cards; nil when off
+	// fragments holds rendered shared fragments; nil when off.
+	fragments *fragmentCache
+	searches  *searchCache // what searches found; nil when off
+	// partials is the theme's layout and partials, for rendering cards.
+	partials *template.Template
+	// fastItemCard, fastStallCard: the theme's cards are the default ones,
+	// written in Go (cardfast.go).
+	fastItemCard, fastStallCard bool
+	// crossOrigin refuses forms posted from other sites (anonymousForms).
+	crossOrigin *http.CrossOriginProtection
+	bufs        sync.Pool // of *bytes.Buffer, to render pages into
+	// dates remembers formatted market-day dates (view.DayDate).
+	dates  sync.Map // dateKey → string
+	ndates atomic.Int64
 	// streamsDone is closed by Close so that live streams end on shutdown.
 	streamsDone chan struct{}
 	closeOnce   sync.Once
+	buckets     limits.Set // write rate limits (limits.go)
+	touched     touches    // when sessions were last noted as used (touch.go)
 }
+
+// DefaultCacheBytes is what the caches hold together when Config leaves
+// CacheBytes 0: sized for a 1 GB server that also keeps SQLite's and the
+// wander floor's memory (the node stays under 100 MB at 100,000 items).
+const DefaultCacheBytes = 10 << 20
 
 // New builds the server: it parses every template of the theme (a broken
 // template is an error here, not at request time) and registers the routes.
@@ -91,8 +130,21 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Media == nil {
 		return nil, fmt.Errorf("web: no photo store")
 	}
+	if cfg.Limits.Rates == nil {
+		cfg.Limits = limits.Default()
+	}
 	s := &Server{cfg: cfg, app: cfg.App, secure: u.Scheme == "https", baseURL: u, photos: newPhotoStore(cfg.Media),
-		streamsDone: make(chan struct{})}
+		streamsDone: make(chan struct{}), buckets: limits.NewSet(cfg.Limits),
+		crossOrigin: http.NewCrossOriginProtection()}
+	if cfg.CacheBytes == 0 {
+		cfg.CacheBytes = DefaultCacheBytes
+	}
+	if cfg.CacheBytes > 0 {
+		s.cache = newPageCache(cfg.CacheBytes * 3 / 10)
+		s.items = newItemCache(cfg.CacheBytes * 5 / 10)
+		s.fragments = newFragmentCache(cfg.CacheBytes * 3 / 20)
+		s.searches = newSearchCache(cfg.CacheBytes / 20)
+	}
 	if err := s.loadTheme(); err != nil {
 		return nil, err
 	}

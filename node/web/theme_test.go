@@ -22,7 +22,7 @@ import (
 )
 
 // newTestServer builds a server over a fresh demo database with the theme.
-func newTestServer(t *testing.T, theme string) (*Server, *app.App) {
+func newTestServer(t testing.TB, theme string) (*Server, *app.App) {
 	t.Helper()
 	db, err := data.Open(context.Background(), filepath.Join(t.TempDir(), "shiji.db"), time.Now)
 	if err != nil {
@@ -166,7 +166,7 @@ func TestSafeNext(t *testing.T) {
 }
 
 // testWriter sends the server's log to the test's log.
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -48,6 +50,9 @@ func (s *Server) strollParams(c echo.Context, cookie bool) (seed uint64, page, l
 	seed, ok, err := parseSeed(c.QueryParam("seed"))
 	if err != nil {
 		return 0, 0, 0, err
+	}
+	if !ok {
+		noCache(c) // the visitor's own stroll (from the cookie) or a new one
 	}
 	if !ok && cookie {
 		if ck, cerr := c.Cookie(seedCookie); cerr == nil {
@@ -113,7 +118,7 @@ func (s *Server) wanderPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items, err := s.app.Stroll(c.Request().Context(), seed, page, limit)
+	items, err := s.stroll(c, seed, page, limit)
 	if err != nil {
 		return err
 	}
@@ -187,16 +192,36 @@ func (s *Server) apiWander(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items, err := s.app.Stroll(c.Request().Context(), seed, page, limit)
+	items, err := s.stroll(c, seed, page, limit)
 	if err != nil {
 		return err
 	}
-	out := make([]itemJSON, 0, len(items))
-	for _, it := range items {
-		out = append(out, s.itemJSON(it, false))
+	// {"items":[...],"limit":L,"next":"…","page":P,"seed":S}, the items'
+	// JSON kept with them in the item cache.
+	var b bytes.Buffer
+	b.WriteString(`{"items":[`)
+	for i, it := range items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		j, err := s.listedJSON(c, it)
+		if err != nil {
+			return err
+		}
+		b.Write(j)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": out, "seed": seed, "page": page, "limit": limit,
-		"next": fmt.Sprintf("%s/api/v1/wander?seed=%d&page=%d&limit=%d", s.cfg.BaseURL, seed, page+1, limit)})
+	next, _ := json.Marshal(fmt.Sprintf("%s/api/v1/wander?seed=%d&page=%d&limit=%d", s.cfg.BaseURL, seed, page+1, limit))
+	fmt.Fprintf(&b, `],"limit":%d,"next":%s,"page":%d,"seed":%d}`+"\n", limit, next, page, seed)
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b.Bytes())
+}
+
+// stroll returns a page of the stroll's items, as listings show them.
+func (s *Server) stroll(c echo.Context, seed uint64, page, limit int) ([]*node.Item, error) {
+	ids, err := s.app.StrollIDs(c.Request().Context(), seed, page, limit)
+	if err != nil {
+		return nil, err
+	}
+	return s.loadItems(c, ids)
 }
 
 func (s *Server) apiSurprise(c echo.Context) error {

@@ -1,0 +1,379 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/shiji-market/shiji/data"
+	"github.com/shiji-market/shiji/data/demo"
+)
+
+// BenchmarkMarketPages drives the pages of a demo market of 1,000 stalls over
+// HTTPS with 64 keep-alive connections, page after page, each right after a
+// bare echo handler serving a static page of the same size with the same TLS
+// set-up (the ceiling), in the same run, and reports for every page its
+// requests/s, its p99, its ratio to the ceiling and the server's CPU time
+// per request. Every page is driven for an anonymous visitor and for a
+// signed-in resident.
+//
+//	SHIJI_BENCH_DATA=DIR SHIJI_BENCH_SIZES=10000,100000,1000000 \
+//	  go test -run '^$' -bench MarketPages -benchtime 1x -timeout 60m ./cmd/shiji
+//
+// The load comes from wrk when it is installed (SHIJI_BENCH_WRK names it;
+// "go" forces the built-in Go client, which is slower and shares the
+// process). SHIJI_BENCH_SIZES (items; default 100000), SHIJI_BENCH_SECONDS
+// (5 per measurement), SHIJI_BENCH_CONNS (64), SHIJI_BENCH_PAGES (a comma
+// list of the page names below; default all), SHIJI_BENCH_VISITORS
+// (anonymous,signed-in); SHIJI_BENCH_DATA=DIR keeps the
+// generated markets in DIR/ITEMS and reuses them.
+func BenchmarkMarketPages(b *testing.B) {
+	sizes := envInts("SHIJI_BENCH_SIZES", []int{100_000})
+	seconds, conns := envInt("SHIJI_BENCH_SECONDS", 5), envInt("SHIJI_BENCH_CONNS", 64)
+	dur := time.Duration(seconds) * time.Second
+	cert, key := benchCert(b)
+	drive := benchDriver(b)
+	ceiling := startCeiling(b, cert, key)
+	var table []string
+	for _, items := range sizes {
+		dir := benchMarket(b, 1000, items)
+		n := startBenchNode(b, dir, cert, key)
+		cookie := benchResident(b, n.URL)
+		for _, pg := range benchPages(items) {
+			for _, who := range benchVisitors() {
+				name := fmt.Sprintf("items=%d/%s/%s", items, pg.name, who)
+				b.Run(name, func(b *testing.B) {
+					var header []string
+					if who == "signed-in" {
+						header = []string{"Cookie: " + cookie}
+					}
+					size := sampleSize(b, n.URL, pg.paths, header)
+					ceiling.setSize(size)
+					cpuTop := processCPU()
+					top := drive(ceiling.url, conns, dur, []string{"/x"}, nil)
+					cpuTop = processCPU() - cpuTop - top.cpuSelf
+					cpu0 := processCPU()
+					got := drive(n.URL, conns, dur, pg.paths, header)
+					cpu := processCPU() - cpu0 - top.cpuSelf
+					b.ReportMetric(got.rps, "req/s")
+					b.ReportMetric(got.p99, "p99-ms")
+					b.ReportMetric(top.rps, "ceiling-req/s")
+					b.ReportMetric(100*got.rps/top.rps, "%-of-ceiling")
+					if got.n > 0 && top.n > 0 {
+						b.ReportMetric(float64(cpu.Microseconds())/float64(got.n), "cpu-µs/req")
+						b.ReportMetric(float64(cpuTop.Microseconds())/float64(top.n), "ceiling-cpu-µs/req")
+					}
+					b.ReportMetric(float64(got.errs), "errors")
+					table = append(table, fmt.Sprintf("| %d | %s | %s | %d B | %.0f | %.1f ms | %.0f | %.1f %% | %.0f µs | %.0f µs |",
+						items, pg.name, who, size, got.rps, got.p99, top.rps, 100*got.rps/top.rps,
+						float64(cpu.Microseconds())/float64(max(got.n, 1)), float64(cpuTop.Microseconds())/float64(max(top.n, 1))))
+				})
+			}
+		}
+		n.Stop(b)
+	}
+	b.Logf("\n| items | page | visitor | size | req/s | p99 | ceiling req/s | of ceiling | server CPU/req | ceiling CPU/req |\n|---|---|---|---|---|---|---|---|---|---|\n%s",
+		strings.Join(table, "\n"))
+}
+
+// benchPage is a page and the requests that read it (a random one each time).
+type benchPage struct {
+	name  string
+	paths []string
+}
+
+// benchPages lists the pages the issue measures, each with a few hundred
+// request paths spread over the market.
+func benchPages(items int) []benchPage {
+	spread := func(n int, f func(i int) string) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = f(i)
+		}
+		return out
+	}
+	searches := []string{"自行车", "旧书", "花", "bicycle", "teapot", "老", "vintage", "搪瓷杯", "书", "灯", "lamp", "old"}
+	all := []benchPage{
+		{"item", spread(997, func(i int) string { return fmt.Sprintf("/items/%d", 1+(i*7919)%items) })},
+		{"stroll", spread(500, func(i int) string { return fmt.Sprintf("/wander?seed=%d&page=%d", i*13%1000, i%20) })},
+		{"stroll-api", spread(500, func(i int) string { return fmt.Sprintf("/api/v1/wander?seed=%d&page=%d", i*13%1000, i%20) })},
+		{"stall", spread(499, func(i int) string { return fmt.Sprintf("/stalls/%d", 1+(i*2+1)%1000) })},
+		{"home", []string{"/"}},
+		{"search", spread(len(searches), func(i int) string { return "/search?q=" + url.QueryEscape(searches[i]) })},
+	}
+	want := os.Getenv("SHIJI_BENCH_PAGES")
+	if want == "" {
+		return all
+	}
+	var out []benchPage
+	for _, p := range all {
+		if strings.Contains(","+want+",", ","+p.name+",") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// benchVisitors: anonymous and signed-in, or one of them (SHIJI_BENCH_VISITORS).
+func benchVisitors() []string {
+	if v := os.Getenv("SHIJI_BENCH_VISITORS"); v != "" {
+		return strings.Split(v, ",")
+	}
+	return []string{"anonymous", "signed-in"}
+}
+
+// loadResult is one measurement.
+type loadResult struct {
+	rps, p99 float64
+	n, errs  int64
+	cpuSelf  time.Duration // CPU this process spent generating the load (Go client)
+}
+
+type driver func(base string, conns int, d time.Duration, paths, header []string) loadResult
+
+// benchDriver returns wrk, or the Go client when wrk is not installed.
+func benchDriver(b *testing.B) driver {
+	bin := os.Getenv("SHIJI_BENCH_WRK")
+	if bin == "" {
+		bin, _ = lookPath("wrk")
+	}
+	if bin == "" || bin == "go" {
+		b.Logf("load from the Go client (install wrk for steadier figures)")
+		return goDriver
+	}
+	b.Logf("load from %s", bin)
+	return func(base string, conns int, d time.Duration, paths, header []string) loadResult {
+		return wrkLoad(b, bin, base, conns, d, paths, header)
+	}
+}
+
+func lookPath(name string) (string, error) {
+	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", os.ErrNotExist
+}
+
+// processCPU is the user and system CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchMarket returns a data directory holding a demo market of the size,
+// generated the first time (kept under SHIJI_BENCH_DATA when set).
+func benchMarket(b *testing.B, stalls, items int) string {
+	root := os.Getenv("SHIJI_BENCH_DATA")
+	if root == "" {
+		root = b.TempDir()
+	}
+	dir := filepath.Join(root, fmt.Sprint(items))
+	if _, err := os.Stat(filepath.Join(dir, "shiji.db")); err == nil {
+		return dir
+	}
+	db, err := data.Open(context.Background(), filepath.Join(dir, "shiji.db"), time.Now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	start := time.Now()
+	if _, err := demo.Load(context.Background(), db, demo.Options{Stalls: stalls, Items: items, Seed: 7,
+		MediaDir: filepath.Join(dir, "media"), OrganiserHash: "x"}); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("generated %d stalls / %d items in %s", stalls, items, time.Since(start).Round(time.Millisecond))
+	return dir
+}
+
+// startBenchNode runs shiji serve over TLS on the market, its log (JSON
+// lines, as in production) going to a file.
+func startBenchNode(b *testing.B, dir, cert, key string) *testNode {
+	logf, err := os.Create(filepath.Join(b.TempDir(), "shiji.log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { logf.Close() })
+	n := startNodeWith(b, dir, logf, "--tls-cert", cert, "--tls-key", key)
+	// Wait until the node has warmed up (snapshot and wander floor built).
+	hc := insecureClient(1)
+	deadline := time.Now().Add(5 * time.Minute)
+	for time.Now().Before(deadline) {
+		if resp, err := hc.Get(n.URL + "/wander?seed=1"); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return n
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.Fatal("the node did not answer /wander within 5 minutes")
+	return nil
+}
+
+// benchResident signs a new resident up and returns the session cookie.
+func benchResident(b *testing.B, base string) string {
+	c := newClient(b, base)
+	c.hc.Transport = insecureClient(1).Transport
+	name := fmt.Sprintf("bench%d", time.Now().UnixNano()%1e9)
+	if r := c.postForm("/signup", "/signup", url.Values{"name": {name}, "password": {"a long bench phrase"}}); r.Status != http.StatusSeeOther {
+		b.Fatalf("sign-up for the benchmark = %d %.300s", r.Status, r.Body)
+	}
+	u, _ := url.Parse(base)
+	for _, ck := range c.hc.Jar.Cookies(u) {
+		if ck.Name == "shiji_session" {
+			return "shiji_session=" + ck.Value
+		}
+	}
+	b.Fatal("no session cookie after sign-up")
+	return ""
+}
+
+// sampleSize fetches a few of the paths and returns their mean body size.
+func sampleSize(b *testing.B, base string, paths, header []string) int {
+	hc := insecureClient(1)
+	total, n := 0, 0
+	for i := 0; i < len(paths) && n < 20; i += max(1, len(paths)/20) {
+		req, _ := http.NewRequest("GET", base+paths[i], nil)
+		for _, h := range header {
+			k, v, _ := strings.Cut(h, ": ")
+			req.Header.Set(k, v)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("GET %s = %d", paths[i], resp.StatusCode)
+		}
+		total, n = total+len(body), n+1
+	}
+	return total / max(n, 1)
+}
+
+// ceilingServer is a bare echo handler serving a static HTML page of a set
+// size over the same TLS set-up as the node: the most any page could do.
+type ceilingServer struct {
+	url  string
+	page atomic.Pointer[[]byte]
+}
+
+func startCeiling(b *testing.B, cert, key string) *ceilingServer {
+	c := &ceilingServer{}
+	c.setSize(3000)
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.GET("/*", func(ec echo.Context) error { return ec.HTMLBlob(http.StatusOK, *c.page.Load()) })
+	pair, err := tls.LoadX509KeyPair(cert, key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := &http.Server{Handler: e, ErrorLog: log.New(io.Discard, "", 0), TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"},
+		Certificates: []tls.Certificate{pair}}}
+	go hs.ServeTLS(ln, "", "")
+	b.Cleanup(func() { hs.Close() })
+	c.url = "https://" + ln.Addr().String()
+	return c
+}
+
+// setSize makes the ceiling's page n bytes long.
+func (c *ceilingServer) setSize(n int) {
+	var sb strings.Builder
+	sb.WriteString("<!doctype html><html><head><title>ceiling</title></head><body>")
+	for sb.Len() < n-len("</body></html>") {
+		sb.WriteString("<p>市集 a market page of the same size.</p>\n")
+	}
+	page := []byte(sb.String()[:max(0, n-len("</body></html>"))] + "</body></html>")
+	c.page.Store(&page)
+}
+
+// benchCert writes a self-signed ECDSA P-256 certificate for 127.0.0.1
+// (what an ACME client would issue) and returns the two PEM files.
+func benchCert(b *testing.B) (cert, key string) {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		b.Fatal(err)
+	}
+	kd, err := x509.MarshalECPrivateKey(k)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	cert, key = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeFile(b, cert, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
+	writeFile(b, key, string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kd})))
+	return cert, key
+}
+
+// insecureClient is an HTTPS client for the self-signed benchmark certificate.
+func insecureClient(conns int) *http.Client {
+	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
+	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
+}
+
+// envInts reads a comma-separated list of positive numbers.
+func envInts(name string, def []int) []int {
+	var out []int
+	for _, f := range strings.Split(os.Getenv(name), ",") {
+		if v, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && v > 0 {
+			out = append(out, v)
+		}
+	}
+	if len(out) == 0 {
+		return def
+	}
+	return out
+}
+
+// newGet is a GET request with headers ("Name: value").
+func newGet(u string, header []string) (*http.Request, error) {
+	req, err := http.NewRequest("GET", u, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range header {
+		k, v, _ := strings.Cut(h, ": ")
+		req.Header.Set(k, v)
+	}
+	return req, nil
+}

@@ -1,0 +1,167 @@
+//go:build unix
+
+package federation
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/shiji-market/shiji/node"
+)
+
+// BenchmarkIngestVsVerify takes in signed Create(Note) activities from 16
+// concurrent senders and reports the rate next to the machine's RSA-2048
+// verifications per second on all its cores, measured before and after in
+// the same run (the ceiling: an inbox can do no better than check each
+// signature), and the CPU time each costs.
+//
+//	go test -run '^$' -bench IngestVsVerify -benchtime 4000x ./federation
+func BenchmarkIngestVsVerify(b *testing.B) {
+	n, reqs := ingestSetup(b, b.N+1)
+	if w := n.do(reqs[b.N]); w.Code != http.StatusAccepted { // fetch and cache bo's key
+		b.Fatalf("warm-up = %d %s", w.Code, w.Body)
+	}
+	verifies := max(b.N*4, 2000)
+	v1, vcpu1 := verifyRate(b, verifies)
+	b.ResetTimer()
+	cpu0 := benchCPU()
+	start := time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < b.N; i = int(next.Add(1) - 1) {
+				if w := n.do(reqs[i]); w.Code != http.StatusAccepted {
+					b.Errorf("= %d %s", w.Code, w.Body)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	rate := float64(b.N) / time.Since(start).Seconds()
+	cpu := benchCPU() - cpu0
+	b.StopTimer()
+	v2, vcpu2 := verifyRate(b, verifies)
+	ceiling := (v1 + v2) / 2
+	b.ReportMetric(rate, "activities/s")
+	b.ReportMetric(ceiling, "verifies/s")
+	b.ReportMetric(100*rate/ceiling, "%-of-verify")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/activity")
+	b.ReportMetric((vcpu1+vcpu2)/2, "cpu-µs/verify")
+}
+
+// verifyRate checks n RSA-2048 PKCS#1 v1.5 SHA-256 signatures on every core
+// and returns the verifications per second and the CPU µs each took.
+func verifyRate(b *testing.B, n int) (float64, float64) {
+	k := testKey(b)
+	msg := []byte("(request-target): post /inbox\nhost: market.test\ndate: Wed, 25 Nov 2026 02:46:16 GMT\ndigest: SHA-256=wf5sDghOYUA2J8NDoBLvVp8u1Th4QDVVvv+Wehqv+Dk=")
+	sum := sha256.Sum256(msg)
+	sig, _ := rsa.SignPKCS1v15(nil, k, crypto.SHA256, sum[:])
+	cpu0 := benchCPU()
+	start := time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for g := 0; g < runtime.GOMAXPROCS(0); g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(n) {
+				h := sha256.Sum256(msg)
+				if err := rsa.VerifyPKCS1v15(&k.PublicKey, crypto.SHA256, h[:], sig); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(n) / time.Since(start).Seconds(), float64((benchCPU() - cpu0).Microseconds()) / float64(n)
+}
+
+func benchCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkFanOutVsBare sends one new item to the followers of fanScale
+// through the whole path (queue rows, per-host limits, signing at send time,
+// HTTP, recording) and, in the same run and to the same sinks, the same
+// number of signed POSTs in a bare loop on as many goroutines as the queue
+// has workers (the ceiling), one after the other b.N times each; it reports
+// both rates and their ratio.
+//
+//	go test -run '^$' -bench FanOutVsBare -benchtime 3x ./federation
+func BenchmarkFanOutVsBare(b *testing.B) {
+	fanFollowers, fanHosts := fanScale(b)
+	n := newTestNode(b, "https://market.test", time.Now(), func(c *Config) { c.Transport, c.AllowPrivate = nil, true })
+	wang := n.account("wang", node.RoleStallholder)
+	st := n.stall(wang, "Bikes")
+	s := newSinks(b, fanHosts)
+	n.db.Write(context.Background(), func(tx *sql.Tx) error {
+		for i := 0; i < fanFollowers; i++ {
+			if _, err := tx.Exec(`INSERT INTO ap_followers(actor, follower, inbox, follow_id, created_at) VALUES (?, ?, ?, ?, 0)`,
+				stallKey(st.ID), fmt.Sprintf("https://f%d.test/u", i), s.inbox(i), fmt.Sprintf("https://f%d.test/f", i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	ctx := context.Background()
+	n.f.keys.get(ctx, stallKey(st.ID))
+	n.run()
+	body := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","type":"Create","object":{"type":"Note","content":"a bell"}}`)
+	var bare, fan time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		var wg sync.WaitGroup
+		var next atomic.Int64
+		for g := 0; g < n.f.cfg.Workers; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := int(next.Add(1) - 1); j < fanFollowers; j = int(next.Add(1) - 1) {
+					if code, err := n.f.client.post(ctx, s.inbox(j), body, stallKey(st.ID)); err != nil || code != 202 {
+						b.Errorf("post = %d %v", code, err)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		bare += time.Since(start)
+
+		start = time.Now()
+		before := s.got.Load()
+		it := &node.Item{Stall: st.ID, Title: fmt.Sprintf("Bell %d", i), Price: node.Price{Kind: node.PriceFree}, Quantity: 1}
+		if err := n.app.CreateItem(ctx, wang, it); err != nil {
+			b.Fatal(err)
+		}
+		for s.got.Load() < before+int64(fanFollowers) {
+			time.Sleep(time.Millisecond)
+		}
+		for n.count(`SELECT count(*) FROM ap_deliveries`) > 0 { // recorded, too
+			time.Sleep(5 * time.Millisecond)
+		}
+		fan += time.Since(start)
+	}
+	fanRate := float64(b.N*fanFollowers) / fan.Seconds()
+	bareRate := float64(b.N*fanFollowers) / bare.Seconds()
+	b.ReportMetric(fanRate, "deliveries/s")
+	b.ReportMetric(bareRate, "bare-posts/s")
+	b.ReportMetric(100*fanRate/bareRate, "%-of-bare")
+}
