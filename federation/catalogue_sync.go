@@ -25,51 +25,96 @@ const syncStart = "start"
 // errGarbage is a document that is not what it should be.
 var errGarbage = errors.New("not an ActivityStreams collection")
 
+// outboxPageTimeout bounds reading one page of a linked market's outbox,
+// body included. It is longer than a fetch's: the read is in the background
+// (it slows no page of ours) and a page of items is long. The wait for the
+// answer's headers stays bounded by the client's (Timeouts.Header, 20 s); a
+// read cut by either is tried again (syncBackoff).
+const outboxPageTimeout = 90 * time.Second
+
+// pageRead is a page of an outbox being fetched in the background while the
+// page before it is stored, so a read waits for the market's server and for
+// our database at once rather than by turns.
+type pageRead struct {
+	url  string
+	done chan struct{}
+	page map[string]any
+	err  error
+}
+
+// readPage starts fetching the outbox page at u.
+func (f *Federation) readPage(ctx context.Context, u string) *pageRead {
+	r := &pageRead{url: u, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.page, r.err = f.client.getJSONWithin(ctx, u, "", keyInstance, outboxPageTimeout)
+	}()
+	return r
+}
+
 // syncLink reads pages of a linked market's outbox until the read is done,
 // fails, or ctx ends. The market is marked stale when it does not answer
-// (its catalogue stays).
-func (f *Federation) syncLink(ctx context.Context, lk *linkRef) error {
+// (its catalogue stays). pages is how many pages it stored: a read that
+// failed after some did progress.
+func (f *Federation) syncLink(ctx context.Context, lk *linkRef) (pages int, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	var ahead *pageRead
+	defer func() {
+		cancel()
+		if ahead != nil {
+			<-ahead.done // the fetch ends with ctx
+		}
+	}()
 	for ctx.Err() == nil {
-		more, err := f.syncPage(ctx, lk)
+		var more bool
+		more, ahead, err = f.syncPage(ctx, lk, ahead)
 		if err != nil {
 			if ctx.Err() == nil {
 				f.unreachable(ctx, lk, err)
 			}
-			return err
+			return pages, err
 		}
+		pages++
 		f.heard(ctx, lk)
 		if !more {
-			return nil
+			return pages, nil
 		}
 	}
-	return ctx.Err()
+	return pages, ctx.Err()
 }
 
-// syncPage reads the next page of lk's outbox; more is false when the read
-// is over.
-func (f *Federation) syncPage(ctx context.Context, lk *linkRef) (more bool, err error) {
-	var next string
+// syncPage reads the next page of lk's outbox (taking it from ahead when
+// that is the page being fetched already); more is false when the read is
+// over. It starts fetching the page after it before storing this one, and
+// returns that fetch as next.
+func (f *Federation) syncPage(ctx context.Context, lk *linkRef, ahead *pageRead) (more bool, next *pageRead, err error) {
+	var at string
 	var pages int
 	var started sql.NullInt64
 	err = f.db.Read().QueryRowContext(ctx, `SELECT sync_next, sync_pages, sync_started FROM world_links WHERE id = ? AND state = 'linked'`,
-		lk.id).Scan(&next, &pages, &started)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && next == "") {
-		return false, nil
+		lk.id).Scan(&at, &pages, &started)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && at == "") {
+		return false, nil, nil
 	} else if err != nil {
-		return false, err
+		return false, nil, err
 	}
 	var page map[string]any
-	if next == syncStart {
+	switch {
+	case at == syncStart:
 		if page, err = f.firstOutboxPage(ctx, lk); err != nil {
-			return false, err
+			return false, nil, err
 		}
 		pages, started = 0, sql.NullInt64{Int64: f.now().Unix(), Valid: true}
-	} else {
-		if hostOf(next) != lk.host {
-			return false, fmt.Errorf("federation: outbox page %s is not on %s", next, lk.host)
+	case hostOf(at) != lk.host:
+		return false, nil, fmt.Errorf("federation: outbox page %s is not on %s", at, lk.host)
+	case ahead != nil && ahead.url == at:
+		<-ahead.done
+		if page, err = ahead.page, ahead.err; err != nil {
+			return false, nil, err
 		}
-		if page, err = f.client.getJSON(ctx, next, "", keyInstance); err != nil {
-			return false, err
+	default:
+		if page, err = f.client.getJSONWithin(ctx, at, "", keyInstance, outboxPageTimeout); err != nil {
+			return false, nil, err
 		}
 	}
 	list, ok := page["orderedItems"].([]any)
@@ -77,15 +122,7 @@ func (f *Federation) syncPage(ctx context.Context, lk *linkRef) (more bool, err 
 		list, ok = page["items"].([]any)
 	}
 	if !ok && page != nil && page["orderedItems"] != nil {
-		return false, fmt.Errorf("federation: outbox page of %s: %w", lk.actor, errGarbage)
-	}
-	for _, v := range list {
-		if ctx.Err() != nil {
-			return false, ctx.Err()
-		}
-		if err := f.syncEntry(ctx, lk, v); err != nil {
-			return false, err
-		}
+		return false, nil, fmt.Errorf("federation: outbox page of %s: %w", lk.actor, errGarbage)
 	}
 	pages++
 	following := refOf(page["next"])
@@ -95,6 +132,17 @@ func (f *Federation) syncPage(ctx context.Context, lk *linkRef) (more bool, err 
 	complete := following == ""
 	if pages >= f.world.limits.BackfillPages {
 		following = "" // enough for one read: the rest comes with the market's Announces
+	}
+	if following != "" {
+		next = f.readPage(ctx, following)
+	}
+	for _, v := range list {
+		if ctx.Err() != nil {
+			return false, next, ctx.Err()
+		}
+		if err := f.syncEntry(ctx, lk, v); err != nil {
+			return false, next, err
+		}
 	}
 	err = f.db.Write(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE world_links SET sync_next = ?, sync_pages = ?, sync_started = ? WHERE id = ?`,
@@ -116,7 +164,7 @@ func (f *Federation) syncPage(ctx context.Context, lk *linkRef) (more bool, err 
 	if err == nil && following == "" {
 		f.log.Info("world catalogue: read the outbox of a linked market", "market", lk.actor, "pages", pages, "complete", complete)
 	}
-	return following != "", err
+	return following != "", next, err
 }
 
 // firstOutboxPage finds the outbox of lk's market and returns its first page
@@ -222,7 +270,10 @@ func (f *Federation) pendingSyncs(ctx context.Context) ([]node.LinkID, error) {
 	return out, rows.Err()
 }
 
-// syncBackoff is how long a failed read waits before it is tried again.
+// syncBackoff is how long a failed read waits before it is tried again
+// after failures failed tries in a row: 5 s, 10 s, 20 s … up to an hour. A
+// try that stored a page resets the count, so a market whose pages time out
+// now and then under load is read on at once, not after minutes.
 func syncBackoff(failures int) time.Duration {
-	return min(30*time.Second<<min(failures, 10), time.Hour)
+	return min(5*time.Second<<min(max(failures-1, 0), 10), time.Hour)
 }

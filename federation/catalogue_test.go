@@ -199,8 +199,8 @@ func TestMarketLinkAndCatalogue(t *testing.T) {
 		n.net.serveFile(fmt.Sprintf("%s/media/%d.jpg", fm.base, id), "image/jpeg", testJPEG(t, 64+id, 48))
 	}
 	lk := n.f.links(ctx).byActor[fm.market.id]
-	if err := n.f.syncLink(ctx, lk); err != nil {
-		t.Fatal(err)
+	if pages, err := n.f.syncLink(ctx, lk); err != nil || pages != 3 {
+		t.Fatalf("read %d pages: %v", pages, err)
 	}
 	titles := func() map[string]bool {
 		out := map[string]bool{}
@@ -373,9 +373,11 @@ func TestCatalogueLimitsAndFailures(t *testing.T) {
 	fm.serveOutbox(2) // four pages
 
 	// One page, then a "crash": the read is resumable from page 2.
-	if more, err := n.f.syncPage(ctx, lk); err != nil || !more {
-		t.Fatalf("first page: %v %v", more, err)
+	more, ahead, err := n.f.syncPage(ctx, lk, nil)
+	if err != nil || !more || ahead == nil || ahead.url != fm.market.id+"/outbox?page=2" {
+		t.Fatalf("first page: %v %v %v", more, ahead, err)
 	}
+	<-ahead.done // page 2 was fetched while page 1 was stored; the new node reads it again
 	if _, next := n.linkState(fm.market.id); next != fm.market.id+"/outbox?page=2" {
 		t.Fatalf("after a page, next = %q", next)
 	}
@@ -385,8 +387,8 @@ func TestCatalogueLimitsAndFailures(t *testing.T) {
 	n2.f.cfg.Transport = n.net // the same fake network
 	n2.f.client = newClient(n2.f)
 	lk2 := n2.f.links(ctx).byActor[fm.market.id]
-	if err := n2.f.syncLink(ctx, lk2); err != nil {
-		t.Fatal(err)
+	if pages, err := n2.f.syncLink(ctx, lk2); err != nil || pages != 2 {
+		t.Fatalf("read %d pages: %v", pages, err)
 	}
 	// Pages 2 and 3 read (three pages per read), page 4 left for the
 	// Announces; the cap of four keeps the four most recently shown.
@@ -413,7 +415,7 @@ func TestCatalogueLimitsAndFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	n.net.serve(fm.market.id+"/outbox", []byte("<html>not json</html>"))
-	if err := n2.f.syncLink(ctx, lk2); err == nil {
+	if _, err := n2.f.syncLink(ctx, lk2); err == nil {
 		t.Fatal("a garbage outbox was read")
 	}
 	var stale *int64
@@ -430,7 +432,7 @@ func TestCatalogueLimitsAndFailures(t *testing.T) {
 	}
 	fm.serveOutbox(2)
 	lk2 = n2.f.links(ctx).byActor[fm.market.id]
-	if err := n2.f.syncLink(ctx, lk2); err != nil {
+	if _, err := n2.f.syncLink(ctx, lk2); err != nil {
 		t.Fatal(err)
 	}
 	n2.db.Read().QueryRow(`SELECT stale_since FROM world_links`).Scan(&stale)
@@ -475,7 +477,7 @@ func TestCatalogueThumbnailCap(t *testing.T) {
 		fm.items = append(fm.items, it)
 	}
 	fm.serveOutbox(10)
-	if err := n.f.syncLink(ctx, lk); err != nil {
+	if _, err := n.f.syncLink(ctx, lk); err != nil {
 		t.Fatal(err)
 	}
 	states := func() string {
@@ -550,6 +552,18 @@ func TestCatalogueText(t *testing.T) {
 		title, excerpt, _ := catalogueText(&tc.n)
 		if title != tc.title || excerpt != tc.excerpt {
 			t.Errorf("%+v: %q %q, want %q %q", tc.n, title, excerpt, tc.title, tc.excerpt)
+		}
+	}
+}
+
+// A failed read of an outbox is tried again soon, then less and less often.
+func TestSyncBackoff(t *testing.T) {
+	for _, c := range []struct {
+		failures int
+		want     time.Duration
+	}{{0, 5 * time.Second}, {1, 5 * time.Second}, {2, 10 * time.Second}, {4, 40 * time.Second}, {11, time.Hour}, {100, time.Hour}} {
+		if got := syncBackoff(c.failures); got != c.want {
+			t.Errorf("syncBackoff(%d) = %s, want %s", c.failures, got, c.want)
 		}
 	}
 }

@@ -83,7 +83,13 @@ func (e *statusError) Error() string { return fmt.Sprintf("%s answered %d", e.ur
 // with a GET signed by the local actor signAs ("" = unsigned) and decodes it.
 // 404 and 410 wrap errGone.
 func (c *client) getJSON(ctx context.Context, rawURL, accept, signAs string) (map[string]any, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.f.cfg.Timeouts.Fetch)
+	return c.getJSONWithin(ctx, rawURL, accept, signAs, c.f.cfg.Timeouts.Fetch)
+}
+
+// getJSONWithin is getJSON with its own time limit, for background reads of
+// documents that take a server long to make (a page of a market's outbox).
+func (c *client) getJSONWithin(ctx context.Context, rawURL, accept, signAs string, timeout time.Duration) (map[string]any, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if signAs != "" {
 		ctx = context.WithValue(ctx, signAsKey{}, signAs)

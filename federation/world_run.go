@@ -114,11 +114,16 @@ func (w *worldRun) step(ctx context.Context) {
 			continue
 		}
 		w.start(ctx, "sync:"+lk.actor, func(ctx context.Context) {
-			err := f.syncLink(ctx, lk)
+			pages, err := f.syncLink(ctx, lk)
 			w.mu.Lock()
+			if pages > 0 {
+				delete(w.failures, id) // it got on: the next failure waits the least
+			}
 			if err != nil && ctx.Err() == nil {
 				w.failures[id]++
-				w.retryAt[id] = f.now().Add(syncBackoff(w.failures[id]))
+				after := syncBackoff(w.failures[id])
+				w.retryAt[id] = f.now().Add(after)
+				time.AfterFunc(after, f.wakeWorld) // not at the next tick: it may be 15 s on
 				f.log.Info("world catalogue: reading a linked market's outbox failed; will retry", "market", lk.actor, "err", err,
 					"at", w.retryAt[id].UTC().Format(time.RFC3339))
 			} else {
