@@ -113,15 +113,22 @@ func (s *Server) renderWorld(c echo.Context, status int, d worldData, before tim
 	return s.render(c, status, "world", "world.title", d)
 }
 
+// refuseWorldForm answers a refused form of the world page: the page again
+// with what was typed and the reason (fill puts both in), or the error
+// itself when it is the server's fault or the visitor is not signed in.
+func (s *Server) refuseWorldForm(c echo.Context, err error, fill func(msg string) worldData) error {
+	status, msg := s.explain(c, err)
+	if status >= 500 || status == http.StatusUnauthorized {
+		return err
+	}
+	return s.renderWorld(c, status, fill(msg), time.Time{})
+}
+
 // followRemotePage: POST /world/follow (address).
 func (s *Server) followRemotePage(c echo.Context) error {
 	address := c.FormValue("address")
 	if _, _, err := s.app.FollowRemote(c.Request().Context(), account(c), address); err != nil {
-		status, msg := s.explain(c, err)
-		if status >= 500 || status == http.StatusUnauthorized {
-			return err
-		}
-		return s.renderWorld(c, status, worldData{Address: address, Error: msg}, time.Time{})
+		return s.refuseWorldForm(c, err, func(msg string) worldData { return worldData{Address: address, Error: msg} })
 	}
 	return c.Redirect(http.StatusSeeOther, "/world")
 }
@@ -144,11 +151,7 @@ func (s *Server) askElsewherePage(c echo.Context) error {
 	note, body := c.FormValue("in_reply_to"), c.FormValue("body")
 	w, err := s.app.AskElsewhere(c.Request().Context(), account(c), note, body)
 	if err != nil {
-		status, msg := s.explain(c, err)
-		if status >= 500 || status == http.StatusUnauthorized {
-			return err
-		}
-		return s.renderWorld(c, status, worldData{AskTo: note, Ask: body, AskError: msg}, time.Time{})
+		return s.refuseWorldForm(c, err, func(msg string) worldData { return worldData{AskTo: note, Ask: body, AskError: msg} })
 	}
 	return c.Redirect(http.StatusSeeOther, "/conversations/"+strconv.FormatInt(int64(w.Conversation), 10))
 }
@@ -159,11 +162,7 @@ func (s *Server) writeElsewherePage(c echo.Context) error {
 	to, body := c.FormValue("to"), c.FormValue("body")
 	w, err := s.app.WriteElsewhere(c.Request().Context(), account(c), to, body)
 	if err != nil {
-		status, msg := s.explain(c, err)
-		if status >= 500 || status == http.StatusUnauthorized {
-			return err
-		}
-		return s.renderWorld(c, status, worldData{WriteTo: to, Write: body, WriteError: msg}, time.Time{})
+		return s.refuseWorldForm(c, err, func(msg string) worldData { return worldData{WriteTo: to, Write: body, WriteError: msg} })
 	}
 	return c.Redirect(http.StatusSeeOther, "/conversations/"+strconv.FormatInt(int64(w.Conversation), 10))
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"
@@ -164,11 +163,7 @@ func (s *Server) newWorldWalk(c echo.Context) error {
 func (s *Server) linkMarketPage(c echo.Context) error {
 	address := c.FormValue("address")
 	if _, _, err := s.app.LinkMarket(c.Request().Context(), account(c), address); err != nil {
-		status, msg := s.explain(c, err)
-		if status >= 500 || status == http.StatusUnauthorized {
-			return err
-		}
-		return s.renderWorld(c, status, worldData{LinkAddress: address, LinkError: msg}, time.Time{})
+		return s.refuseWorldForm(c, err, func(msg string) worldData { return worldData{LinkAddress: address, LinkError: msg} })
 	}
 	return c.Redirect(http.StatusSeeOther, "/world#links")
 }
