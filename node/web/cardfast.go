@@ -63,12 +63,7 @@ func writeItemCard(b *bytes.Buffer, it *node.Item) bool {
 	b.WriteString(strconv.FormatInt(int64(it.ID), 10))
 	b.WriteString("\">\n    ")
 	if photo != nil {
-		b.WriteString("<img src=\"/media/")
-		b.WriteString(photo.Hash)
-		b.WriteString("-s.")
-		b.WriteString(photo.Ext)
-		b.WriteString("\" alt=\"")
-		escapeHTML(b, photo.Alt)
+		writeThumb(b, photo)
 		b.WriteString("\" loading=\"lazy\" width=\"")
 		b.WriteString(strconv.Itoa(photo.Width))
 		b.WriteString("\" height=\"")
@@ -100,12 +95,7 @@ func writeStallCard(b *bytes.Buffer, st *node.Stall) bool {
 	b.WriteString(strconv.FormatInt(int64(st.ID), 10))
 	b.WriteString("\">\n    ")
 	if photo != nil {
-		b.WriteString("<img src=\"/media/")
-		b.WriteString(photo.Hash)
-		b.WriteString("-s.")
-		b.WriteString(photo.Ext)
-		b.WriteString("\" alt=\"")
-		escapeHTML(b, photo.Alt)
+		writeThumb(b, photo)
 		b.WriteString("\" loading=\"lazy\">")
 	} else {
 		b.WriteString("<span class=\"nophoto\" aria-hidden=\"true\">摊</span>")
@@ -157,4 +147,15 @@ func escapeHTML(b *bytes.Buffer, s string) {
 		last = i + 1
 	}
 	b.WriteString(s[last:])
+}
+
+// writeThumb writes the start of a card's thumbnail, up to its alt text:
+// `<img src="/media/HASH-s.EXT" alt="ALT` (the caller closes the tag).
+func writeThumb(b *bytes.Buffer, photo *node.Photo) {
+	b.WriteString("<img src=\"/media/")
+	b.WriteString(photo.Hash)
+	b.WriteString("-s.")
+	b.WriteString(photo.Ext)
+	b.WriteString("\" alt=\"")
+	escapeHTML(b, photo.Alt)
 }
