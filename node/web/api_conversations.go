@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -369,6 +370,12 @@ func (s *Server) apiReports(c echo.Context) error {
 }
 
 func (s *Server) apiResolveReport(c echo.Context) error {
+	return resolveReport(c, s.app.ResolveReport)
+}
+
+// resolveReport answers POST …/reports/ID/resolve {"action"} with resolve
+// (a report of ours or one from another server): 204, or the error.
+func resolveReport(c echo.Context, resolve func(context.Context, *node.Account, int64, string) error) error {
 	id, err := pathID(c, "report")
 	if err != nil {
 		return err
@@ -379,7 +386,7 @@ func (s *Server) apiResolveReport(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if err := s.app.ResolveReport(c.Request().Context(), account(c), id, in.Action); err != nil {
+	if err := resolve(c.Request().Context(), account(c), id, in.Action); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -50,20 +50,7 @@ func (s *Server) apiRemoteReports(c echo.Context) error {
 
 // apiResolveRemoteReport: POST /api/v1/reports/remote/ID/resolve {"action"}.
 func (s *Server) apiResolveRemoteReport(c echo.Context) error {
-	id, err := pathID(c, "report")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Action string `json:"action"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := s.app.ResolveRemoteReport(c.Request().Context(), account(c), id, in.Action); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
+	return resolveReport(c, s.app.ResolveRemoteReport)
 }
 
 // apiForwardReport: POST /api/v1/reports/ID/forward → {"server"}.
