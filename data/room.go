@@ -131,3 +131,25 @@ func (db *DB) TombstoneByAPID(ctx context.Context, conv node.ConversationID, apI
 	})
 	return found, err
 }
+
+// ReadmitRoomMember lifts the removal of the member named who (user@host or
+// actor IRI) of room id, so that they may follow (join) it again; it returns
+// their actor IRI. ENOTFOUND when who was never a member; ECONFLICT when
+// they were not removed.
+func (db *DB) ReadmitRoomMember(ctx context.Context, id node.ConversationID, who string) (string, error) {
+	var actor string
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		var removed sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT actor, removed_at FROM ap_room_members WHERE conversation_id = ?1 AND (name = ?2 OR actor = ?2)`,
+			id, who).Scan(&actor, &removed)
+		if err != nil {
+			return notFound(err, "%s was never a member of this group chat.", who)
+		}
+		if !removed.Valid {
+			return node.Errorf(node.ECONFLICT, "%s was not removed from this group chat.", who)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE ap_room_members SET removed_at = NULL WHERE conversation_id = ? AND actor = ?`, id, actor)
+		return err
+	})
+	return actor, err
+}

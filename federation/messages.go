@@ -436,6 +436,9 @@ func (f *Federation) getMessage(c echo.Context) error {
 	if err != nil {
 		return f.answer(c, err)
 	}
+	if served, err := f.serveRoomMessage(c, conv, m); served { // room_compat.go
+		return f.answer(c, err)
+	}
 	if m.Author == 0 || conv.Kind != node.Thread {
 		return f.answer(c, node.Errorf(node.ENOTFOUND, "No such message."))
 	}

@@ -92,7 +92,9 @@ func (f *Federation) roomAnnounce(room node.ConversationID, activity any) map[st
 }
 
 // roomMessage is a message of a room (here, or mirrored) as the author's
-// Create{Note}, addressed to the room (audience) and its followers.
+// Create{Note}, addressed to the room (audience) and its followers, and
+// unlisted (Public in cc: anyone may follow a room, and Mastodon boosts only
+// public or unlisted statuses; room_compat.go).
 func (f *Federation) roomMessage(ctx context.Context, roomIRI string, m *node.Message) (map[string]any, error) {
 	acc, err := f.db.Account(ctx, m.Author)
 	if err != nil {
@@ -101,9 +103,15 @@ func (f *Federation) roomMessage(ctx context.Context, roomIRI string, m *node.Me
 	author, id := f.u.person(acc.Name), f.u.message(m.ID)
 	at := m.CreatedAt.UTC().Format(time.RFC3339)
 	note := map[string]any{"type": "Note", "id": id, "attributedTo": author, "content": string(f.md.HTML(m.Body)), "mediaType": "text/html",
-		"to": []any{roomIRI}, "cc": []any{f.u.followers(roomIRI)}, "audience": roomIRI, "published": at}
+		"to": []any{roomIRI}, "cc": []any{f.u.followers(roomIRI), publicIRI}, "audience": roomIRI, "published": at,
+		"url": id}
+	if m.ReplyTo != 0 {
+		if irt, err := f.messageIRI(ctx, m.ReplyTo); err == nil && irt != "" {
+			note["inReplyTo"] = irt
+		}
+	}
 	return map[string]any{"@context": asContextIRI, "type": "Create", "id": id + "#create", "actor": author, "object": note,
-		"to": []any{roomIRI}, "cc": []any{f.u.followers(roomIRI)}, "audience": roomIRI, "published": at}, nil
+		"to": []any{roomIRI}, "cc": []any{f.u.followers(roomIRI), publicIRI}, "audience": roomIRI, "published": at}, nil
 }
 
 // roomPosted sends a message written here in a group chat: Announced by
@@ -115,7 +123,10 @@ func (f *Federation) roomPosted(ctx context.Context, c *node.Conversation, m *no
 		if err != nil {
 			return err
 		}
-		return f.roomSend(ctx, c.ID, "announce", f.roomAnnounce(c.ID, create))
+		if err := f.roomSend(ctx, c.ID, "announce", f.roomAnnounce(c.ID, create)); err != nil {
+			return err
+		}
+		return f.roomBoost(ctx, c.ID, create["object"].(map[string]any))
 	case c.RoomElsewhere != "":
 		ra, err := f.remoteActor(ctx, c.RoomElsewhere, false)
 		if err != nil {
@@ -148,7 +159,10 @@ func (f *Federation) roomDeleted(ctx context.Context, c *node.Conversation, m *n
 		rid := f.u.room(c.ID)
 		del := map[string]any{"type": "Delete", "id": f.u.activity(newToken()), "actor": rid, "object": noteID,
 			"to": []any{f.u.followers(rid)}, "audience": rid}
-		return f.roomSend(ctx, c.ID, "announce", f.roomAnnounce(c.ID, del))
+		if err := f.roomSend(ctx, c.ID, "announce", f.roomAnnounce(c.ID, del)); err != nil {
+			return err
+		}
+		return f.roomUnboost(ctx, c.ID, noteID)
 	case c.RoomElsewhere != "" && m.Author != 0:
 		ra, err := f.remoteActor(ctx, c.RoomElsewhere, false)
 		if err != nil {
@@ -231,14 +245,11 @@ func (f *Federation) observeRoom(ctx context.Context, m map[string]any, signer *
 		if obj == nil || str(obj, "type") != "Note" {
 			return false, nil
 		}
-		room := f.roomAddressed(ctx, obj)
-		if room == 0 {
-			room = f.roomAddressed(ctx, m)
-		}
+		room, reply := f.roomOfNote(ctx, m, obj)
 		if room == 0 {
 			return false, nil
 		}
-		return true, f.roomMemberWrote(ctx, room, m, obj, signer)
+		return true, f.roomMemberWrote(ctx, room, reply, m, obj, signer)
 	case "Delete":
 		id := refOf(m["object"])
 		var room node.ConversationID
@@ -252,7 +263,10 @@ func (f *Federation) observeRoom(ctx context.Context, m map[string]any, signer *
 		}
 		rid := f.u.room(room)
 		del := map[string]any{"type": "Delete", "id": f.u.activity(newToken()), "actor": rid, "object": id, "audience": rid}
-		return true, f.roomSend(ctx, room, "announce", f.roomAnnounce(room, del))
+		if err := f.roomSend(ctx, room, "announce", f.roomAnnounce(room, del)); err != nil {
+			return true, err
+		}
+		return true, f.roomUnboost(ctx, room, id)
 	}
 	return false, nil
 }
@@ -272,10 +286,11 @@ func (f *Federation) roomAddressed(ctx context.Context, o map[string]any) node.C
 	return 0
 }
 
-// roomMemberWrote takes a member's Note into room and Announces it, as
-// received, to every member's server. Someone who is not a member (never
-// followed, or removed) is refused.
-func (f *Federation) roomMemberWrote(ctx context.Context, room node.ConversationID, create, note map[string]any, signer *remoteActor) error {
+// roomMemberWrote takes a member's Note (answering message reply, or 0)
+// into room and Announces it, as received, to every member's server, and
+// boosts it (room_compat.go). Someone who is not a member (never followed,
+// or removed) is refused.
+func (f *Federation) roomMemberWrote(ctx context.Context, room node.ConversationID, reply node.MessageID, create, note map[string]any, signer *remoteActor) error {
 	var removed sql.NullInt64
 	err := f.db.Read().QueryRowContext(ctx, `SELECT removed_at FROM ap_room_members WHERE conversation_id = ? AND actor = ?`, room, signer.ID).Scan(&removed)
 	switch {
@@ -295,7 +310,7 @@ func (f *Federation) roomMemberWrote(ctx context.Context, room node.Conversation
 		return nil
 	}
 	if _, err := f.app.PostRemote(ctx, app.RemotePost{Conversation: room, APID: id, Actor: signer.ID, AuthorName: acctOf(signer),
-		AuthorShown: signer.Name, AuthorURL: cmp.Or(signer.URL, signer.ID), Body: truncateBody(body)}); err != nil {
+		AuthorShown: signer.Name, AuthorURL: cmp.Or(signer.URL, signer.ID), Body: truncateBody(body), ReplyTo: reply}); err != nil {
 		if node.ErrorCode(err) == node.ECONFLICT {
 			return nil // taken in before
 		}
@@ -305,7 +320,10 @@ func (f *Federation) roomMemberWrote(ctx context.Context, room node.Conversation
 	if _, ok := create["id"]; !ok {
 		create["id"] = id + "#create"
 	}
-	return f.roomSend(ctx, room, "announce", f.roomAnnounce(room, create))
+	if err := f.roomSend(ctx, room, "announce", f.roomAnnounce(room, create)); err != nil {
+		return err
+	}
+	return f.roomBoost(ctx, room, note)
 }
 
 func truncateBody(s string) string {
@@ -316,14 +334,18 @@ func truncateBody(s string) string {
 }
 
 // roomAnnounced takes what a followed room Announces into its mirror: a
-// Create{Note} (not our own people's, which are here already) or a Delete.
+// Create{Note} or a plain Note (not our own people's, which are here
+// already; a Note comes twice, taken in once) or a Delete.
 func (f *Federation) roomAnnounced(ctx context.Context, mirror node.ConversationID, inner map[string]any) error {
 	if inner == nil {
 		return nil // an Announce by IRI only: rooms send what they announce
 	}
 	switch str(inner, "type") {
-	case "Create":
-		note, _ := inner["object"].(map[string]any)
+	case "Create", "Note":
+		note := inner // a plain boost of the Note (room_compat.go), or its Create
+		if str(inner, "type") == "Create" {
+			note, _ = inner["object"].(map[string]any)
+		}
 		if note == nil || str(note, "type") != "Note" {
 			return nil
 		}
@@ -408,4 +430,20 @@ func (f *Federation) roomFollowed(ctx context.Context, key string, signer *remot
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// ReadmitToRoom implements app.RoomFederator: the removal of a member
+// elsewhere (user@host or actor IRI) of room c is lifted, so that their
+// next Follow is accepted. Nothing is sent: they join again by following.
+func (f *Federation) ReadmitToRoom(ctx context.Context, c *node.Conversation, who string) error {
+	who = strings.TrimPrefix(strings.TrimSpace(who), "@")
+	if ra, err := f.cachedActor(ctx, who); err == nil {
+		who = ra.ID
+	}
+	actor, err := f.db.ReadmitRoomMember(ctx, c.ID, who)
+	if err != nil {
+		return err
+	}
+	f.log.Info("room member let back in", "room", f.u.room(c.ID), "member", actor)
+	return nil
 }

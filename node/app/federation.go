@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"github.com/shiji-market/shiji/node"
 )
@@ -49,6 +50,10 @@ type RoomFederator interface {
 	// group chat c, which is opened to other markets; ENOTFOUND when they are
 	// not one.
 	RemoveFromRoom(ctx context.Context, c *node.Conversation, who string) error
+	// ReadmitToRoom lifts the removal of a member elsewhere (user@host or
+	// actor IRI) of group chat c: they may follow it again. ENOTFOUND when
+	// they never were a member, ECONFLICT when they were not removed.
+	ReadmitToRoom(ctx context.Context, c *node.Conversation, who string) error
 }
 
 // rooms returns the federation layer's group chats, or EUNSUPPORTED.
@@ -119,4 +124,31 @@ type Mover interface {
 	// MoveStall moves st to the actor at address, which must name st as
 	// one of its addresses (alsoKnownAs); it returns that actor's IRI.
 	MoveStall(ctx context.Context, st *node.Stall, address string) (string, error)
+}
+
+// ReadmitMember lets a group chat's owner or moderators (or the market's)
+// take back a member elsewhere they removed: the removal is lifted, and the
+// person may join again by following the room (until then their messages
+// are still refused). Errors: EFORBIDDEN (not a moderator of it), EINVALID
+// (a name here: people here join by themselves), ENOTFOUND, ECONFLICT (not
+// removed), EUNSUPPORTED.
+func (a *App) ReadmitMember(ctx context.Context, acc *node.Account, id node.ConversationID, name string) error {
+	c, err := a.ReadConversation(ctx, acc, id)
+	if err != nil {
+		return err
+	}
+	if !moderatesConversation(acc, c) {
+		return node.Errorf(node.EFORBIDDEN, "Only this group's owner and moderators can let people back in.")
+	}
+	if !strings.Contains(strings.TrimPrefix(name, "@"), "@") && !strings.HasPrefix(name, "http") {
+		return node.Errorf(node.EINVALID, "Only members elsewhere (user@host) are let back in; people here join the group chat themselves.")
+	}
+	if !c.Federated {
+		return node.Errorf(node.ENOTFOUND, "%s was never a member of this group chat.", name)
+	}
+	rf, err := a.rooms()
+	if err != nil {
+		return err
+	}
+	return rf.ReadmitToRoom(ctx, c, name)
 }

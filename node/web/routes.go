@@ -280,6 +280,8 @@ func (s *Server) routes() {
 	// (api_rooms.go); people elsewhere follow and write through /follows and
 	// /remote/messages.
 	api.PATCH("/conversations/:id", s.apiFederateRoom, requireAccount)
+	// A removed member elsewhere let back in (api_rooms.go).
+	api.PUT("/conversations/:id/members/:name", s.apiReadmitMember, requireAccount)
 
 	api.Any("/*", func(c echo.Context) error {
 		return node.Errorf(node.ENOTFOUND, "No API endpoint %s %s; see docs/api.md.", c.Request().Method, c.Request().URL.Path)
