@@ -128,6 +128,11 @@ func (f *Federation) onUndo(ctx context.Context, signer *remoteActor, a vocab.Ac
 		return nil
 	}
 	return f.db.Write(ctx, func(tx *sql.Tx) error {
+		// Leaving a group chat (room.go) ends the membership (a removal stays).
+		if _, err := tx.ExecContext(ctx, `DELETE FROM ap_room_members WHERE actor = ?1 AND removed_at IS NULL AND 'room:' || conversation_id IN
+			(SELECT actor FROM ap_followers WHERE follower = ?1 AND (follow_id = ?2 OR actor = ?3))`, signer.ID, followID, targetKey); err != nil {
+			return err
+		}
 		for _, table := range []string{"ap_followers", "ap_follow_requests"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE follower = ? AND (follow_id = ? OR actor = ?)`,
 				signer.ID, followID, targetKey); err != nil {

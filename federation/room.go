@@ -242,7 +242,7 @@ func (f *Federation) observeRoom(ctx context.Context, m map[string]any, signer *
 	}
 	switch typ {
 	case "Create":
-		if obj == nil || str(obj, "type") != "Note" {
+		if obj == nil || !roomPostType(str(obj, "type")) {
 			return false, nil
 		}
 		room, reply := f.roomOfNote(ctx, m, obj)
@@ -301,11 +301,14 @@ func (f *Federation) roomMemberWrote(ctx context.Context, room node.Conversation
 	case removed.Valid:
 		return node.Errorf(node.EFORBIDDEN, "You were removed from this group chat.")
 	}
-	id := str(note, "id")
-	if id == "" || !sameHost(id, signer.ID) || refOf(note["attributedTo"]) != signer.ID {
+	id, author := str(note, "id"), refOf(note["attributedTo"])
+	if author == "" {
+		author = refOf(create["actor"]) // the Note names its author only through its Create
+	}
+	if id == "" || !sameHost(id, signer.ID) || author != signer.ID {
 		return node.Errorf(node.EINVALID, "A message needs an id on its author's server, and its author.")
 	}
-	body := strings.TrimSpace(htmlText(str(note, "content")))
+	body := roomPostBody(note)
 	if body == "" {
 		return nil
 	}
@@ -326,6 +329,22 @@ func (f *Federation) roomMemberWrote(ctx context.Context, room node.Conversation
 	return f.roomBoost(ctx, room, note)
 }
 
+// roomPostType: what a room takes in as a message: a Note, or a forum
+// post (FEP-1b12's Page, an Article) from a member on Lemmy and the like.
+func roomPostType(t string) bool { return t == "Note" || t == "Page" || t == "Article" }
+
+// roomPostBody is the text of a room message: a Note's content; a Page's or
+// an Article's title, then its content.
+func roomPostBody(o map[string]any) string {
+	body := strings.TrimSpace(htmlText(str(o, "content")))
+	if t := str(o, "type"); t != "Note" {
+		if name := strings.TrimSpace(htmlText(str(o, "name"))); name != "" {
+			body = strings.TrimSpace(name + "\n\n" + body)
+		}
+	}
+	return body
+}
+
 func truncateBody(s string) string {
 	if r := []rune(s); len(r) > node.MaxMessageLen {
 		return string(r[:node.MaxMessageLen-1]) + "…"
@@ -341,15 +360,18 @@ func (f *Federation) roomAnnounced(ctx context.Context, mirror node.Conversation
 		return nil // an Announce by IRI only: rooms send what they announce
 	}
 	switch str(inner, "type") {
-	case "Create", "Note":
+	case "Create", "Note", "Page", "Article":
 		note := inner // a plain boost of the Note (room_compat.go), or its Create
 		if str(inner, "type") == "Create" {
 			note, _ = inner["object"].(map[string]any)
 		}
-		if note == nil || str(note, "type") != "Note" {
+		if note == nil || !roomPostType(str(note, "type")) {
 			return nil
 		}
 		id, author := str(note, "id"), refOf(note["attributedTo"])
+		if author == "" && str(inner, "type") == "Create" {
+			author = refOf(inner["actor"]) // FEP-1b12's own example names the author only there
+		}
 		if id == "" || author == "" || f.u.localPath(id) != "" || f.u.localPath(author) != "" {
 			return nil // one of ours, echoed
 		}
@@ -361,7 +383,7 @@ func (f *Federation) roomAnnounced(ctx context.Context, mirror node.Conversation
 			f.log.Info("room message: author unavailable", "author", author, "err", err)
 			return nil
 		}
-		body := strings.TrimSpace(htmlText(str(note, "content")))
+		body := roomPostBody(note)
 		if body == "" {
 			return nil
 		}

@@ -53,7 +53,7 @@ func (f *Federation) roomUnboost(ctx context.Context, room node.ConversationID, 
 	rid := f.u.room(room)
 	undo := map[string]any{"type": "Undo", "id": f.u.activity(newToken()), "actor": rid,
 		"object": map[string]any{"type": "Announce", "id": f.compatAnnounceID(room, noteID), "actor": rid, "object": noteID},
-		"to": []any{f.u.followers(rid)}, "cc": []any{publicIRI}, "audience": rid}
+		"to":     []any{f.u.followers(rid)}, "cc": []any{publicIRI}, "audience": rid}
 	return f.roomSend(ctx, room, "undo", undo)
 }
 
