@@ -186,5 +186,12 @@ func (f *Federation) onAccept(ctx context.Context, signer *remoteActor, a object
 	if err == nil && ok && changed > 0 {
 		f.startBackfill(signer.ID) // what is on their table already
 	}
+	if err == nil && !ok && account != 0 {
+		// A group chat elsewhere that refused them (room.go: a removed
+		// member): they are not in our copy of it either.
+		if mirror, rerr := f.db.RoomOf(ctx, signer.ID); rerr == nil {
+			err = f.db.RemoveMember(ctx, mirror, account)
+		}
+	}
 	return err
 }
