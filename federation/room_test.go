@@ -121,7 +121,7 @@ func TestRoomForMicroblogs(t *testing.T) {
 		"to": []any{felix.id + "/followers"}, "cc": []any{publicIRI, n.f.u.person("mei")},
 		"object": map[string]any{"id": felix.id + "/statuses/2", "type": "Note", "attributedTo": felix.id, "inReplyTo": noteID,
 			"content": `<p><span class="h-card"><a href="https://shiji.test/@mei" class="u-url mention">@<span>mei</span></a></span> I have one!</p>`,
-			"to": []any{felix.id + "/followers"}, "cc": []any{publicIRI, n.f.u.person("mei")},
+			"to":      []any{felix.id + "/followers"}, "cc": []any{publicIRI, n.f.u.person("mei")},
 			"tag": []any{map[string]any{"type": "Mention", "href": n.f.u.person("mei"), "name": "@mei@shiji.test"}}}}
 	if w := n.do(felix.signedPost(t, n.f.u.sharedInbox(), reply, n.clock.Now())); w.Code != http.StatusAccepted {
 		t.Fatalf("reply: %d %s", w.Code, w.Body)

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"database/sql"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -108,4 +110,22 @@ func TestGroupChatRemovedMemberComesBack(t *testing.T) {
 		ca, _ := a.messagesOf("ana_0", ma)
 		return has(cc, "Back again") && has(ca, "Welcome back") && has(ca, "Back again")
 	})
+}
+
+// removedFrom reports whether m's copy of the room (conversation mirror)
+// records the member whose acct starts with name as removed: the room's
+// Remove reached m.
+func (m *tradeMarket) removedFrom(mirror int, name string) bool {
+	m.t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(m.dir, "shiji.db")+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM ap_room_members WHERE conversation_id = ? AND actor LIKE '%/users/' || ? AND removed_at IS NOT NULL`,
+		mirror, name).Scan(&n); err != nil {
+		m.t.Fatal(err)
+	}
+	return n > 0
 }
