@@ -214,6 +214,7 @@ var rules = map[string]rule{
 	"POST /api/v1/conversations/:id/members":         signedIn().at("/api/v1/conversations/{group}/members"),
 	"DELETE /api/v1/conversations/:id/members/:name": only("ajie", "li", "mo", "mei").denies(403).at("/api/v1/conversations/{group}/members/li"), // the owner, moderators, or li leaving
 	"PATCH /api/v1/conversations/:id/members/me":     only("ajie", "wang").denies(404).with(`{"muted":true}`),
+	"PUT /api/v1/conversations/:id/members/:name":    only("ajie", "mo", "mei").denies(403).at("/api/v1/conversations/{group}/members/bo@elsewhere.example"), // letting a removed member elsewhere back in
 	"PATCH /api/v1/messages/:id":                     only("ajie").denies(404).but("wang", 403).with(`{"body":"See you on Saturday"}`),
 	"DELETE /api/v1/messages/:id":                    only("ajie").denies(404).but("wang", 403),
 	"POST /api/v1/messages/:id/reports":              only("ajie", "wang").denies(404).with(`{"reason":"spam"}`),
