@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"
+	"github.com/shiji-market/shiji/node/app"
 	"github.com/shiji-market/shiji/node/i18n"
 )
 
@@ -134,6 +135,9 @@ type page struct {
 	Feeds   []feedLink         // the page's feeds, for <link rel="alternate">
 	csrf    func() string      // mints or reads the visitor's CSRF token
 	tmpl    *template.Template // the page's template set, while it renders
+	name    string             // the page's template, while it renders
+	keep    bool               // its content may be kept (a 200 to a GET; Content)
+	snap    *app.Snapshot      // the market as the page was made
 }
 
 // T translates a message id; args are name/value pairs.
@@ -212,7 +216,7 @@ func (s *Server) newPage(c echo.Context, title string, data any) (*page, error) 
 		Feeds:  s.feedLinks(c, loc),
 		Unread: unread, Notices: notices, Account: account(c),
 		Title: title, Path: c.Request().URL.RequestURI(), Data: data,
-		csrf: func() string { return s.csrfToken(c) },
+		csrf: func() string { return s.csrfToken(c) }, snap: snap,
 	}, nil
 }
 
@@ -243,7 +247,8 @@ func (s *Server) write(c echo.Context, status int, name string, p *page) error {
 			s.bufs.Put(buf)
 		}
 	}()
-	p.tmpl = pt.t
+	p.tmpl, p.name = pt.t, name
+	p.keep = status == http.StatusOK && c.Request().Method == http.MethodGet
 	if err := pt.t.ExecuteTemplate(buf, "layout", p); err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
 	}

@@ -106,6 +106,9 @@ type Server struct {
 	closeOnce   sync.Once
 	buckets     limits.Set // write rate limits (limits.go)
 	touched     touches    // when sessions were last noted as used (touch.go)
+	// csrfMark stands for the reader's CSRF token in kept page content
+	// (Content): random, so no page holds it by chance.
+	csrfMark string
 }
 
 // DefaultCacheBytes is what the caches hold together when Config leaves
@@ -135,7 +138,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, app: cfg.App, secure: u.Scheme == "https", baseURL: u, photos: newPhotoStore(cfg.Media),
 		streamsDone: make(chan struct{}), buckets: limits.NewSet(cfg.Limits),
-		crossOrigin: http.NewCrossOriginProtection()}
+		crossOrigin: http.NewCrossOriginProtection(), csrfMark: app.NewToken(20)}
 	if cfg.CacheBytes == 0 {
 		cfg.CacheBytes = DefaultCacheBytes
 	}

@@ -1,0 +1,122 @@
+package web
+
+import (
+	"bytes"
+	"html/template"
+	"strconv"
+	"strings"
+
+	"github.com/shiji-market/shiji/node/app"
+)
+
+// readerShaped is page data that can name what of its reader the page's
+// "content" template shows. readerKey returns "" (with true) for a page
+// every reader of the same kind sees alike, a short key of the reader's own
+// bits (following the stall, their name) otherwise, and false when the
+// content is too much the reader's own to keep (their trades, a form
+// answered with an error, the stall's own people's tools).
+//
+// The key never has to hold the CSRF token: a kept content holds a stand-in
+// for it, replaced with the reader's own on every read (Content).
+type readerShaped interface {
+	readerKey(p *page) (key string, ok bool)
+}
+
+// Content renders the page's "content" template. For data that is
+// readerShaped, on a page answered 200 to a GET, the rendered content is
+// kept in the fragment cache by template, language, request URI, the
+// reader's kind and key, the number of people wandering and the next market
+// day's edge, for the Pages version the request began at: a signed-in
+// reader gets the same kept content as every reader like them, with their
+// own CSRF token spliced in, and the layout around it (their name, their
+// unread counts) rendered for them. A write moves the version, so what it
+// changed shows on the next read.
+func (p *page) Content() (template.HTML, error) {
+	s := p.s
+	key, ok := p.contentKey()
+	if !ok || s.fragments == nil {
+		var b bytes.Buffer
+		if err := p.tmpl.ExecuteTemplate(&b, "content", p); err != nil {
+			return "", err
+		}
+		return template.HTML(b.String()), nil
+	}
+	h, hit := s.fragments.get(p.version, key)
+	if !hit {
+		real := p.csrf
+		p.csrf = func() string { return s.csrfMark }
+		var b bytes.Buffer
+		err := p.tmpl.ExecuteTemplate(&b, "content", p)
+		p.csrf = real
+		if err != nil {
+			return "", err
+		}
+		h = template.HTML(b.String())
+		s.fragments.put(p.version, key, h)
+	}
+	if strings.Contains(string(h), s.csrfMark) {
+		h = template.HTML(strings.ReplaceAll(string(h), s.csrfMark, p.csrf()))
+	}
+	return h, nil
+}
+
+// contentKey is the key of the page's content in the fragment cache, and
+// whether it may be kept at all.
+func (p *page) contentKey() (string, bool) {
+	if !p.keep || p.snap == nil {
+		return "", false
+	}
+	d, ok := p.Data.(readerShaped)
+	if !ok {
+		return "", false
+	}
+	rk, ok := d.readerKey(p)
+	if !ok {
+		return "", false
+	}
+	kind := "a"
+	if p.Account != nil {
+		kind = "r"
+	}
+	_, until := p.snap.Upcoming(p.s.app.Now())
+	live := p.s.app.Live.Count(app.Ambience)
+	return "content\x00" + p.name + "\x00" + p.Lang + "\x00" + p.Path + "\x00" + kind + "\x00" + rk + "\x00" +
+		strconv.Itoa(live) + "\x00" + strconv.FormatInt(until.UnixNano(), 10), true
+}
+
+func (d itemPageData) readerKey(p *page) (string, bool) {
+	// The stall's own people see its tools and all its trades; a reader
+	// with trades of the item sees theirs; a form sent back with an error
+	// or what was typed is theirs.
+	if d.CanEdit || len(d.MyTrades) > 0 || (d.Reserve != nil && (d.Reserve.Error != "" || d.Reserve.Message != "" ||
+		d.Reserve.Quantity != 1)) {
+		return "", false
+	}
+	return "", true
+}
+
+func (d *stallPageData) readerKey(p *page) (string, bool) {
+	if d.CanEdit { // its own people see its tools and items of every status
+		return "", false
+	}
+	if d.Following {
+		return "following", true
+	}
+	return "", true
+}
+
+func (d *homeData) readerKey(p *page) (string, bool) {
+	// Linked markets' state moves no version yet; the welcome greets the
+	// reader by name, and the next day's reunions are theirs.
+	if len(d.Links) > 0 {
+		return "", false
+	}
+	if p.Account == nil {
+		return "", true
+	}
+	return strconv.FormatInt(int64(p.Account.ID), 10) + "\x00" + p.Account.Shown() + "\x00" + string(p.Account.Role), true
+}
+
+func (d searchPageData) readerKey(*page) (string, bool) { return "", true }
+
+func (d wanderPageData) readerKey(*page) (string, bool) { return "", true }
