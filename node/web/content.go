@@ -3,10 +3,12 @@ package web
 import (
 	"bytes"
 	"html/template"
+	"io/fs"
 	"strconv"
 	"strings"
 
 	"github.com/shiji-market/shiji/node/app"
+	"github.com/shiji-market/shiji/themes"
 )
 
 // readerShaped is page data that can name what of its reader the page's
@@ -34,7 +36,7 @@ type readerShaped interface {
 func (p *page) Content() (template.HTML, error) {
 	s := p.s
 	key, ok := p.contentKey()
-	if !ok || s.fragments == nil {
+	if !ok || s.fragments == nil || p.framing { // a frame keeps its content (writeFrame)
 		var b bytes.Buffer
 		if err := p.tmpl.ExecuteTemplate(&b, "content", p); err != nil {
 			return "", err
@@ -106,17 +108,105 @@ func (d *stallPageData) readerKey(p *page) (string, bool) {
 }
 
 func (d *homeData) readerKey(p *page) (string, bool) {
-	// Linked markets' state moves no version yet; the welcome greets the
-	// reader by name, and the next day's reunions are theirs.
-	if len(d.Links) > 0 {
-		return "", false
+	// The welcome greets the reader by name (a mark in a frame), the
+	// organiser sees what setup lacks and why a linked market is stale,
+	// the next day's reunions are the reader's own, and so are the linked
+	// markets they hid; when a linked market's next day is over, the key
+	// changes with the day shown.
+	var links strings.Builder
+	for _, l := range d.Links {
+		links.WriteString(strconv.FormatInt(int64(l.ID), 10))
+		if l.Hidden {
+			links.WriteString("h")
+		}
+		if l.NextDay != nil {
+			links.WriteString("@" + l.NextDay.ID)
+		}
+		links.WriteString(",")
 	}
 	if p.Account == nil {
-		return "", true
+		return links.String(), true
 	}
-	return strconv.FormatInt(int64(p.Account.ID), 10) + "\x00" + p.Account.Shown() + "\x00" + string(p.Account.Role), true
+	key := links.String() + "\x00" + p.Account.Shown() + "\x00" + string(p.Account.Role)
+	if d.Next != nil && len(d.Next.Reunions) > 0 { // whom the reader knows among those who come
+		key += "\x00" + strconv.FormatInt(int64(p.Account.ID), 10)
+	}
+	return key, true
 }
 
 func (d searchPageData) readerKey(*page) (string, bool) { return "", true }
 
 func (d wanderPageData) readerKey(*page) (string, bool) { return "", true }
+
+// writeFrame writes a signed-in reader's page from a frame kept in the
+// fragment cache: the whole page as rendered for a stand-in reader, whose
+// name, display name and CSRF token are random marks, keyed as Content is
+// and by the page's title and the reader's unread counts; the reader's own
+// name, display name (HTML-escaped) and token replace the marks. Only
+// pages whose templates are the default theme's are framed: it shows the
+// reader's names only in HTML text and quoted attributes, where that
+// escaping is the one html/template applies. It reports false, writing
+// nothing, when the page is not framed.
+func (s *Server) writeFrame(buf *bytes.Buffer, pt *pageTemplate, p *page) (bool, error) {
+	reader := p.Account
+	if reader == nil || !pt.stock || s.fragments == nil {
+		return false, nil
+	}
+	stand := *reader
+	stand.Name, stand.DisplayName = s.nameMark, s.shownMark
+	p.Account = &stand
+	defer func() { p.Account = reader }()
+	key, ok := p.contentKey()
+	if !ok {
+		return false, nil
+	}
+	key += "\x00frame\x00" + p.Title + "\x00" + strconv.Itoa(p.Unread) + "\x00" + strconv.Itoa(p.Notices)
+	h, hit := s.fragments.get(p.version, key)
+	if !hit {
+		real := p.csrf
+		p.csrf = func() string { return s.csrfMark }
+		p.framing = true
+		err := p.tmpl.ExecuteTemplate(buf, "layout", p)
+		p.csrf, p.framing = real, false
+		if err != nil {
+			return false, err
+		}
+		h = template.HTML(buf.String())
+		buf.Reset()
+		s.fragments.put(p.version, key, h)
+	}
+	p.Account = reader
+	pairs := []string{s.nameMark, template.HTMLEscapeString(reader.Name), s.shownMark, template.HTMLEscapeString(reader.Shown())}
+	if strings.Contains(string(h), s.csrfMark) {
+		pairs = append(pairs, s.csrfMark, p.csrf())
+	}
+	strings.NewReplacer(pairs...).WriteString(buf, string(h))
+	return true, nil
+}
+
+// stockFiles reports whether the theme's files are the default theme's.
+func (s *Server) stockFiles(names ...string) bool {
+	for _, n := range names {
+		mine, err := fs.ReadFile(s.cfg.Theme, n)
+		if err != nil {
+			return false
+		}
+		if stockTheme == nil {
+			return false
+		}
+		stock, err := fs.ReadFile(stockTheme, n)
+		if err != nil || !bytes.Equal(mine, stock) {
+			return false
+		}
+	}
+	return true
+}
+
+// stockTheme is the default theme as embedded (nil if it cannot be read).
+var stockTheme = func() fs.FS {
+	f, err := themes.Open("default", "")
+	if err != nil {
+		return nil
+	}
+	return f
+}()

@@ -16,7 +16,12 @@ import (
 	"github.com/shiji-market/shiji/node/i18n"
 )
 
-type pageTemplate struct{ t *template.Template }
+type pageTemplate struct {
+	t *template.Template
+	// stock: the page, the layout and the partials are the default
+	// theme's, whose escaping of the reader's name writeFrame knows.
+	stock bool
+}
 
 // parseTemplates parses layout.html and the partial_*.html files, then each
 // page file into its own set on top of them.
@@ -75,6 +80,7 @@ func (s *Server) parseTemplates() error {
 		}
 	}
 	s.partials = base
+	stock := s.stockFiles(append([]string{"templates/layout.html"}, partials...)...)
 	s.fastItemCard = isDefaultCard(base, funcs, "itemcard", defaultItemCard)
 	s.fastStallCard = isDefaultCard(base, funcs, "stallcard", defaultStallCard)
 	s.pages = map[string]*pageTemplate{}
@@ -97,7 +103,7 @@ func (s *Server) parseTemplates() error {
 		if t.Lookup("content") == nil {
 			return fmt.Errorf("web: theme: %s does not define \"content\"", n)
 		}
-		s.pages[name] = &pageTemplate{t: t}
+		s.pages[name] = &pageTemplate{t: t, stock: stock && s.stockFiles(n)}
 	}
 	for _, required := range []string{"home", "login", "signup", "account", "error"} {
 		if s.pages[required] == nil {
@@ -138,6 +144,7 @@ type page struct {
 	name    string             // the page's template, while it renders
 	keep    bool               // its content may be kept (a 200 to a GET; Content)
 	snap    *app.Snapshot      // the market as the page was made
+	framing bool               // rendering a frame for readers like this one (writeFrame)
 }
 
 // T translates a message id; args are name/value pairs.
@@ -249,8 +256,12 @@ func (s *Server) write(c echo.Context, status int, name string, p *page) error {
 	}()
 	p.tmpl, p.name = pt.t, name
 	p.keep = status == http.StatusOK && c.Request().Method == http.MethodGet
-	if err := pt.t.ExecuteTemplate(buf, "layout", p); err != nil {
+	if framed, err := s.writeFrame(buf, pt, p); err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
+	} else if !framed {
+		if err := pt.t.ExecuteTemplate(buf, "layout", p); err != nil {
+			return fmt.Errorf("web: render %s: %w", name, err)
+		}
 	}
 	h := c.Response().Header()
 	h["Content-Language"] = []string{p.Lang}

@@ -54,7 +54,8 @@ type Config struct {
 	AccessLog io.Writer
 	// CacheBytes is what the caches of rendered pages (for visitors who
 	// have not signed in), listed items, shared fragments and search
-	// results may hold together (six, ten, three and one twentieths): 0 is
+	// results may hold together (six, six, seven and one twentieths; the
+	// fragments hold signed-in readers' pages too): 0 is
 	// DefaultCacheBytes,
 	// negative turns them off.
 	CacheBytes int64
@@ -109,6 +110,9 @@ type Server struct {
 	// csrfMark stands for the reader's CSRF token in kept page content
 	// (Content): random, so no page holds it by chance.
 	csrfMark string
+	// nameMark, shownMark stand for the reader's handle and display name in
+	// kept frames of pages (writeFrame).
+	nameMark, shownMark string
 }
 
 // DefaultCacheBytes is what the caches hold together when Config leaves
@@ -138,14 +142,17 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, app: cfg.App, secure: u.Scheme == "https", baseURL: u, photos: newPhotoStore(cfg.Media),
 		streamsDone: make(chan struct{}), buckets: limits.NewSet(cfg.Limits),
-		crossOrigin: http.NewCrossOriginProtection(), csrfMark: app.NewToken(20)}
+		crossOrigin: http.NewCrossOriginProtection(), csrfMark: app.NewToken(20),
+		nameMark: app.NewToken(20), shownMark: app.NewToken(20)}
 	if cfg.CacheBytes == 0 {
 		cfg.CacheBytes = DefaultCacheBytes
 	}
 	if cfg.CacheBytes > 0 {
+		// Signed-in readers' pages are kept as frames among the fragments
+		// (writeFrame): they take a share like the anonymous pages'.
 		s.cache = newPageCache(cfg.CacheBytes * 3 / 10)
-		s.items = newItemCache(cfg.CacheBytes * 5 / 10)
-		s.fragments = newFragmentCache(cfg.CacheBytes * 3 / 20)
+		s.items = newItemCache(cfg.CacheBytes * 3 / 10)
+		s.fragments = newFragmentCache(cfg.CacheBytes * 7 / 20)
 		s.searches = newSearchCache(cfg.CacheBytes / 20)
 	}
 	if err := s.loadTheme(); err != nil {
