@@ -179,12 +179,44 @@ func (s *Server) writeFrame(buf *bytes.Buffer, pt *pageTemplate, p *page) (bool,
 		s.fragments.put(p.version, key, h)
 	}
 	p.Account = reader
-	pairs := []string{s.nameMark, template.HTMLEscapeString(reader.Name), s.shownMark, template.HTMLEscapeString(reader.Shown())}
-	if strings.Contains(string(h), s.csrfMark) {
-		pairs = append(pairs, s.csrfMark, p.csrf())
-	}
-	strings.NewReplacer(pairs...).WriteString(buf, string(h))
+	s.splice(buf, string(h), p)
 	return true, nil
+}
+
+// splice writes a kept frame with the reader's own in place of the marks:
+// one scan for the marks' common prefix (a generic strings.Replacer was 7 %
+// of a signed-in home page's CPU).
+func (s *Server) splice(buf *bytes.Buffer, h string, p *page) {
+	var csrf, name, shown string
+	for {
+		i := strings.Index(h, s.markPrefix)
+		if i < 0 || len(h) < i+len(s.csrfMark) {
+			buf.WriteString(h)
+			return
+		}
+		buf.WriteString(h[:i])
+		mark := h[i : i+len(s.csrfMark)]
+		h = h[i+len(mark):]
+		switch mark {
+		case s.csrfMark:
+			if csrf == "" {
+				csrf = p.csrf()
+			}
+			buf.WriteString(csrf)
+		case s.nameMark:
+			if name == "" {
+				name = template.HTMLEscapeString(p.Account.Name)
+			}
+			buf.WriteString(name)
+		case s.shownMark:
+			if shown == "" {
+				shown = template.HTMLEscapeString(p.Account.Shown())
+			}
+			buf.WriteString(shown)
+		default:
+			buf.WriteString(mark)
+		}
+	}
 }
 
 // stockFiles reports whether the theme's files are the default theme's.

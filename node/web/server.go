@@ -111,8 +111,9 @@ type Server struct {
 	// (Content): random, so no page holds it by chance.
 	csrfMark string
 	// nameMark, shownMark stand for the reader's handle and display name in
-	// kept frames of pages (writeFrame).
-	nameMark, shownMark string
+	// kept frames of pages (writeFrame). The three marks are markPrefix and
+	// four letters, found in one scan (splice).
+	nameMark, shownMark, markPrefix string
 }
 
 // DefaultCacheBytes is what the caches hold together when Config leaves
@@ -142,8 +143,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, app: cfg.App, secure: u.Scheme == "https", baseURL: u, photos: newPhotoStore(cfg.Media),
 		streamsDone: make(chan struct{}), buckets: limits.NewSet(cfg.Limits),
-		crossOrigin: http.NewCrossOriginProtection(), csrfMark: app.NewToken(20),
-		nameMark: app.NewToken(20), shownMark: app.NewToken(20)}
+		crossOrigin: http.NewCrossOriginProtection(), markPrefix: app.NewToken(20)}
+	s.csrfMark, s.nameMark, s.shownMark = s.markPrefix+"CSRF", s.markPrefix+"NAME", s.markPrefix+"SHOW"
 	if cfg.CacheBytes == 0 {
 		cfg.CacheBytes = DefaultCacheBytes
 	}
