@@ -27,7 +27,7 @@ type readerShaped interface {
 // Content renders the page's "content" template. For data that is
 // readerShaped, on a page answered 200 to a GET to a signed-in reader (on
 // a theme whose pages writeFrame does not keep whole), the rendered content is
-// kept in the fragment cache by template, language, request URI, the
+// kept in the frames cache by template, language, request URI, the
 // reader's kind and key, the number of people wandering and the next market
 // day's edge, for the Pages version the request began at: a signed-in
 // reader gets the same kept content as every reader like them, with their
@@ -39,14 +39,14 @@ func (p *page) Content() (template.HTML, error) {
 	key, ok := p.contentKey()
 	// Visitors who have not signed in are served from the page cache
 	// (gzipped, five times denser); a frame keeps its content (writeFrame).
-	if !ok || s.fragments == nil || p.framing || p.Account == nil {
+	if !ok || s.frames == nil || p.framing || p.Account == nil {
 		var b bytes.Buffer
 		if err := p.tmpl.ExecuteTemplate(&b, "content", p); err != nil {
 			return "", err
 		}
 		return template.HTML(b.String()), nil
 	}
-	h, hit := s.fragments.get(p.version, key)
+	h, hit := s.frames.get(p.version, key)
 	if !hit {
 		real := p.csrf
 		p.csrf = func() string { return s.csrfMark }
@@ -57,7 +57,7 @@ func (p *page) Content() (template.HTML, error) {
 			return "", err
 		}
 		h = template.HTML(b.String())
-		s.fragments.put(p.version, key, h)
+		s.frames.put(p.version, key, h)
 	}
 	if strings.Contains(string(h), s.csrfMark) {
 		h = template.HTML(strings.ReplaceAll(string(h), s.csrfMark, p.csrf()))
@@ -142,7 +142,7 @@ func (d searchPageData) readerKey(*page) (string, bool) { return "", true }
 func (d wanderPageData) readerKey(*page) (string, bool) { return "", true }
 
 // writeFrame writes a signed-in reader's page from a frame kept in the
-// fragment cache: the whole page as rendered for a stand-in reader, whose
+// frames cache: the whole page as rendered for a stand-in reader, whose
 // name, display name and CSRF token are random marks, keyed as Content is
 // and by the page's title and the reader's unread counts; the reader's own
 // name, display name (HTML-escaped) and token replace the marks. Only
@@ -152,7 +152,7 @@ func (d wanderPageData) readerKey(*page) (string, bool) { return "", true }
 // nothing, when the page is not framed.
 func (s *Server) writeFrame(buf *bytes.Buffer, pt *pageTemplate, p *page) (bool, error) {
 	reader := p.Account
-	if reader == nil || !pt.stock || s.fragments == nil {
+	if reader == nil || !pt.stock || s.frames == nil {
 		return false, nil
 	}
 	stand := *reader
@@ -164,7 +164,7 @@ func (s *Server) writeFrame(buf *bytes.Buffer, pt *pageTemplate, p *page) (bool,
 		return false, nil
 	}
 	key += "\x00frame\x00" + p.Title + "\x00" + strconv.Itoa(p.Unread) + "\x00" + strconv.Itoa(p.Notices)
-	h, hit := s.fragments.get(p.version, key)
+	h, hit := s.frames.get(p.version, key)
 	if !hit {
 		real := p.csrf
 		p.csrf = func() string { return s.csrfMark }
@@ -176,7 +176,7 @@ func (s *Server) writeFrame(buf *bytes.Buffer, pt *pageTemplate, p *page) (bool,
 		}
 		h = template.HTML(buf.String())
 		buf.Reset()
-		s.fragments.put(p.version, key, h)
+		s.frames.put(p.version, key, h)
 	}
 	p.Account = reader
 	s.splice(buf, string(h), p)

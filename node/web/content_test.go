@@ -109,7 +109,7 @@ func TestKeptContentOnAnOwnTheme(t *testing.T) {
 	for _, r := range readers {
 		read("after a follow", r)
 	}
-	if n := s.fragments.count("content\x00stall"); n == 0 {
+	if n := s.frames.count("content\x00stall"); n == 0 {
 		t.Fatal("no stall content was kept")
 	}
 }

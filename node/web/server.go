@@ -54,8 +54,8 @@ type Config struct {
 	AccessLog io.Writer
 	// CacheBytes is what the caches of rendered pages (for visitors who
 	// have not signed in), listed items, shared fragments and search
-	// results may hold together (six, ten, three and one twentieths; the
-	// fragments hold signed-in readers' pages too): 0 is
+	// results may hold together (six, nine, three and one twentieths, and
+	// one for signed-in readers' pages, writeFrame): 0 is
 	// DefaultCacheBytes,
 	// negative turns them off.
 	CacheBytes int64
@@ -91,6 +91,9 @@ type Server struct {
 	// fragments holds rendered shared fragments; nil when off.
 	fragments *fragmentCache
 	searches  *searchCache // what searches found; nil when off
+	// frames holds signed-in readers' pages and content (writeFrame,
+	// Content); nil when off.
+	frames *fragmentCache
 	// partials is the theme's layout and partials, for rendering cards.
 	partials *template.Template
 	// fastItemCard, fastStallCard: the theme's cards are the default ones,
@@ -149,13 +152,16 @@ func New(cfg Config) (*Server, error) {
 		cfg.CacheBytes = DefaultCacheBytes
 	}
 	if cfg.CacheBytes > 0 {
-		// Signed-in readers' pages are kept as frames among the fragments
-		// (writeFrame): the pages many of them read (home, searches, the
-		// busy stalls). A larger share starved the item cache that strolls
+		// Signed-in readers' pages are kept as frames (writeFrame) in a
+		// cache of their own, for the pages many of them read (home,
+		// searches, busy stalls): among the fragments they pushed out the
+		// shared fragments a miss needs (a signed-in item page cost twice
+		// as much), and a larger share starved the item cache that strolls
 		// read (signed-in stroll API 1,276 µs a request instead of 571).
 		s.cache = newPageCache(cfg.CacheBytes * 3 / 10)
-		s.items = newItemCache(cfg.CacheBytes * 5 / 10)
+		s.items = newItemCache(cfg.CacheBytes * 9 / 20)
 		s.fragments = newFragmentCache(cfg.CacheBytes * 3 / 20)
+		s.frames = newFragmentCache(cfg.CacheBytes / 20)
 		s.searches = newSearchCache(cfg.CacheBytes / 20)
 	}
 	if err := s.loadTheme(); err != nil {
