@@ -144,7 +144,7 @@ func scanLink(row interface{ Scan(...any) error }, extra ...any) (*node.MarketLi
 // MarketLinks lists the market's links, oldest first, each with its next
 // market day (after now) and, for acc (0: nobody), whether acc hides it.
 func (db *DB) MarketLinks(ctx context.Context, acc node.AccountID, now time.Time) ([]*node.MarketLink, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+linkCols+`,
+	rows, err := db.query(ctx, `SELECT `+linkCols+`,
 		EXISTS (SELECT 1 FROM world_hidden h WHERE h.link_id = l.id AND h.account_id = ?)
 		FROM world_links l ORDER BY l.id LIMIT 1000`, acc)
 	if err != nil {
@@ -240,7 +240,7 @@ func (db *DB) WorldDays(ctx context.Context, now time.Time, limit int) ([]*node.
 
 // linkDays lists the Events (ap_events) matching where, with their market.
 func (db *DB) linkDays(ctx context.Context, where string, args []any, now time.Time, limit int) ([]*node.RemoteEvent, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT e.id, e.url, e.name, e.start_at, e.end_at, e.timezone, e.place, e.cancelled,
+	rows, err := db.query(ctx, `SELECT e.id, e.url, e.name, e.start_at, e.end_at, e.timezone, e.place, e.cancelled,
 			e.actor, coalesce(l.acct, ''), coalesce(nullif(l.name, ''), a.name, ''), coalesce(nullif(l.url, ''), a.url, ''),
 			coalesce(a.icon, ''), coalesce(a.type, '')
 		FROM ap_events e LEFT JOIN world_links l ON l.actor = e.actor LEFT JOIN ap_actors a ON a.id = e.actor

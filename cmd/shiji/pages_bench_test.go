@@ -48,7 +48,9 @@ import (
 // process). SHIJI_BENCH_SIZES (items; default 100000), SHIJI_BENCH_SECONDS
 // (5 per measurement), SHIJI_BENCH_CONNS (64), SHIJI_BENCH_PAGES (a comma
 // list of the page names below; default all), SHIJI_BENCH_VISITORS
-// (anonymous,signed-in); SHIJI_BENCH_DATA=DIR keeps the
+// (anonymous,signed-in), SHIJI_BENCH_GZIP (1: every request asks for
+// "gzip, br" as browsers do, and the ceiling serves a page of the size
+// sent, gzipped or not; 0: no Accept-Encoding); SHIJI_BENCH_DATA=DIR keeps the
 // generated markets in DIR/ITEMS and reuses them.
 func BenchmarkMarketPages(b *testing.B) {
 	sizes := envInts("SHIJI_BENCH_SIZES", []int{100_000})
@@ -69,6 +71,9 @@ func BenchmarkMarketPages(b *testing.B) {
 					var header []string
 					if who == "signed-in" {
 						header = []string{"Cookie: " + cookie}
+					}
+					if os.Getenv("SHIJI_BENCH_GZIP") != "0" { // as browsers ask
+						header = append(header, "Accept-Encoding: gzip, br")
 					}
 					size := sampleSize(b, n.URL, pg.paths, header)
 					ceiling.setSize(size)

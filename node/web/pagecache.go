@@ -126,6 +126,18 @@ const cacheHeader = "X-Shiji-Cache"
 
 var hit, miss = []string{"hit"}, []string{"miss"}
 
+// untilKey holds when what a page shows changes by itself (keepUntil).
+const untilKey = "keep-until"
+
+// keepUntil says the page shows something that changes at t without a
+// write (a linked market's day ending): the page cache keeps it until then
+// at most.
+func keepUntil(c echo.Context, t time.Time) {
+	if cur, ok := c.Get(untilKey).(time.Time); !ok || t.Before(cur) {
+		c.Set(untilKey, t)
+	}
+}
+
 // noCache marks the response of this request as not to be cached (it
 // carries something of the visitor's own, such as a CSRF token).
 func noCache(c echo.Context) { c.Set("nocache", true) }
@@ -178,6 +190,9 @@ func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil || rec.over || rec.status != http.StatusOK || r.Method != http.MethodGet || c.Get("nocache") != nil ||
 			w.Header().Get(echo.HeaderSetCookie) != "" {
 			return err
+		}
+		if t, ok := c.Get(untilKey).(time.Time); ok && t.Before(until) {
+			until = t
 		}
 		h := http.Header{}
 		for _, k := range []string{echo.HeaderContentType, "Content-Language", "Cache-Control", echo.HeaderVary} { // not cacheHeader

@@ -91,11 +91,12 @@ func (s *Server) home(c echo.Context) error {
 	if d.Links, err = s.linkedMarkets(c); err != nil {
 		return err
 	}
-	if len(d.Links) > 0 {
-		// What linked markets show (their state, their next day) moves no
-		// version: a home page that shows them is not kept in the page
-		// cache, and they are rendered outside its shared fragments.
-		noCache(c)
+	// What linked markets show moves the Pages version (migration 0061);
+	// their next days end with time: the kept page ends with the first.
+	for _, l := range d.Links {
+		if l.NextDay != nil {
+			keepUntil(c, l.NextDay.End)
+		}
 	}
 	p.Data = d
 	return s.write(c, http.StatusOK, "home", p)

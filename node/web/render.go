@@ -12,10 +12,16 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"
+	"github.com/shiji-market/shiji/node/app"
 	"github.com/shiji-market/shiji/node/i18n"
 )
 
-type pageTemplate struct{ t *template.Template }
+type pageTemplate struct {
+	t *template.Template
+	// stock: the page, the layout and the partials are the default
+	// theme's, whose escaping of the reader's name writeFrame knows.
+	stock bool
+}
 
 // parseTemplates parses layout.html and the partial_*.html files, then each
 // page file into its own set on top of them.
@@ -74,6 +80,7 @@ func (s *Server) parseTemplates() error {
 		}
 	}
 	s.partials = base
+	stock := s.stockFiles(append([]string{"templates/layout.html"}, partials...)...)
 	s.fastItemCard = isDefaultCard(base, funcs, "itemcard", defaultItemCard)
 	s.fastStallCard = isDefaultCard(base, funcs, "stallcard", defaultStallCard)
 	s.pages = map[string]*pageTemplate{}
@@ -96,7 +103,7 @@ func (s *Server) parseTemplates() error {
 		if t.Lookup("content") == nil {
 			return fmt.Errorf("web: theme: %s does not define \"content\"", n)
 		}
-		s.pages[name] = &pageTemplate{t: t}
+		s.pages[name] = &pageTemplate{t: t, stock: stock && s.stockFiles(n)}
 	}
 	for _, required := range []string{"home", "login", "signup", "account", "error"} {
 		if s.pages[required] == nil {
@@ -134,6 +141,10 @@ type page struct {
 	Feeds   []feedLink         // the page's feeds, for <link rel="alternate">
 	csrf    func() string      // mints or reads the visitor's CSRF token
 	tmpl    *template.Template // the page's template set, while it renders
+	name    string             // the page's template, while it renders
+	keep    bool               // its content may be kept (a 200 to a GET; Content)
+	snap    *app.Snapshot      // the market as the page was made
+	framing bool               // rendering a frame for readers like this one (writeFrame)
 }
 
 // T translates a message id; args are name/value pairs.
@@ -212,7 +223,7 @@ func (s *Server) newPage(c echo.Context, title string, data any) (*page, error) 
 		Feeds:  s.feedLinks(c, loc),
 		Unread: unread, Notices: notices, Account: account(c),
 		Title: title, Path: c.Request().URL.RequestURI(), Data: data,
-		csrf: func() string { return s.csrfToken(c) },
+		csrf: func() string { return s.csrfToken(c) }, snap: snap,
 	}, nil
 }
 
@@ -243,9 +254,14 @@ func (s *Server) write(c echo.Context, status int, name string, p *page) error {
 			s.bufs.Put(buf)
 		}
 	}()
-	p.tmpl = pt.t
-	if err := pt.t.ExecuteTemplate(buf, "layout", p); err != nil {
+	p.tmpl, p.name = pt.t, name
+	p.keep = status == http.StatusOK && c.Request().Method == http.MethodGet
+	if framed, err := s.writeFrame(buf, pt, p); err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
+	} else if !framed {
+		if err := pt.t.ExecuteTemplate(buf, "layout", p); err != nil {
+			return fmt.Errorf("web: render %s: %w", name, err)
+		}
 	}
 	h := c.Response().Header()
 	h["Content-Language"] = []string{p.Lang}
