@@ -121,29 +121,13 @@ func stallHolders(ctx context.Context, tx *sql.Tx, stall node.StallID) ([]node.A
 // (withdrawn, gone, not enough left), EINVALID (the stall does not come on
 // the trade's day).
 // When maxOpen > 0 and the resident already has that many trades open
-// (requested, accepted or handed over), it is ECONFLICT and nothing changes.
+// (requested, accepted or handed over, here or on other markets), it is
+// ECONFLICT and nothing changes. The checks are CreateRemoteTrade's too
+// (checkNewTradeTx).
 func (db *DB) CreateTrade(ctx context.Context, t *node.Trade, maxOpen int) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
 		now := t.CreatedAt
-		if err := checkOpenTradesTx(ctx, tx, t.Buyer, maxOpen); err != nil {
-			return err
-		}
-		it, err := itemForTrade(ctx, tx, t.Item)
-		if err != nil {
-			return err
-		}
-		if err := it.CanReserve(t.Quantity); err != nil {
-			return err
-		}
-		t.Stall, t.ItemTitle, t.StallName = it.Stall, it.Title, it.StallName
-		var comes int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM stall_days WHERE stall_id = ? AND date = ?`, t.Stall, t.Day).Scan(&comes); err != nil {
-			return err
-		}
-		if comes == 0 {
-			return node.Errorf(node.EINVALID, "%s does not come to the market on %s; choose a day it comes.", it.StallName, t.Day)
-		}
-		holders, err := stallHolders(ctx, tx, t.Stall)
+		holders, err := checkNewTradeTx(ctx, tx, t, maxOpen)
 		if err != nil {
 			return err
 		}

@@ -163,7 +163,7 @@ func TestFEP0837AnswersTaken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := n.db.CreateRemoteTrade(ctx, tr, 0); err != nil {
+		if err := n.db.CreateRemoteTrade(ctx, tr, 0, 0); err != nil {
 			t.Fatal(err)
 		}
 		return tr.ID

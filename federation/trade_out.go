@@ -141,7 +141,7 @@ func (f *Federation) ReserveElsewhere(ctx context.Context, acc *node.Account, it
 	if err != nil {
 		return nil, err
 	}
-	if err := f.app.DB.CreateRemoteTrade(ctx, t, conv); err != nil {
+	if err := f.app.DB.CreateRemoteTrade(ctx, t, conv, f.app.Caps.OpenReservations); err != nil {
 		return nil, err
 	}
 	if err := f.sendOne(ctx, accountKey(acc.ID), "offer", remote.Offer, body, stall); err != nil {
