@@ -83,3 +83,47 @@ func TestOpenReservationCapCountsTradesAcrossMarkets(t *testing.T) {
 		t.Fatalf("offer for a day the stall does not come: %v, want EINVALID", err)
 	}
 }
+
+// Trades across markets are encounters on both sides: the resident met the
+// stall elsewhere; the stall's holder met the buyer elsewhere.
+func TestEncountersOfTradesAcrossMarkets(t *testing.T) {
+	ctx := context.Background()
+	m := newTradeMarket(t, 1)
+	it := m.item(t, 3)
+	buyer := m.buyers[0]
+
+	far, err := node.NewTrade(buyer, false, &node.Item{Title: "Far bell", Quantity: 5, Status: node.ItemAvailable}, 1, m.day, "", m.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	far.Remote = &node.TradeRemote{Side: node.RemoteStall, Actor: "https://far.example/stalls/7", Name: "stall-7@far.example",
+		Shown: "Far Lamps", Offer: "https://here.example/activities/o1", ItemIRI: "https://far.example/items/1", ItemURL: "https://far.example/items/1"}
+	if err := m.db.CreateRemoteTrade(ctx, far, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	in, err := node.NewTrade(0, false, it, 1, m.day, "", m.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Remote = &node.TradeRemote{Side: node.RemoteBuyer, Actor: "https://far.example/users/lin", Name: "lin@far.example", Shown: "Lin", Offer: "https://far.example/o/1"}
+	if err := m.db.CreateRemoteTrade(ctx, in, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+
+	es, err := m.db.Encounters(ctx, buyer, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 1 || es[0].Remote != "https://far.example/stalls/7" || es[0].Name != "stall-7@far.example" || es[0].Shown != "Far Lamps" ||
+		es[0].Stall != 0 || es[0].Kind != "trade" || es[0].Trade != far.ID || es[0].ItemTitle != "Far bell" || es[0].Status != node.TradeRequested {
+		t.Errorf("the buyer's encounters = %+v, want the stall elsewhere", es)
+	}
+	es, err = m.db.Encounters(ctx, m.holder, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 1 || es[0].Remote != "https://far.example/users/lin" || es[0].Name != "lin@far.example" || es[0].Person != 0 ||
+		es[0].Stall != m.stall || es[0].Item != it.ID || es[0].Trade != in.ID {
+		t.Errorf("the holder's encounters = %+v, want the buyer elsewhere", es)
+	}
+}
