@@ -394,18 +394,26 @@ func (s *Server) apiMet(c echo.Context) error {
 		Trade  node.TradeID     `json:"trade,omitempty"`
 		At     time.Time        `json:"at"`
 	}
+	type elsewhereJSON struct { // a stall or person met on another market
+		Actor string `json:"actor"`
+		Acct  string `json:"acct"`
+		Name  string `json:"name,omitempty"`
+	}
 	type entryJSON struct {
-		Stall *stallRefJSON `json:"stall,omitempty"`
-		Name  string        `json:"name,omitempty"`
-		Last  time.Time     `json:"last"`
-		Count int           `json:"count"`
-		Times []timeJSON    `json:"times"`
+		Stall  *stallRefJSON  `json:"stall,omitempty"`
+		Name   string         `json:"name,omitempty"`
+		Remote *elsewhereJSON `json:"remote,omitempty"`
+		Last   time.Time      `json:"last"`
+		Count  int            `json:"count"`
+		Times  []timeJSON     `json:"times"`
 	}
 	conv := func(es []*app.MetEntry) []entryJSON {
 		out := make([]entryJSON, 0, len(es))
 		for _, e := range es {
 			j := entryJSON{Last: e.Last, Count: e.Count, Name: e.Name}
-			if e.Person == 0 {
+			if e.Remote != "" {
+				j.Remote = &elsewhereJSON{Actor: e.Remote, Acct: e.Name, Name: e.Shown}
+			} else if e.Person == 0 {
 				j.Stall = &stallRefJSON{ID: e.Stall, Name: e.StallName, URL: s.abs(node.StallPath(e.Stall))}
 			}
 			for _, t := range e.Times {
