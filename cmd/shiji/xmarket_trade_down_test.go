@@ -75,12 +75,16 @@ func TestTradeAcrossMarketsWhileTheBuyerIsDown(t *testing.T) {
 	certFile, keyFile, pool := worldCert(t, t.TempDir())
 	demo, password := worldDemo(t, 2, 4)
 	item, _, holder := saleItem(t, demo)
-	a := newTradeMarket(t, "127.0.0.1", certFile, keyFile, pool, demo, password, "ana", 1)
+	a := newTradeMarket(t, "127.0.0.1", certFile, keyFile, pool, demo, password, "ana", 2)
 	c := newTradeMarket(t, "127.0.0.2", certFile, keyFile, pool, demo, password, "cy", 0, holder)
 	// The stall's node retries a failed delivery after 100 ms, then 200 ms, …
 	// (deliveries do not wait the default 10 s in a test); it expires an
 	// accepted trade as soon as its market day has closed.
-	c.restart(certFile, keyFile, pool, "--delivery-retry", "100ms", "--trade-grace", "1s")
+	// The stallholder reads the market in Chinese (their account's setting).
+	addrC := c.host()
+	c.n.Stop(t)
+	c.exec(`UPDATE accounts SET lang = 'zh-Hans' WHERE name = ?`, holder)
+	c.start(addrC, certFile, keyFile, pool, "--delivery-retry", "100ms", "--trade-grace", "1s")
 	itemIRI := fmt.Sprintf("%s/items/%d", c.n.URL, item)
 
 	r := a.as("ana_0", "POST", "/api/v1/remote/reservations", `{"item":"`+itemIRI+`","quantity":1,"message":"Keep it for me?"}`)
@@ -88,7 +92,7 @@ func TestTradeAcrossMarketsWhileTheBuyerIsDown(t *testing.T) {
 		t.Fatalf("reserve: %d %s", r.Status, r.Body)
 	}
 	tid := int(r.JSON(t)["id"].(float64))
-	var cid int
+	var cid, lateC int
 	waitForIn(t, time.Minute, "the request on the stall's market", func() bool {
 		for _, tr := range c.as(holder, "GET", "/api/v1/trades?status=requested", "").JSON(t)["trades"].([]any) {
 			if tm := tr.(map[string]any); tm["remote"] != nil {
@@ -96,6 +100,20 @@ func TestTradeAcrossMarketsWhileTheBuyerIsDown(t *testing.T) {
 			}
 		}
 		return cid != 0
+	})
+	// A second resident asks for the same (the only one) a moment later.
+	r = a.as("ana_1", "POST", "/api/v1/remote/reservations", `{"item":"`+itemIRI+`","quantity":1}`)
+	if r.Status != 201 {
+		t.Fatalf("second reservation: %d %s", r.Status, r.Body)
+	}
+	late := int(r.JSON(t)["id"].(float64))
+	waitForIn(t, time.Minute, "the second request on the stall's market", func() bool {
+		for _, tr := range c.as(holder, "GET", "/api/v1/trades?status=requested", "").JSON(t)["trades"].([]any) {
+			if tm := tr.(map[string]any); tm["remote"] != nil && int(tm["id"].(float64)) != cid {
+				lateC = int(tm["id"].(float64))
+			}
+		}
+		return lateC != 0
 	})
 
 	// The buyer's node goes down; the stall accepts.
@@ -110,7 +128,7 @@ func TestTradeAcrossMarketsWhileTheBuyerIsDown(t *testing.T) {
 		t.Fatalf("the stall's trade while the buyer is away: %v", ct)
 	}
 	waitForIn(t, time.Minute, "the Accept to fail and wait for a retry", func() bool { return c.waitingDeliveries(addrA) > 0 })
-	if s := a.statuses(); s["requested"] != 1 || s["accepted"] != 0 {
+	if s := a.statuses(); s["requested"] != 2 || s["accepted"] != 0 {
 		t.Fatalf("the buyer's node changed while it was down: %v", s)
 	}
 
@@ -123,8 +141,37 @@ func TestTradeAcrossMarketsWhileTheBuyerIsDown(t *testing.T) {
 	if at["market_day"] != day || at["remote"].(map[string]any)["agreement"] == "" {
 		t.Fatalf("the buyer's accepted trade: %v (the stall's day is %s)", at, day)
 	}
+	// The second request was declined on the stall's node when the first
+	// was accepted: "sold to someone else", a code each reader sees in
+	// their own language, on both nodes.
+	waitForIn(t, time.Minute, "the sold-out answer on the buyer's market", func() bool {
+		return a.as("ana_1", "GET", fmt.Sprintf("/api/v1/trades/%d", late), "").JSON(t)["status"] == "declined"
+	})
 	if n := c.waitingDeliveries(addrA); n != 0 {
 		t.Fatalf("%d deliveries still wait for the buyer's node", n)
+	}
+	for _, side := range []struct {
+		m        *tradeMarket
+		who      string
+		id       int
+		langs    map[string]string
+		pageText string
+	}{
+		{a, "ana_1", late, map[string]string{"en": "Sold to someone else", "zh-Hans": "已卖给别人"}, "已卖给别人"},
+		{c, holder, lateC, map[string]string{"en": "已卖给别人", "zh-Hans": "已卖给别人"}, "已卖给别人"}, // the account's language wins
+	} {
+		for lang, want := range side.langs {
+			side.m.c.lang = lang
+			tr := side.m.as(side.who, "GET", fmt.Sprintf("/api/v1/trades/%d", side.id), "").JSON(t)
+			if tr["status"] != "declined" || tr["reason_code"] != "sold_out" || !strings.HasPrefix(tr["reason"].(string), want) {
+				t.Fatalf("%s's trade in %s: %v", side.who, lang, tr)
+			}
+		}
+		side.m.c.lang = "zh-Hans"
+		if p := side.m.as(side.who, "GET", fmt.Sprintf("/trades/%d", side.id), ""); p.Status != 200 || !strings.Contains(p.Body, side.pageText) {
+			t.Fatalf("%s's trade page in Chinese: %d, without %q", side.who, p.Status, side.pageText)
+		}
+		side.m.c.lang = "en"
 	}
 
 	// Each side met the other.
@@ -139,7 +186,6 @@ func TestTradeAcrossMarketsWhileTheBuyerIsDown(t *testing.T) {
 
 	// The stall's market day ends without a hand-over (its node was off):
 	// on start it expires the trade as a local one, and tells the buyer.
-	addrC := c.host()
 	c.n.Stop(t)
 	past := time.Now().Add(-3 * time.Hour).Unix()
 	c.exec(`UPDATE trades SET starts_at = ?, closes_at = ? WHERE id = ?`, past-3600, past, cid)
