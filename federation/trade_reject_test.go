@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -139,5 +140,68 @@ func TestRejectReasonCodesOnTheBuyersNode(t *testing.T) {
 	n.f.offerRefused(ctx, outbox)
 	if tr2, _ := n.db.Trade(ctx, refused); len(tr2.Events) != len(tr.Events) {
 		t.Fatalf("a second refusal added a step: %d → %d", len(tr.Events), len(tr2.Events))
+	}
+}
+
+// An Agreement is served at its id to its parties: a GET signed by the
+// buyer (or by its server) gets the Agreement with where the trade is;
+// anyone else, and an unknown agreement, get 404.
+func TestAgreementServedToItsParties(t *testing.T) {
+	ctx := context.Background()
+	n, it := sellerNode(t)
+	wang, _, err := n.db.AccountByName(ctx, "wang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob := newRemote(t, n.net, "https://social.example/users/bob", "")
+	bobsServer := newRemote(t, n.net, "https://social.example/actor", "")
+	eve := newRemote(t, n.net, "https://elsewhere.example/users/eve", "")
+	o := fepExample(t, "04-offer-agreement.json")
+	o["id"], o["actor"] = bob.id+"/offers/1", bob.id
+	ag := o["object"].(map[string]any)
+	ag["stipulates"].(map[string]any)["satisfies"] = n.f.u.item(it.ID) + "#primary"
+	ag["stipulatesReciprocal"].(map[string]any)["satisfies"] = n.f.u.item(it.ID) + "#reciprocal"
+	if w := n.do(bob.signedPost(t, "https://market.example/inbox", o, n.clock.Now())); w.Code != http.StatusAccepted {
+		t.Fatalf("offer = %d %s", w.Code, w.Body)
+	}
+	id, err := n.db.TradeByRemote(ctx, bob.id+"/offers/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.app.AcceptTrade(ctx, wang, id); err != nil {
+		t.Fatal(err)
+	}
+	tr, _ := n.db.Trade(ctx, id)
+	agreement := tr.Remote.Agreement
+	if !strings.HasPrefix(agreement, "https://market.example/agreements/") {
+		t.Fatalf("agreement id %q", agreement)
+	}
+	for _, k := range []*remoteKey{bob, bobsServer} {
+		w := n.do(k.signedGet(t, agreement, n.clock.Now()))
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET by %s = %d %s", k.id, w.Code, w.Body)
+		}
+		doc := decode(t, w.Body.Bytes())
+		st := doc["stipulates"].(map[string]any)
+		if doc["type"] != "Agreement" || doc["id"] != agreement || doc["tradeStatus"] != "accepted" || doc["offer"] != o["id"] ||
+			st["satisfies"] != n.f.u.item(it.ID)+"#primary" || st["resourceQuantity"].(map[string]any)["hasNumericalValue"] != "1" ||
+			doc["marketDay"] != tr.Day || doc["attributedTo"] != n.f.u.stall(it.Stall) {
+			t.Fatalf("the agreement for %s: %v", k.id, doc)
+		}
+		if ct := w.Header().Get("Content-Type"); !strings.Contains(ct, "activity+json") && !strings.Contains(ct, "ld+json") {
+			t.Fatalf("Content-Type %q", ct)
+		}
+	}
+	unsigned := httptest.NewRequest(http.MethodGet, agreement, nil)
+	unsigned.Header.Set("Accept", "application/activity+json")
+	for what, r := range map[string]*http.Request{
+		"unsigned":          unsigned,
+		"signed by another": eve.signedGet(t, agreement, n.clock.Now()),
+		"unknown":           bob.signedGet(t, "https://market.example/agreements/nope", n.clock.Now()),
+		"the offer's id":    bob.signedGet(t, "https://market.example/agreements/"+strings.TrimPrefix(o["id"].(string), "https://"), n.clock.Now()),
+	} {
+		if w := n.do(r); w.Code != http.StatusNotFound {
+			t.Errorf("%s: %d %s, want 404", what, w.Code, w.Body)
+		}
 	}
 }
