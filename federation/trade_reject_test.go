@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -112,6 +114,43 @@ func TestRejectReasonCodesOnTheBuyersNode(t *testing.T) {
 		}
 		return tr.ID
 	}
+	// Forged answers (not from the seller's stall) change nothing.
+	forgeMe := mk("https://social.example/activities/o0")
+	eve := newRemote(t, n.net, "https://elsewhere.example/users/eve", "")
+	mallory := newRemote(t, n.net, "https://market.example/users/mallory", "") // the stall's server, not the stall
+	accept := func(from *remoteKey, id string) map[string]any {
+		a := fepExample(t, "05-accept-offer-agreement-result.json")
+		a["actor"], a["id"], a["object"] = from.id, "https://"+hostOf(from.id)+"/activities/"+id, "https://social.example/activities/o0"
+		return a
+	}
+	reject := func(from *remoteKey, id string) map[string]any {
+		r := fepExample(t, "06-reject-offer.json")
+		r["actor"], r["object"] = from.id, "https://social.example/activities/o0"
+		r["id"] = "https://" + hostOf(from.id) + "/activities/" + id
+		return r
+	}
+	for _, tc := range []struct {
+		name string
+		from *remoteKey
+		doc  map[string]any
+	}{
+		{"an Accept from another server", eve, accept(eve, "f1")},
+		{"an Accept from another actor on the stall's server", mallory, accept(mallory, "f2")},
+		{"a Reject from another server", eve, reject(eve, "f3")},
+		{"a Reject from another actor on the stall's server", mallory, reject(mallory, "f4")},
+	} {
+		if w := n.do(tc.from.signedPost(t, "https://social.example/inbox", tc.doc, n.clock.Now())); w.Code != http.StatusAccepted {
+			t.Fatalf("%s = %d %s", tc.name, w.Code, w.Body)
+		}
+		tr, err := n.db.Trade(ctx, forgeMe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.Status != node.TradeRequested || len(tr.Events) != 1 || tr.Remote.Agreement != "" {
+			t.Fatalf("after %s: %s, %d steps, agreement %q", tc.name, tr.Status, len(tr.Events), tr.Remote.Agreement)
+		}
+	}
+
 	sold := mk("https://social.example/activities/o1")
 	rej := fepExample(t, "06-reject-offer.json")
 	rej["object"], rej["content"], rej["reasonCode"] = "https://social.example/activities/o1", node.SoldOutReason, node.ReasonSoldOut
@@ -126,15 +165,37 @@ func TestRejectReasonCodesOnTheBuyersNode(t *testing.T) {
 		t.Fatalf("after a sold-out Reject: %s %q %+v", tr.Status, tr.ReasonCode, tr.LastEvent())
 	}
 
-	// The stall's market answers the Offer 403 (it blocks us): declined here.
-	refused := mk("https://social.example/activities/o2")
-	mustExec(t, n, `INSERT INTO ap_outbox(activity, actor, kind, public, body, ready_at_ms, fanned, created_at) VALUES (?, 'account:1', 'offer', 0, '{}', 0, 1, 0)`,
-		"https://social.example/activities/o2")
+	// The stall's market answers the Offer 403 (it blocks us): the queue
+	// gives it up for good, and the reservation is declined here.
+	b, err := os.ReadFile(filepath.Join(sharedFixtures(t), "fep", "01-proposal-minimal.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prop := "https://market.example/proposals/ddde9d6f-6f3b-4770-a966-3a18ef006930"
+	n.net.serve(prop, b)
+	n.net.status = func(url string) int {
+		if strings.HasPrefix(url, "https://market.example/") {
+			return http.StatusForbidden
+		}
+		return http.StatusAccepted
+	}
+	n.run()
+	tr, err = n.app.ReserveElsewhere(ctx, bob, prop, 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := tr.ID
+	waitUntil(t, "the refused Offer to decline the reservation", func() bool {
+		tr, _ = n.db.Trade(ctx, refused)
+		return tr.Status != node.TradeRequested
+	})
+	if tr.Status != node.TradeDeclined || tr.ReasonCode != node.ReasonRefused || tr.Reason != node.RefusedReason {
+		t.Fatalf("after the Offer was refused for good: %s %q %q", tr.Status, tr.ReasonCode, tr.Reason)
+	}
 	var outbox int64
-	n.db.Read().QueryRow(`SELECT id FROM ap_outbox WHERE activity = ?`, "https://social.example/activities/o2").Scan(&outbox)
-	n.f.offerRefused(ctx, outbox)
-	if tr, _ = n.db.Trade(ctx, refused); tr.Status != node.TradeDeclined || tr.ReasonCode != node.ReasonRefused {
-		t.Fatalf("after the Offer was refused for good: %s %q", tr.Status, tr.ReasonCode)
+	n.db.Read().QueryRow(`SELECT id FROM ap_outbox WHERE activity = ?`, tr.Remote.Offer).Scan(&outbox)
+	if outbox == 0 {
+		t.Fatal("no Offer in the outbox")
 	}
 	// Once answered, a late refusal changes nothing.
 	n.f.offerRefused(ctx, outbox)
