@@ -179,9 +179,15 @@ func TestTradeAcrossMarketsWhileTheBuyerIsDown(t *testing.T) {
 	if !strings.Contains(metA.Body, `"acct":"`) || !strings.Contains(metA.Body, c.host()) || !strings.Contains(metA.Body, fmt.Sprintf(`"trade":%d`, tid)) {
 		t.Fatalf("the buyer's people met: %s", metA.Body)
 	}
+	if p := a.as("ana_0", "GET", "/met", ""); p.Status != 200 || !strings.Contains(p.Body, `class="elsewhere" href="`+c.n.URL+`/stalls/`) {
+		t.Fatalf("the buyer's people met page: %d, without the stall elsewhere", p.Status)
+	}
 	metC := c.as(holder, "GET", "/api/v1/met", "")
 	if !strings.Contains(metC.Body, `"acct":"ana_0@`+addrA+`"`) || !strings.Contains(metC.Body, fmt.Sprintf(`"trade":%d`, cid)) {
 		t.Fatalf("the stallholder's people met: %s", metC.Body)
+	}
+	if p := c.as(holder, "GET", "/met", ""); p.Status != 200 || !strings.Contains(p.Body, "@ana_0@"+addrA) {
+		t.Fatalf("the stallholder's people met page: %d, without @ana_0@%s", p.Status, addrA)
 	}
 
 	// The stall's market day ends without a hand-over (its node was off):
