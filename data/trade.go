@@ -206,7 +206,7 @@ func notifyTrade(ctx context.Context, tx *sql.Tx, t *node.Trade, ev node.TradeEv
 		}
 	}
 	excerpt := fmt.Sprintf("%s ×%d · %s", t.ItemTitle, t.Quantity, t.Day)
-	if ev.Reason != "" {
+	if ev.Reason != "" && ev.ReasonCode == "" { // a reason the market gave is shown on the trade's page, in the reader's language
 		excerpt += " · " + ev.Reason
 	}
 	if utf8.RuneCountInString(excerpt) > 120 {
