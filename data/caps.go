@@ -7,23 +7,6 @@ import (
 	"github.com/shiji-market/shiji/node"
 )
 
-// checkOpenTradesTx is ECONFLICT when buyer has max or more trades open
-// (requested, accepted or handed over); max <= 0 is no cap.
-func checkOpenTradesTx(ctx context.Context, tx *sql.Tx, buyer node.AccountID, max int) error {
-	if max <= 0 {
-		return nil
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM trades WHERE buyer_id = ? AND status IN ('requested', 'accepted', 'handed_over')`,
-		buyer).Scan(&n); err != nil {
-		return err
-	}
-	if n >= max {
-		return node.Errorf(node.ECONFLICT, "You have %d reservations open, as many as one person may have here; collect or cancel one before reserving more.", n)
-	}
-	return nil
-}
-
 // CreateOwnedGroup creates the group chat c owned by owner (its only
 // member), in one transaction with a count of the groups owner created: when
 // max > 0 and owner has max or more, it is ECONFLICT and nothing changes.

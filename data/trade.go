@@ -18,7 +18,7 @@ import (
 // changes — happens in one write transaction, so nothing is ever oversold.
 
 const tradeCols = `t.id, coalesce(t.item_id, 0), coalesce(t.stall_id, 0), coalesce(t.buyer_id, 0), t.quantity, t.day, t.starts_at, t.closes_at,
-	t.message, t.status, t.reason, coalesce(t.conversation_id, 0), t.created_at, t.updated_at,
+	t.message, t.status, t.reason, t.reason_code, coalesce(t.conversation_id, 0), t.created_at, t.updated_at,
 	coalesce(i.title, t.remote_title), coalesce(s.name, nullif(t.remote_shown, ''), t.remote_name),
 	coalesce(a.name, t.remote_name), coalesce(a.display_name, t.remote_shown),
 	t.remote_side, t.remote_actor, t.remote_name, t.remote_shown, t.remote_item, t.remote_url, coalesce(t.offer_id, ''), coalesce(t.agreement_id, '')`
@@ -38,7 +38,7 @@ func scanTrade(row scanner) (*node.Trade, error) {
 	var starts, closes, created, updated int64
 	var r node.TradeRemote
 	if err := row.Scan(&t.ID, &t.Item, &t.Stall, &t.Buyer, &t.Quantity, &t.Day, &starts, &closes, &t.Message, &t.Status,
-		&t.Reason, &t.Conversation, &created, &updated, &t.ItemTitle, &t.StallName, &t.BuyerName, &t.BuyerShown,
+		&t.Reason, &t.ReasonCode, &t.Conversation, &created, &updated, &t.ItemTitle, &t.StallName, &t.BuyerName, &t.BuyerShown,
 		&r.Side, &r.Actor, &r.Name, &r.Shown, &r.ItemIRI, &r.ItemURL, &r.Offer, &r.Agreement); err != nil {
 		return nil, err
 	}
@@ -121,29 +121,13 @@ func stallHolders(ctx context.Context, tx *sql.Tx, stall node.StallID) ([]node.A
 // (withdrawn, gone, not enough left), EINVALID (the stall does not come on
 // the trade's day).
 // When maxOpen > 0 and the resident already has that many trades open
-// (requested, accepted or handed over), it is ECONFLICT and nothing changes.
+// (requested, accepted or handed over, here or on other markets), it is
+// ECONFLICT and nothing changes. The checks are CreateRemoteTrade's too
+// (checkNewTradeTx).
 func (db *DB) CreateTrade(ctx context.Context, t *node.Trade, maxOpen int) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
 		now := t.CreatedAt
-		if err := checkOpenTradesTx(ctx, tx, t.Buyer, maxOpen); err != nil {
-			return err
-		}
-		it, err := itemForTrade(ctx, tx, t.Item)
-		if err != nil {
-			return err
-		}
-		if err := it.CanReserve(t.Quantity); err != nil {
-			return err
-		}
-		t.Stall, t.ItemTitle, t.StallName = it.Stall, it.Title, it.StallName
-		var comes int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM stall_days WHERE stall_id = ? AND date = ?`, t.Stall, t.Day).Scan(&comes); err != nil {
-			return err
-		}
-		if comes == 0 {
-			return node.Errorf(node.EINVALID, "%s does not come to the market on %s; choose a day it comes.", it.StallName, t.Day)
-		}
-		holders, err := stallHolders(ctx, tx, t.Stall)
+		holders, err := checkNewTradeTx(ctx, tx, t, maxOpen)
 		if err != nil {
 			return err
 		}
@@ -205,8 +189,8 @@ func insertTradeEvent(ctx context.Context, tx *sql.Tx, id node.TradeID, ev node.
 	if ev.Actor == 0 {
 		name = ev.ActorName // a step taken elsewhere
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO trade_events(trade_id, status, actor_id, reason, at, actor_name) VALUES (?, ?, nullif(?, 0), ?, ?, ?)`,
-		id, ev.Status, ev.Actor, ev.Reason, ev.At.Unix(), name)
+	_, err := tx.ExecContext(ctx, `INSERT INTO trade_events(trade_id, status, actor_id, reason, reason_code, at, actor_name)
+		VALUES (?, ?, nullif(?, 0), ?, ?, ?, ?)`, id, ev.Status, ev.Actor, ev.Reason, ev.ReasonCode, ev.At.Unix(), name)
 	if err != nil {
 		return fmt.Errorf("data: trade event: %w", err)
 	}
@@ -222,7 +206,7 @@ func notifyTrade(ctx context.Context, tx *sql.Tx, t *node.Trade, ev node.TradeEv
 		}
 	}
 	excerpt := fmt.Sprintf("%s ×%d · %s", t.ItemTitle, t.Quantity, t.Day)
-	if ev.Reason != "" {
+	if ev.Reason != "" && ev.ReasonCode == "" { // a reason the market gave is shown on the trade's page, in the reader's language
 		excerpt += " · " + ev.Reason
 	}
 	if utf8.RuneCountInString(excerpt) > 120 {
@@ -312,9 +296,9 @@ func applyTradeStep(ctx context.Context, tx *sql.Tx, t *node.Trade, step func(t 
 	if t.Remote != nil && t.Remote.Agreement != "" {
 		agreement = t.Remote.Agreement
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE trades SET status = ?, reason = ?, updated_at = ?, day = ?, starts_at = ?, closes_at = ?,
+	if _, err := tx.ExecContext(ctx, `UPDATE trades SET status = ?, reason = ?, reason_code = ?, updated_at = ?, day = ?, starts_at = ?, closes_at = ?,
 		agreement_id = coalesce(?, agreement_id) WHERE id = ?`,
-		t.Status, t.Reason, ev.At.Unix(), t.Day, t.StartsAt.Unix(), t.ClosesAt.Unix(), agreement, id); err != nil {
+		t.Status, t.Reason, t.ReasonCode, ev.At.Unix(), t.Day, t.StartsAt.Unix(), t.ClosesAt.Unix(), agreement, id); err != nil {
 		return fmt.Errorf("data: trade step: %w", err)
 	}
 	if local && (old.Holds() != t.Status.Holds() || t.Status == node.TradeCompleted) {
@@ -339,7 +323,7 @@ func (db *DB) Trade(ctx context.Context, id node.TradeID) (*node.Trade, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.query(ctx, `SELECT e.status, coalesce(e.actor_id, 0), coalesce(a.name, e.actor_name), e.reason, e.at
+	rows, err := db.query(ctx, `SELECT e.status, coalesce(e.actor_id, 0), coalesce(a.name, e.actor_name), e.reason, e.reason_code, e.at
 		FROM trade_events e LEFT JOIN accounts a ON a.id = e.actor_id WHERE e.trade_id = ? ORDER BY e.id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("data: trade events: %w", err)
@@ -348,7 +332,7 @@ func (db *DB) Trade(ctx context.Context, id node.TradeID) (*node.Trade, error) {
 	for rows.Next() {
 		var ev node.TradeEvent
 		var at int64
-		if err := rows.Scan(&ev.Status, &ev.Actor, &ev.ActorName, &ev.Reason, &at); err != nil {
+		if err := rows.Scan(&ev.Status, &ev.Actor, &ev.ActorName, &ev.Reason, &ev.ReasonCode, &at); err != nil {
 			return nil, err
 		}
 		ev.At = time.Unix(at, 0).UTC()

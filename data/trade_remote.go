@@ -16,40 +16,28 @@ import (
 // node.NewTrade, with t.Remote set (its Side, Actor and Offer at least), in
 // conversation conv (the private chat with the other side, already open),
 // in one transaction with its first step, its message and the notifications.
-// On the stall's node (Side node.RemoteBuyer) the item's state and the
-// stall's attendance on t.Day are checked again inside the transaction, as
-// CreateTrade does (ECONFLICT, EINVALID); the message is the remote buyer's.
-// On the buyer's node (node.RemoteStall) nothing is held here; the message
-// is the buyer's own. An Offer taken in before is ECONFLICT.
-func (db *DB) CreateRemoteTrade(ctx context.Context, t *node.Trade, conv node.ConversationID) error {
+// The checks are CreateTrade's (checkNewTradeTx): when maxOpen > 0 and the
+// buyer (the remote actor on the stall's node, the resident on the buyer's)
+// has that many trades open, it is ECONFLICT. On the stall's node (Side
+// node.RemoteBuyer) the item's state and the stall's attendance on t.Day
+// are checked again inside the transaction (ECONFLICT, EINVALID); the
+// message is the remote buyer's. On the buyer's node (node.RemoteStall)
+// nothing is held here; the message is the buyer's own. An Offer taken in
+// before is ECONFLICT.
+func (db *DB) CreateRemoteTrade(ctx context.Context, t *node.Trade, conv node.ConversationID, maxOpen int) error {
 	r := t.Remote
 	if r == nil || r.Offer == "" || r.Actor == "" || (r.Side != node.RemoteBuyer && r.Side != node.RemoteStall) {
 		return fmt.Errorf("data: a trade across markets needs its remote side and its offer")
 	}
 	return db.write(ctx, func(tx *sql.Tx) error {
 		now := t.CreatedAt
-		var holders []node.AccountID
+		holders, err := checkNewTradeTx(ctx, tx, t, maxOpen)
+		if err != nil {
+			return err
+		}
 		var item, stall, buyer any
 		author, authorName, authorShown := t.Buyer, t.BuyerName, t.BuyerShown
 		if r.Side == node.RemoteBuyer {
-			it, err := itemForTrade(ctx, tx, t.Item)
-			if err != nil {
-				return err
-			}
-			if err := it.CanReserve(t.Quantity); err != nil {
-				return err
-			}
-			t.Stall, t.ItemTitle, t.StallName = it.Stall, it.Title, it.StallName
-			var comes int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM stall_days WHERE stall_id = ? AND date = ?`, t.Stall, t.Day).Scan(&comes); err != nil {
-				return err
-			}
-			if comes == 0 {
-				return node.Errorf(node.EINVALID, "%s does not come to the market on %s.", it.StallName, t.Day)
-			}
-			if holders, err = stallHolders(ctx, tx, t.Stall); err != nil {
-				return err
-			}
 			item, stall = t.Item, t.Stall
 			t.BuyerName, t.BuyerShown = r.Name, r.Shown
 			author, authorName, authorShown = 0, r.Name, r.Shown

@@ -53,6 +53,10 @@ type Config struct {
 	// Workers is how many deliveries run at once (default 16), PerHost how
 	// many of them to one host (default 4).
 	Workers, PerHost int
+	// RetryBase is how long a failed delivery waits before its first retry;
+	// each retry waits twice as long as the one before, at most 6 hours, for
+	// about two days (zero: 10 s).
+	RetryBase time.Duration
 	// Media, when set, keeps the pictures of messages from elsewhere (they
 	// are copied here and served as the messages' photos).
 	Media *media.Store
@@ -202,6 +206,7 @@ func New(cfg Config) (*Federation, error) {
 		cfg: cfg, app: cfg.App, db: cfg.App.DB, md: md, log: cfg.Logger.With("part", "federation"),
 		u: urls{base: u.Scheme + "://" + u.Host}, host: u.Host, now: cfg.Now,
 		limit: newHostLimiter(rate.Limit(cfg.InboxRate), cfg.InboxBurst), wake: make(chan struct{}, 1), pictureSem: make(chan struct{}, 1),
+		retry: cfg.RetryBase,
 	}
 	f.bgCtx, f.bgCancel = context.WithCancel(context.Background())
 	f.world = newWorldState(&f.cfg)

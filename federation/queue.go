@@ -295,7 +295,9 @@ func (w *worker) record(ctx context.Context, outs []outcome) {
 		}
 		w.inflight--
 	}
+	var failed []int64 // outbox rows a delivery of failed for good
 	err := f.db.Write(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
+		failed = failed[:0]
 		for _, o := range outs {
 			if o.d.id == 0 {
 				continue
@@ -314,6 +316,7 @@ func (w *worker) record(ctx context.Context, outs []outcome) {
 				_, err = tx.Exec(`UPDATE ap_deliveries SET attempts = attempts + 1, lease_ms = 0, failed_at = ?, last_error = ? WHERE id = ?`,
 					now.Unix(), describe(o), o.d.id)
 				f.log.Warn("delivery failed for good", "inbox", o.d.inbox, "error", describe(o))
+				failed = append(failed, o.d.outbox)
 			default:
 				next := now.Add(backoff(w.base, o.d.attempts+1))
 				_, err = tx.Exec(`UPDATE ap_deliveries SET attempts = attempts + 1, lease_ms = 0, next_at_ms = ?, last_error = ? WHERE id = ?`,
@@ -331,6 +334,10 @@ func (w *worker) record(ctx context.Context, outs []outcome) {
 	})
 	if err != nil {
 		f.log.Error("queue: recording deliveries", "err", err)
+		return
+	}
+	for _, id := range failed {
+		f.offerRefused(context.WithoutCancel(ctx), id) // trade_out.go
 	}
 }
 

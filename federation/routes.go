@@ -48,6 +48,9 @@ func (f *Federation) Mount(e *echo.Echo) {
 	e.DELETE("/api/v1/follows/:id", f.apiUnfollow)
 	e.GET("/api/v1/timeline", f.apiTimeline)
 	e.GET("/messages/:id", f.getMessage, g)
+	// Trades across markets (issue 13): an FEP-0837 Agreement at its id, to
+	// its parties (trade_serve.go).
+	e.GET("/agreements/:token", f.getAgreement, g)
 	e.POST("/api/v1/remote/replies", f.apiRemoteReply)
 	e.POST("/api/v1/remote/messages", f.apiRemoteMessage)
 }

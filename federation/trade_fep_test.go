@@ -163,7 +163,7 @@ func TestFEP0837AnswersTaken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := n.db.CreateRemoteTrade(ctx, tr, 0); err != nil {
+		if err := n.db.CreateRemoteTrade(ctx, tr, 0, 0); err != nil {
 			t.Fatal(err)
 		}
 		return tr.ID
@@ -205,5 +205,59 @@ func TestFEP0837AnswersTaken(t *testing.T) {
 	}
 	if s, _ := status(first); s != "accepted" {
 		t.Fatalf("after the receipt: %s", s)
+	}
+}
+
+// FEP-0837's Proposals (examples 1 and 2) as another market serves them:
+// a resident here reserves one by its id, and our node answers it with
+// the Offer of an Agreement whose Commitments satisfy the Proposal's
+// intents (#primary, and #reciprocal for the price of example 2); more
+// than the Proposal's availableQuantity is refused here, nothing sent.
+func TestFEP0837ProposalsReserved(t *testing.T) {
+	ctx := context.Background()
+	for i, name := range []string{"01-proposal-minimal.json", "02-proposal-full.json"} {
+		n := newTestNode(t, "https://social.example", time.Now(), nil)
+		bob := n.account("bob", node.RoleResident)
+		newRemote(t, n.net, "https://market.example/users/alice", "")
+		b, err := os.ReadFile(filepath.Join(sharedFixtures(t), "fep", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		prop := fepExample(t, name)
+		id := prop["id"].(string)
+		n.net.serve(id, b)
+		if i == 1 {
+			if _, err := n.app.ReserveElsewhere(ctx, bob, id, 2, ""); node.ErrorCode(err) != node.ECONFLICT {
+				t.Fatalf("%s: two of one available = %v, want ECONFLICT", name, err)
+			}
+			if q := n.queued("offer"); len(q) != 0 {
+				t.Fatalf("%s: an Offer was sent for more than is available", name)
+			}
+		}
+		tr, err := n.app.ReserveElsewhere(ctx, bob, id, 1, "Is it still there?")
+		if err != nil {
+			t.Fatalf("%s: reserve: %v", name, err)
+		}
+		if tr.Status != node.TradeRequested || tr.Remote.ItemIRI != id || tr.Remote.Actor != "https://market.example/users/alice" {
+			t.Fatalf("%s: trade %+v %+v", name, tr, tr.Remote)
+		}
+		offers := n.queued("offer")
+		if len(offers) != 1 {
+			t.Fatalf("%s: %d offers queued", name, len(offers))
+		}
+		o := offers[0]
+		ag := o["object"].(map[string]any)
+		st := ag["stipulates"].(map[string]any)
+		if o["type"] != "Offer" || o["to"] != "https://market.example/users/alice" || ag["type"] != "Agreement" || ag["id"] != nil ||
+			st["satisfies"] != id+"#primary" || st["resourceQuantity"].(map[string]any)["hasNumericalValue"] != "1" {
+			t.Fatalf("%s: the Offer %v", name, o)
+		}
+		rec, _ := ag["stipulatesReciprocal"].(map[string]any)
+		switch {
+		case i == 0 && rec != nil:
+			t.Fatalf("%s: a price where the Proposal asks none: %v", name, rec)
+		case i == 1 && (rec == nil || rec["satisfies"] != id+"#reciprocal" || rec["resourceQuantity"].(map[string]any)["hasNumericalValue"] != "30"):
+			t.Fatalf("%s: the reciprocal commitment %v", name, rec)
+		}
 	}
 }

@@ -218,7 +218,11 @@ func (f *Federation) offerAnswered(ctx context.Context, id node.TradeID, m map[s
 	}
 	name := acctOf(signer)
 	if typ == "Reject" {
+		soldOut := str(m, "reasonCode") == node.ReasonSoldOut // sold to someone else: shown in each reader's language
 		_, err := f.app.StepElsewhere(ctx, id, name, func(t *node.Trade, now time.Time) error {
+			if soldOut && t.SoldOut(now) {
+				return nil
+			}
 			return t.Decline(0, true, reasonOf(m, "The stall declined."), now)
 		})
 		return f.stepped(ctx, id, typ, err)

@@ -41,6 +41,7 @@ func tradeLDContext() []any {
 	out["satisfies"] = map[string]any{"@id": "vf:satisfies", "@type": "@id"}
 	out["tradeStatus"] = "shiji:tradeStatus"
 	out["marketDay"] = "shiji:marketDay"
+	out["reasonCode"] = "shiji:reasonCode"
 	out["offer"] = map[string]any{"@id": "shiji:offer", "@type": "@id"}
 	return append(c[:len(c)-1:len(c)-1], out)
 }
@@ -141,7 +142,7 @@ func (f *Federation) ReserveElsewhere(ctx context.Context, acc *node.Account, it
 	if err != nil {
 		return nil, err
 	}
-	if err := f.app.DB.CreateRemoteTrade(ctx, t, conv); err != nil {
+	if err := f.app.DB.CreateRemoteTrade(ctx, t, conv, f.app.Caps.OpenReservations); err != nil {
 		return nil, err
 	}
 	if err := f.sendOne(ctx, accountKey(acc.ID), "offer", remote.Offer, body, stall); err != nil {
@@ -221,6 +222,9 @@ func (f *Federation) tradeMoved(ctx context.Context, moved *node.Trade) error {
 	case seller && t.Status == node.TradeDeclined:
 		kind = "reject"
 		doc["type"], doc["id"], doc["object"], doc["content"] = "Reject", f.u.activity(newToken()), r.Offer, t.Reason
+		if t.ReasonCode != "" {
+			doc["reasonCode"] = t.ReasonCode // the buyer's node shows it in its reader's language
+		}
 	case t.Status == node.TradeCancelled:
 		kind = "undo"
 		doc["type"], doc["id"] = "Undo", f.u.activity(newToken())
@@ -304,4 +308,30 @@ func accepted(t *node.Trade) bool {
 		}
 	}
 	return false
+}
+
+// offerRefused is called when a delivery of outbox row id failed for good:
+// when it was an Offer (the stall's market refused it: it blocks us, or
+// answers 4xx), the reservation still waiting for its answer is declined
+// here with node.RefusedReason, so that the buyer is not left waiting.
+func (f *Federation) offerRefused(ctx context.Context, outbox int64) {
+	var kind, activity string
+	if err := f.db.Read().QueryRowContext(ctx, `SELECT kind, activity FROM ap_outbox WHERE id = ?`, outbox).Scan(&kind, &activity); err != nil || kind != "offer" {
+		return
+	}
+	id, ok := f.tradeOf(ctx, activity)
+	if !ok {
+		return
+	}
+	t, err := f.db.Trade(ctx, id)
+	if err != nil || t.Remote == nil || t.Remote.Side != node.RemoteStall || t.Status != node.TradeRequested {
+		return
+	}
+	_, err = f.app.StepElsewhere(ctx, id, t.Remote.Name, func(t *node.Trade, now time.Time) error {
+		t.Refused(now) // answered meanwhile: nothing changes
+		return nil
+	})
+	if err := f.stepped(ctx, id, "offer refused", err); err != nil {
+		f.log.Error("cannot decline a refused reservation", "trade", id, "err", err)
+	}
 }

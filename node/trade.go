@@ -45,8 +45,18 @@ const (
 	// is known once the stall accepts).
 	MaxRemoteWait = 60 * 24 * time.Hour
 	// SoldOutReason is why a request is declined when another reservation
-	// took what was left of the item (Trade.SoldOut).
+	// took what was left of the item (Trade.SoldOut), in English; its code
+	// is ReasonSoldOut, which readers see in their own language.
 	SoldOutReason = "Sold to someone else: what is left of this item is held for another reservation."
+	// ReasonSoldOut is SoldOutReason's stable code (Trade.ReasonCode).
+	ReasonSoldOut = "sold_out"
+	// RefusedReason is why a reservation of an item on another market is
+	// declined when that market refuses the Offer outright (it blocks this
+	// one, or the Offer cannot be delivered): Trade.Refused. Its code is
+	// ReasonRefused.
+	RefusedReason = "The stall's market did not take this reservation."
+	// ReasonRefused is RefusedReason's stable code (Trade.ReasonCode).
+	ReasonRefused = "refused"
 	// DefaultTradeGrace is how long after its market day closes an open
 	// trade expires (SHIJI_TRADE_GRACE changes it).
 	DefaultTradeGrace = 24 * time.Hour
@@ -66,6 +76,7 @@ type Trade struct {
 	Message      string
 	Status       TradeStatus
 	Reason       string // why it was declined or cancelled
+	ReasonCode   string // the reason's code when the market gave it (ReasonSoldOut), else ""
 	Conversation ConversationID
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
@@ -112,11 +123,12 @@ type TradeRemote struct {
 
 // TradeEvent is one step of a trade: who moved it to which status, when.
 type TradeEvent struct {
-	Status    TradeStatus
-	Actor     AccountID // 0: the market itself (expiry), or the other side when it is elsewhere (ActorName)
-	ActorName string
-	Reason    string
-	At        time.Time
+	Status     TradeStatus
+	Actor      AccountID // 0: the market itself (expiry), or the other side when it is elsewhere (ActorName)
+	ActorName  string
+	Reason     string
+	ReasonCode string // as Trade.ReasonCode
+	At         time.Time
 }
 
 // ExpiresAt is when an open trade expires with the given grace.
@@ -177,7 +189,7 @@ func NewTrade(buyer AccountID, isHolder bool, it *Item, quantity int, day Market
 func (t *Trade) move(to TradeStatus, by AccountID, reason string, now time.Time) {
 	t.Status, t.UpdatedAt = to, now
 	if reason != "" {
-		t.Reason = reason
+		t.Reason, t.ReasonCode = reason, ""
 	}
 	t.Events = append(t.Events, TradeEvent{Status: to, Actor: by, Reason: reason, At: now})
 }
@@ -229,7 +241,7 @@ func (t *Trade) Accept(by AccountID, isHolder bool, now time.Time) error {
 		return Errorf(EFORBIDDEN, "You cannot accept your own reservation: the stall does.")
 	case !isHolder:
 		return Errorf(EFORBIDDEN, "Only the stall's stallholders can accept a reservation.")
-	case t.Status == TradeDeclined && t.Reason == SoldOutReason:
+	case t.Status == TradeDeclined && t.ReasonCode == ReasonSoldOut:
 		return Errorf(ECONFLICT, "Not enough left: another reservation took what was left, and this one was declined.")
 	case t.Status != TradeRequested:
 		return Errorf(ECONFLICT, "This reservation is %s; only a requested one can be accepted.", t.Status.stateWords())
@@ -408,9 +420,25 @@ func (t *Trade) EndedElsewhere(to TradeStatus, now time.Time) error {
 // SoldOutReason, once another reservation holds what was left of the item.
 // It returns false (and changes nothing) when the trade is not requested.
 func (t *Trade) SoldOut(now time.Time) bool {
+	return t.declineFor(ReasonSoldOut, SoldOutReason, now)
+}
+
+// Refused declines a requested reservation of an item on another market
+// for the market itself, with RefusedReason, when that market refused its
+// Offer for good. It returns false (and changes nothing) when the trade is
+// not requested.
+func (t *Trade) Refused(now time.Time) bool {
+	return t.declineFor(ReasonRefused, RefusedReason, now)
+}
+
+// declineFor declines a requested trade for the market itself, with the
+// reason's code and its English words.
+func (t *Trade) declineFor(code, reason string, now time.Time) bool {
 	if t.Status != TradeRequested {
 		return false
 	}
-	t.move(TradeDeclined, 0, SoldOutReason, now)
+	t.move(TradeDeclined, 0, reason, now)
+	t.ReasonCode = code
+	t.Events[len(t.Events)-1].ReasonCode = code
 	return true
 }

@@ -59,6 +59,8 @@ Environment (flags win):
   GOMEMLIMIT        the Go runtime's soft memory limit (default: 44 MiB plus the caches, or, once
                     the market is loaded, twice its heap plus the caches if that is more)
   SHIJI_TRADE_GRACE how long after its market day closes an uncollected reservation expires (default 24h)
+  SHIJI_DELIVERY_RETRY how long a failed delivery to another server waits before its first retry;
+                    each retry waits twice as long, at most 6h, for about two days (default 10s)
   SHIJI_HTTP_TIMEOUTS the server's timeouts against slow clients, default "header=10s read=60s idle=120s"
   SHIJI_DEBUG_ADDR  serve Go's runtime profiles (pprof) on this address, e.g. 127.0.0.1:6060 (keep it on loopback)
   SHIJI_LIMITS      abuse limits over the defaults, e.g. "messages=10/2s ip-messages=50/400ms open-reservations=20"
@@ -91,7 +93,7 @@ type serveConfig struct {
 	memLimitSet                             bool // GOMEMLIMIT is in the environment
 	logFormat, metricsAddr, metricsToken    string
 	tlsCert, tlsKey                         string
-	tradeGrace                              time.Duration
+	tradeGrace, deliveryRetry               time.Duration
 	demo, trustProxy, allowPrivate          bool
 	authorizedFetch                         bool
 	world                                   worldFlags // serve_world.go
@@ -109,6 +111,7 @@ func serve(ctx context.Context, args []string, e env) error {
 	fs.StringVar(&cfg.theme, "theme", "", "theme (env SHIJI_THEME, default \"default\")")
 	fs.BoolVar(&cfg.demo, "demo", false, "load the demo market into an empty database")
 	fs.DurationVar(&cfg.tradeGrace, "trade-grace", 0, "how long after its market day closes an uncollected reservation expires (env SHIJI_TRADE_GRACE, default 24h)")
+	fs.DurationVar(&cfg.deliveryRetry, "delivery-retry", 0, "how long a failed delivery to another server waits before its first retry; it doubles each time (env SHIJI_DELIVERY_RETRY, default 10s)")
 	fs.BoolVar(&cfg.trustProxy, "trust-proxy", false, "take the client IP from X-Forwarded-For set by a local proxy (env SHIJI_TRUST_PROXY=1)")
 	fs.BoolVar(&cfg.allowPrivate, "allow-private-networks", false, "fetch from and deliver to loopback/private addresses (env SHIJI_ALLOW_PRIVATE_NETWORKS=1)")
 	fs.BoolVar(&cfg.authorizedFetch, "authorized-fetch", false, "serve ActivityPub documents to signed requests only, as Mastodon's secure mode (env SHIJI_AUTHORIZED_FETCH=1)")
@@ -173,6 +176,16 @@ func serve(ctx context.Context, args []string, e env) error {
 	}
 	if cfg.tradeGrace < 0 {
 		return fmt.Errorf("--trade-grace %s: use a positive duration such as 24h or 90m", cfg.tradeGrace)
+	}
+	if v := e.getenv("SHIJI_DELIVERY_RETRY"); v != "" && cfg.deliveryRetry == 0 {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("SHIJI_DELIVERY_RETRY %q: use a positive duration such as 10s or 1m", v)
+		}
+		cfg.deliveryRetry = d
+	}
+	if cfg.deliveryRetry < 0 {
+		return fmt.Errorf("--delivery-retry %s: use a positive duration such as 10s or 1m", cfg.deliveryRetry)
 	}
 	if err := cfg.world.resolve(fs, e); err != nil {
 		return err
@@ -284,7 +297,7 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	fed, err := federation.New(federation.Config{App: a, BaseURL: baseURL, Logger: logger, AllowPrivate: cfg.allowPrivate,
 		AuthorizedFetch: cfg.authorizedFetch, Media: photos, Version: version, Metrics: fedMetrics,
 		World: cfg.world.limits, WorldMedia: worldPhotos, RootCAs: cfg.world.roots,
-		InboxBurst: inbox.Burst, InboxRate: perSecond(inbox.Every)})
+		InboxBurst: inbox.Burst, InboxRate: perSecond(inbox.Every), RetryBase: cfg.deliveryRetry})
 	if err != nil {
 		return err
 	}

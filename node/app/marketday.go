@@ -233,9 +233,14 @@ type MetEntry struct {
 	Person    node.AccountID
 	Name      string
 	Shown     string
-	Last      time.Time
-	Times     []data.Encounter // newest first, at most four
-	Count     int
+	// Remote is the actor IRI of a stall or person met on another market
+	// (through a trade across markets): Name is then its address
+	// (user@host) and URL its page there (the actor's IRI).
+	Remote string
+	URL    string
+	Last   time.Time
+	Times  []data.Encounter // newest first, at most four
+	Count  int
 }
 
 // Met is whom acc met: stalls and people, most recent first.
@@ -256,9 +261,20 @@ func (a *App) Met(ctx context.Context, acc *node.Account) (*Met, error) {
 	out := &Met{}
 	stalls := map[node.StallID]*MetEntry{}
 	people := map[node.AccountID]*MetEntry{}
+	elsewhere := map[string]*MetEntry{}
 	for _, e := range es { // newest first
 		var m *MetEntry
-		if e.Person == 0 {
+		if e.Remote != "" {
+			if m = elsewhere[e.Remote]; m == nil {
+				m = &MetEntry{Name: e.Name, Shown: e.Shown, Remote: e.Remote, URL: e.Remote, Last: e.At}
+				if e.Stall == 0 { // a stall elsewhere
+					out.Stalls = append(out.Stalls, m)
+				} else { // a buyer elsewhere, at a stall here
+					out.People = append(out.People, m)
+				}
+				elsewhere[e.Remote] = m
+			}
+		} else if e.Person == 0 {
 			if m = stalls[e.Stall]; m == nil {
 				m = &MetEntry{Stall: e.Stall, StallName: e.StallName, Last: e.At}
 				stalls[e.Stall] = m

@@ -121,7 +121,7 @@ func (a *App) TakeOffer(ctx context.Context, in RemoteOffer) (*node.Trade, error
 			return nil, err
 		}
 	}
-	if err := a.DB.CreateRemoteTrade(ctx, t, conv); err != nil {
+	if err := a.DB.CreateRemoteTrade(ctx, t, conv, a.Caps.OpenReservations); err != nil {
 		return nil, err
 	}
 	a.tradeMoved(t, st.Holders)

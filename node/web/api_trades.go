@@ -10,6 +10,7 @@ import (
 	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
+	"github.com/shiji-market/shiji/node/i18n"
 )
 
 // The API of market days, trades (交易), thank-you notes, follows and whom
@@ -162,10 +163,11 @@ func (s *Server) noteJSON(n node.Note) noteJSON {
 }
 
 type tradeEventJSON struct {
-	Status node.TradeStatus `json:"status"`
-	By     string           `json:"by"` // "" when the market itself (expiry)
-	Reason string           `json:"reason,omitempty"`
-	At     time.Time        `json:"at"`
+	Status     node.TradeStatus `json:"status"`
+	By         string           `json:"by"` // "" when the market itself (expiry)
+	Reason     string           `json:"reason,omitempty"`
+	ReasonCode string           `json:"reason_code,omitempty"`
+	At         time.Time        `json:"at"`
 }
 
 type tradeJSON struct {
@@ -180,7 +182,8 @@ type tradeJSON struct {
 	ClosesAt        time.Time           `json:"closes_at"`
 	ExpiresAt       time.Time           `json:"expires_at"`
 	Message         string              `json:"message"`
-	Reason          string              `json:"reason,omitempty"`
+	Reason          string              `json:"reason,omitempty"`      // in the reader's language when the market gave it
+	ReasonCode      string              `json:"reason_code,omitempty"` // "sold_out" when the market gave the reason
 	Conversation    node.ConversationID `json:"conversation"`
 	ConversationURL string              `json:"conversation_url"`
 	Remote          *tradeRemoteJSON    `json:"remote,omitempty"` // the side on another market, if any
@@ -208,11 +211,14 @@ type tradeRemoteJSON struct {
 	Agreement string         `json:"agreement,omitempty"`
 }
 
-func (s *Server) tradeJSON(t *node.Trade) tradeJSON {
+// tradeJSON is trade t for the API; a reason the market gave (a code) is
+// in loc's language.
+func (s *Server) tradeJSON(loc *i18n.Localizer, t *node.Trade) tradeJSON {
 	out := tradeJSON{ID: t.ID, Status: t.Status, Buyer: t.BuyerName, Quantity: t.Quantity, MarketDay: t.Day,
 		Item:     itemRefJSON{ID: t.Item, Title: t.ItemTitle, URL: s.abs(node.ItemPath(t.Item))},
 		Stall:    stallRefJSON{ID: t.Stall, Name: t.StallName, URL: s.abs(node.StallPath(t.Stall))},
-		StartsAt: t.StartsAt, ClosesAt: t.ClosesAt, ExpiresAt: t.ExpiresAt(s.app.TradeGrace), Message: t.Message, Reason: t.Reason,
+		StartsAt: t.StartsAt, ClosesAt: t.ClosesAt, ExpiresAt: t.ExpiresAt(s.app.TradeGrace), Message: t.Message,
+		Reason: reasonIn(loc, t.Reason, t.ReasonCode), ReasonCode: t.ReasonCode,
 		Conversation: t.Conversation, URL: s.abs(node.TradePath(t.ID)), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 	if r := t.Remote; r != nil {
 		out.Remote = &tradeRemoteJSON{Side: r.Side, Actor: r.Actor, Acct: r.Name, Name: r.Shown, Offer: r.Offer, Agreement: r.Agreement}
@@ -225,7 +231,8 @@ func (s *Server) tradeJSON(t *node.Trade) tradeJSON {
 		out.ConversationURL = s.abs("/conversations/" + strconv.FormatInt(int64(t.Conversation), 10))
 	}
 	for _, ev := range t.Events {
-		out.Events = append(out.Events, tradeEventJSON{Status: ev.Status, By: ev.ActorName, Reason: ev.Reason, At: ev.At})
+		out.Events = append(out.Events, tradeEventJSON{Status: ev.Status, By: ev.ActorName,
+			Reason: reasonIn(loc, ev.Reason, ev.ReasonCode), ReasonCode: ev.ReasonCode, At: ev.At})
 	}
 	for _, n := range t.Notes {
 		out.Notes = append(out.Notes, s.noteJSON(n))
@@ -259,7 +266,7 @@ func (s *Server) apiReserve(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, s.tradeJSON(t))
+	return c.JSON(http.StatusCreated, s.tradeJSON(s.localizer(c), t))
 }
 
 func (s *Server) apiTrade(c echo.Context) error {
@@ -271,7 +278,7 @@ func (s *Server) apiTrade(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.tradeJSON(t))
+	return c.JSON(http.StatusOK, s.tradeJSON(s.localizer(c), t))
 }
 
 func (s *Server) apiTrades(c echo.Context) error {
@@ -287,7 +294,7 @@ func (s *Server) apiTrades(c echo.Context) error {
 	}
 	out := make([]tradeJSON, 0, len(ts))
 	for _, t := range ts {
-		out = append(out, s.tradeJSON(t))
+		out = append(out, s.tradeJSON(s.localizer(c), t))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"trades": out})
 }
@@ -310,7 +317,7 @@ func (s *Server) apiTradeStep(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.tradeJSON(t))
+	return c.JSON(http.StatusOK, s.tradeJSON(s.localizer(c), t))
 }
 
 // tradeStep runs the named step as the signed-in account.
@@ -394,18 +401,26 @@ func (s *Server) apiMet(c echo.Context) error {
 		Trade  node.TradeID     `json:"trade,omitempty"`
 		At     time.Time        `json:"at"`
 	}
+	type elsewhereJSON struct { // a stall or person met on another market
+		Actor string `json:"actor"`
+		Acct  string `json:"acct"`
+		Name  string `json:"name,omitempty"`
+	}
 	type entryJSON struct {
-		Stall *stallRefJSON `json:"stall,omitempty"`
-		Name  string        `json:"name,omitempty"`
-		Last  time.Time     `json:"last"`
-		Count int           `json:"count"`
-		Times []timeJSON    `json:"times"`
+		Stall  *stallRefJSON  `json:"stall,omitempty"`
+		Name   string         `json:"name,omitempty"`
+		Remote *elsewhereJSON `json:"remote,omitempty"`
+		Last   time.Time      `json:"last"`
+		Count  int            `json:"count"`
+		Times  []timeJSON     `json:"times"`
 	}
 	conv := func(es []*app.MetEntry) []entryJSON {
 		out := make([]entryJSON, 0, len(es))
 		for _, e := range es {
 			j := entryJSON{Last: e.Last, Count: e.Count, Name: e.Name}
-			if e.Person == 0 {
+			if e.Remote != "" {
+				j.Remote = &elsewhereJSON{Actor: e.Remote, Acct: e.Name, Name: e.Shown}
+			} else if e.Person == 0 {
 				j.Stall = &stallRefJSON{ID: e.Stall, Name: e.StallName, URL: s.abs(node.StallPath(e.Stall))}
 			}
 			for _, t := range e.Times {
@@ -424,4 +439,13 @@ func (s *Server) apiMet(c echo.Context) error {
 		refs = append(refs, stallRefJSON{ID: st.ID, Name: st.Name, URL: s.abs(node.StallPath(st.ID))})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"stalls": conv(met.Stalls), "people": conv(met.People), "following": refs})
+}
+
+// reasonIn is a trade's reason for a reader of loc: the text of its code
+// (trade.reason.CODE) when the market gave it, else the words as written.
+func reasonIn(loc *i18n.Localizer, reason, code string) string {
+	if code == "" {
+		return reason
+	}
+	return loc.T("trade.reason." + code)
 }

@@ -27,7 +27,7 @@ func (s *Server) apiRemoteReserve(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, s.tradeJSON(t))
+	return c.JSON(http.StatusCreated, s.tradeJSON(s.localizer(c), t))
 }
 
 // reserveElsewherePage: POST /world/reserve (item: its ActivityPub id) is

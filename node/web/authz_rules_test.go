@@ -260,6 +260,7 @@ var rules = map[string]rule{
 	"GET /stalls/:id/followers":    public(),
 	"GET /stalls/:id/following":    public(),
 	"GET /messages/:id":            public(), // only public messages are served; the private M is 404 to all
+	"GET /agreements/:token":       public(), // an FEP-0837 Agreement, to GETs signed by its parties' servers only: 404 to every browser
 	"GET /api/v1/follows":          signedIn(),
 	"POST /api/v1/follows":         signedIn().with(`{"acct":"nobody@127.0.0.1:1"}`),
 	"DELETE /api/v1/follows/:id":   only("ajie").denies(404),

@@ -153,7 +153,7 @@ func (s *Server) writeExport(c echo.Context, acc *node.Account) error {
 		if err != nil {
 			return err
 		}
-		trades = append(trades, s.tradeJSON(t))
+		trades = append(trades, s.tradeJSON(s.localizer(c), t))
 	}
 	if err := add("trades.json", trades); err != nil {
 		return err

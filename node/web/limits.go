@@ -41,6 +41,8 @@ func writeKind(method, route string) string {
 		return limits.Reports
 	case route == "/messages/:id/:action": // report, delete, edit from the page
 		return limits.Reports
+	case has("/remote/reservations"): // a reservation on another market is a reservation
+		return limits.Reservations
 	case has("/thread", "/messages", "/remote/", "/world/ask", "/world/write"):
 		return limits.Messages
 	case has("/follow"):

@@ -26,6 +26,7 @@ func TestWriteKind(t *testing.T) {
 		{"POST", "/api/v1/conversations/:id/messages", limits.Messages},
 		{"POST", "/api/v1/items/:id/thread", limits.Messages},
 		{"POST", "/api/v1/remote/replies", limits.Messages},
+		{"POST", "/api/v1/remote/reservations", limits.Reservations},
 		{"POST", "/api/v1/follows", limits.Follows},
 		{"POST", "/stalls/:id/follow", limits.Follows},
 		{"POST", "/api/v1/items/:id/reservations", limits.Reservations},
