@@ -5,13 +5,12 @@ import (
 	"strconv"
 	"strings"
 
-	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 )
 
-// Messages are filled by fill, not by go-i18n's Localize: Localize runs
-// text/template, whose calls of methods by name make the linker keep every
+// Messages are filled by fill, not by go-i18n's Localize (shiji read its
+// catalogues with go-i18n before): Localize runs text/template, whose calls of methods by name make the linker keep every
 // exported method of every type in the binary (about 10 MB of go-fed's
 // vocabulary). A message's only template syntax is a named argument,
 // "{{.Name}}", which checkMessage enforces when a catalogue is loaded.
@@ -64,7 +63,7 @@ func placeholder(action string) (string, bool) {
 
 // checkMessage fails when a form of m uses template syntax other than
 // {{.Name}}.
-func checkMessage(m *goi18n.Message) error {
+func checkMessage(m *catMessage) error {
 	for _, s := range []string{m.Zero, m.One, m.Two, m.Few, m.Many, m.Other} {
 		for rest := s; ; {
 			i := strings.Index(rest, "{{")
@@ -87,7 +86,7 @@ func checkMessage(m *goi18n.Message) error {
 // pluralForm is the form of m that the count n takes in tag's language under
 // CLDR's cardinal rules, or "" when m does not have that form or n is not a
 // whole number (an integer, or a string of one).
-func pluralForm(tag language.Tag, m *goi18n.Message, n any) string {
+func pluralForm(tag language.Tag, m *catMessage, n any) string {
 	var i int64
 	switch v := n.(type) {
 	case int:

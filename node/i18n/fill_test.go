@@ -59,3 +59,27 @@ func TestOverrideWithTemplateSyntaxRefused(t *testing.T) {
 func strconvQuote(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"`
 }
+
+// TestParseFile: texts, plural forms and nested ids as go-i18n's files have
+// them; a bad form, a form without "other" or a name without a language tag
+// is refused.
+func TestParseFile(t *testing.T) {
+	tag, msgs, err := parseFile("x.zh-Hant.json", []byte(`{"a": "A", "b": {"one": "1", "other": "n", "description": "d"}, "c": {"d": "CD"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tag.String() != "zh-Hant" || len(msgs) != 3 || msgs[0].Other != "A" || msgs[1].One != "1" || msgs[1].Other != "n" || msgs[2].ID != "c.d" || msgs[2].Other != "CD" {
+		t.Errorf("parseFile = %v %+v %+v %+v", tag, msgs[0], msgs[1], msgs[2])
+	}
+	for name, src := range map[string]string{
+		"en.json":      `{"a": {"one": "1", "lots": "n"}}`,
+		"en.json ":     `{"a": {"one": "1"}}`,
+		"english.json": `{"a": "A"}`,
+		"en.json  ":    `{"a": 3}`,
+		"en.json   ":   `[1]`,
+	} {
+		if _, _, err := parseFile(strings.TrimSpace(name), []byte(src)); err == nil {
+			t.Errorf("parseFile(%q, %s) took it", name, src)
+		}
+	}
+}
