@@ -5,8 +5,9 @@
 #
 # Builds shiji as install.sh does, makes a demo market of 1,000 stalls and
 # ITEMS items (default 10000, seed 7; kept in $SHIJI_BENCH_DATA/ITEMS when that
-# is set, as BenchmarkMarketPages keeps them), serves it on loopback, asks for
-# each kind of page once, waits 5 s and prints the idle RSS; then runs wrk on
+# is set, as BenchmarkMarketPages keeps them), serves it on loopback and prints
+# the idle RSS 35 s after start-up; asks for each kind of page once, waits 5 s
+# and prints the RSS again (warm); then runs wrk on
 # item, stall, stroll and search pages at once (16 connections each, 64 in all)
 # for SECONDS (default 10) and prints the peak RSS (VmHWM); then, after 50 s
 # without visitors (the node gives memory back after 40 s idle), the idle RSS
@@ -45,11 +46,13 @@ until curl -fs -o /dev/null "$base/"; do
   [ "$i" -lt 600 ] || { echo "rss.sh: shiji did not answer in 60 s" >&2; tail -5 "$tmp/serve.log" >&2; exit 1; }
   sleep 0.1
 done
+sleep 35
+rss() { awk -v k="$1" '$1 == k":" {printf "%.1f MB", $2 / 1000}' "/proc/$pid/status"; }
+echo "items=$items idle_rss=$(rss VmRSS) (35 s after start-up, no visitors)"
 item=$(( items / 2 ))
 pages="/items/$item /stalls/500 /wander?seed=7&page=3 /search?q=lamp"
 for p in / $pages; do curl -fs -o /dev/null "$base$p"; done
 sleep 5
-rss() { awk -v k="$1" '$1 == k":" {printf "%.1f MB", $2 / 1000}' "/proc/$pid/status"; }
 echo "items=$items warm_rss=$(rss VmRSS) (5 s after one request of each page)"
 loads=""
 for p in $pages; do
@@ -60,4 +63,4 @@ for j in $loads; do wait "$j"; done
 reqs=$(cat "$tmp"/wrk.* | awk '/requests in/ {n += $1} END {print n + 0}')
 echo "items=$items peak_rss=$(rss VmHWM) after_load_rss=$(rss VmRSS) requests=$reqs (wrk, 64 connections on 4 pages, ${secs} s)"
 sleep 50
-echo "items=$items idle_rss=$(rss VmRSS) (50 s after the load)"
+echo "items=$items idle_after_load_rss=$(rss VmRSS) (50 s after the load; the caches hold pages now)"
