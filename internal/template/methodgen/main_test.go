@@ -1,3 +1,8 @@
+//go:build !race
+
+// Not under the race detector: loading every package's types takes minutes
+// there. .ci/run runs this test on its own without -race.
+
 package main
 
 import (
