@@ -112,7 +112,7 @@ func (db *DB) RoomMirror(ctx context.Context, actor, name string, acc node.Accou
 // RoomOf returns the mirror conversation of the room actor elsewhere, or ENOTFOUND.
 func (db *DB) RoomOf(ctx context.Context, actor string) (node.ConversationID, error) {
 	var id node.ConversationID
-	err := db.r.QueryRowContext(ctx, `SELECT conversation_id FROM ap_rooms WHERE actor = ?`, actor).Scan(&id)
+	err := db.queryRow(ctx, `SELECT conversation_id FROM ap_rooms WHERE actor = ?`, actor).Scan(&id) // every inbox activity asks: prepared once
 	return id, notFound(err, "No group chat of %s here.", actor)
 }
 

@@ -156,27 +156,36 @@ func fanScale(b *testing.B) (followers, hosts int) {
 	return followers, hosts
 }
 
-// BenchmarkFanOut: one new item to the followers (no shared inboxes, so one
-// signature each) on the loopback hosts of fanScale, through the whole path
-// (render, queue rows, per-host limits, signing at send time, HTTP,
-// recording); deliveries per second.
-func BenchmarkFanOut(b *testing.B) {
-	fanFollowers, fanHosts := fanScale(b)
-	n := newTestNode(b, "https://market.test", time.Now(), func(c *Config) { c.Transport, c.AllowPrivate = nil, true })
-	wang := n.account("wang", node.RoleStallholder)
-	st := n.stall(wang, "Bikes")
-	s := newSinks(b, fanHosts)
-	n.db.Write(context.Background(), func(tx *sql.Tx) error {
-		for i := 0; i < fanFollowers; i++ {
+// fanOutSetup is a running node whose stall (held by wang) is followed by
+// the fanScale followers on loopback sinks, with the stall's key loaded.
+func fanOutSetup(b *testing.B) (n *testNode, wang *node.Account, st *node.Stall, s *sinks, followers int) {
+	followers, hosts := fanScale(b)
+	n = newTestNode(b, "https://market.test", time.Now(), func(c *Config) { c.Transport, c.AllowPrivate = nil, true })
+	wang = n.account("wang", node.RoleStallholder)
+	st = n.stall(wang, "Bikes")
+	s = newSinks(b, hosts)
+	if err := n.db.Write(context.Background(), func(tx *sql.Tx) error {
+		for i := 0; i < followers; i++ {
 			if _, err := tx.Exec(`INSERT INTO ap_followers(actor, follower, inbox, follow_id, created_at) VALUES (?, ?, ?, ?, 0)`,
 				stallKey(st.ID), fmt.Sprintf("https://f%d.test/u", i), s.inbox(i), fmt.Sprintf("https://f%d.test/f", i)); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
+	}); err != nil {
+		b.Fatal(err)
+	}
 	n.f.keys.get(context.Background(), stallKey(st.ID))
 	n.run()
+	return n, wang, st, s, followers
+}
+
+// BenchmarkFanOut: one new item to the followers (no shared inboxes, so one
+// signature each) on the loopback hosts of fanScale, through the whole path
+// (render, queue rows, per-host limits, signing at send time, HTTP,
+// recording); deliveries per second.
+func BenchmarkFanOut(b *testing.B) {
+	n, wang, st, s, fanFollowers := fanOutSetup(b)
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

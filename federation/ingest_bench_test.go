@@ -7,7 +7,6 @@ import (
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"runtime"
@@ -107,23 +106,8 @@ func benchCPU() time.Duration {
 //
 //	go test -run '^$' -bench FanOutVsBare -benchtime 3x ./federation
 func BenchmarkFanOutVsBare(b *testing.B) {
-	fanFollowers, fanHosts := fanScale(b)
-	n := newTestNode(b, "https://market.test", time.Now(), func(c *Config) { c.Transport, c.AllowPrivate = nil, true })
-	wang := n.account("wang", node.RoleStallholder)
-	st := n.stall(wang, "Bikes")
-	s := newSinks(b, fanHosts)
-	n.db.Write(context.Background(), func(tx *sql.Tx) error {
-		for i := 0; i < fanFollowers; i++ {
-			if _, err := tx.Exec(`INSERT INTO ap_followers(actor, follower, inbox, follow_id, created_at) VALUES (?, ?, ?, ?, 0)`,
-				stallKey(st.ID), fmt.Sprintf("https://f%d.test/u", i), s.inbox(i), fmt.Sprintf("https://f%d.test/f", i)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	n, wang, st, s, fanFollowers := fanOutSetup(b)
 	ctx := context.Background()
-	n.f.keys.get(ctx, stallKey(st.ID))
-	n.run()
 	body := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","type":"Create","object":{"type":"Note","content":"a bell"}}`)
 	var bare, fan time.Duration
 	b.ResetTimer()

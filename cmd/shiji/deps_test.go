@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -31,5 +32,35 @@ func TestBinaryLeavesOutTestOnlyLibraries(t *testing.T) {
 				t.Errorf("the binary imports %s", dep)
 			}
 		}
+	}
+}
+
+// maxBinaryBytes is issue 14's goal for the stripped binary: 40 MB.
+const maxBinaryBytes = 40_000_000
+
+// TestStrippedBinarySize builds shiji as install.sh does (CGO_ENABLED=0,
+// -trimpath -ldflags '-s -w') and fails when it is over 40 MB. The usual
+// cause of a jump of 10 MB or more is a call of a method by a name known only
+// at run time (reflect's MethodByName, text/template or html/template from
+// the standard library instead of internal/template): find it with
+// go build -ldflags=-dumpdep 2>&1 | grep '<ReflectMethod>'.
+func TestStrippedBinarySize(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(t.TempDir(), "shiji")
+	cmd := exec.Command(goTool, "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	fi, err := os.Stat(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("stripped binary: %d bytes", fi.Size())
+	if fi.Size() > maxBinaryBytes {
+		t.Errorf("the stripped binary is %d bytes, over %d", fi.Size(), maxBinaryBytes)
 	}
 }

@@ -74,6 +74,9 @@ const defaultCacheMB = web.DefaultCacheBytes >> 20
 // when GOMEMLIMIT is not set.
 const baseMemoryLimit = 44 << 20
 
+// idleLook is how often trimWhenIdle looks whether the node is idle.
+const idleLook = 10 * time.Second
+
 // memoryLimit is the soft memory limit for a node whose market, once warm,
 // holds live bytes of heap (the wander floor and the snapshot grow with the
 // market): baseMemoryLimit and the caches, or, when the market is larger,
@@ -311,13 +314,19 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 		// node's own memory (the wander floor, the snapshot, requests in
 		// flight) and its caches; SQLite's pages are outside it.
 		debug.SetMemoryLimit(baseMemoryLimit + max(cacheBytes, 0))
-		a.Warmed = func() {
+	}
+	a.Warmed = func() {
+		if !cfg.memLimitSet {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms) // just after a collection: HeapAlloc is what the market holds
 			if limit := memoryLimit(int64(ms.HeapAlloc), cacheBytes); limit > baseMemoryLimit+max(cacheBytes, 0) {
 				debug.SetMemoryLimit(limit)
 				logger.Info("memory limit sized to the market", "live_heap_mib", ms.HeapAlloc>>20, "limit_mib", limit>>20)
 			}
+		}
+		// The code and data only start-up read go back to the kernel.
+		if n := pageOutStartupCode(); n > 0 {
+			logger.Debug("start-up pages of the binary paged out", "mib", n>>20)
 		}
 	}
 	setupToken, err := setupTokenFor(ctx, a)
@@ -372,6 +381,7 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	go sweepSessions(bg, db, logger)
 	go noticeOtherWriters(bg, db, logger)
 	go a.Run(bg)
+	go trimWhenIdle(bg, idleLook, logger) // memory back to the system while nobody visits
 	fedDone := make(chan struct{})
 	go func() { fed.Run(bg); close(fedDone) }()
 	tradesDone := make(chan struct{})

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/shiji-market/shiji/node"
 )
 
@@ -49,6 +48,9 @@ func (l *Localizer) Error(err error) string {
 // lookup returns the message id without template data, and whether the
 // catalogue has it.
 func (l *Localizer) lookup(id string) (string, bool) {
-	s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: id})
-	return s, err == nil && s != ""
+	m := l.msgs[id]
+	if m == nil || m.Other == "" {
+		return "", false
+	}
+	return fill(m.Other, nil), true
 }

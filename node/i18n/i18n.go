@@ -6,7 +6,6 @@ package i18n
 
 import (
 	"embed"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"path"
@@ -15,7 +14,6 @@ import (
 	"strings"
 	"sync"
 
-	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
 )
 
@@ -24,8 +22,7 @@ var localesFS embed.FS
 
 // Catalog holds every message in every language.
 type Catalog struct {
-	raw     map[string]map[string]*goi18n.Message // language → id → message, as loaded
-	bundle  *goi18n.Bundle
+	raw     map[string]map[string]*catMessage // language → id → message, as loaded
 	tags    []language.Tag
 	names   []string
 	matcher language.Matcher
@@ -50,9 +47,7 @@ func Load() (*Catalog, error) { return LoadWith(nil) }
 // a language shiji does not ship adds that language, which must then have
 // every message. An error names the file.
 func LoadWith(overrides fs.FS) (*Catalog, error) {
-	b := goi18n.NewBundle(language.English)
-	b.RegisterUnmarshalFunc("json", json.Unmarshal)
-	c := &Catalog{bundle: b, raw: map[string]map[string]*goi18n.Message{}}
+	c := &Catalog{raw: map[string]map[string]*catMessage{}}
 	keys := map[string]map[string]bool{} // language → message ids
 	if err := c.add(localesFS, "locales", keys, false); err != nil {
 		return nil, err
@@ -79,7 +74,7 @@ func LoadWith(overrides fs.FS) (*Catalog, error) {
 	c.matcher = language.NewMatcher(c.tags)
 	c.locs = make(map[string]*Localizer, len(c.names))
 	for _, n := range c.names {
-		c.locs[n] = &Localizer{Lang: n, l: goi18n.NewLocalizer(c.bundle, n)}
+		c.locs[n] = c.newLocalizer(n, n)
 	}
 	return c, nil
 }
@@ -102,20 +97,23 @@ func (c *Catalog) add(fsys fs.FS, dir string, keys map[string]map[string]bool, r
 		if err != nil {
 			return err
 		}
-		mf, err := c.bundle.ParseMessageFileBytes(raw, path.Base(f))
+		tag, msgs, err := parseFile(path.Base(f), raw)
 		if err != nil {
 			return fmt.Errorf("i18n: %s: %w", f, err)
 		}
-		name := mf.Tag.String()
+		name := tag.String()
 		if keys[name] == nil {
 			c.names = append(c.names, name)
-			c.tags = append(c.tags, mf.Tag)
+			c.tags = append(c.tags, tag)
 			keys[name] = map[string]bool{}
 		}
 		if c.raw[name] == nil {
-			c.raw[name] = map[string]*goi18n.Message{}
+			c.raw[name] = map[string]*catMessage{}
 		}
-		for _, m := range mf.Messages {
+		for _, m := range msgs {
+			if err := checkMessage(m); err != nil {
+				return fmt.Errorf("i18n: %s: %w", f, err)
+			}
 			if keys[name][m.ID] && !replace {
 				return fmt.Errorf("i18n: %s: %q is defined twice for %s", f, m.ID, name)
 			}
@@ -198,17 +196,32 @@ func (c *Catalog) match(p string) string {
 // Localizer translates into one language. It is safe for concurrent use.
 type Localizer struct {
 	Lang  string
-	l     *goi18n.Localizer
-	plain sync.Map // message id → its text, for messages asked for without arguments
+	tag   language.Tag           // the catalogue language it reads, for plural rules
+	msgs  map[string]*catMessage // that language's messages
+	plain sync.Map               // message id → its text, for messages asked for without arguments
 }
 
 // Localizer returns the Localizer for lang (a catalogue language; the one
-// instance is shared), or a new one for another tag.
+// instance is shared), or a new one for another tag, reading the catalogue
+// language that best matches it (English when none does).
 func (c *Catalog) Localizer(lang string) *Localizer {
 	if l := c.locs[lang]; l != nil {
 		return l
 	}
-	return &Localizer{Lang: lang, l: goi18n.NewLocalizer(c.bundle, lang)}
+	n := c.match(lang)
+	if n == "" {
+		n = language.English.String()
+	}
+	return c.newLocalizer(lang, n)
+}
+
+// newLocalizer is a Localizer named lang reading the catalogue language n.
+func (c *Catalog) newLocalizer(lang, n string) *Localizer {
+	l := &Localizer{Lang: lang, msgs: c.raw[n]}
+	if i := slices.Index(c.names, n); i >= 0 {
+		l.tag = c.tags[i]
+	}
+	return l
 }
 
 // T returns the message id, with args as name/value pairs for its template
@@ -237,17 +250,18 @@ func (l *Localizer) t(id string, args []any) string {
 			data[fmt.Sprint(args[i])] = args[i+1]
 		}
 	}
-	cfg := &goi18n.LocalizeConfig{MessageID: id, TemplateData: data}
-	if n, ok := data["N"]; ok {
-		cfg.PluralCount = n // {{.N}} chooses the plural form ("one", "other")
-	}
-	s, err := l.l.Localize(cfg)
-	if err != nil && cfg.PluralCount != nil { // a message without plural forms
-		cfg.PluralCount = nil
-		s, err = l.l.Localize(cfg)
-	}
-	if err != nil || s == "" {
+	m := l.msgs[id]
+	if m == nil {
 		return id
 	}
-	return s
+	src := m.Other
+	if n, ok := data["N"]; ok { // {{.N}} chooses the plural form ("one", "other")
+		if f := pluralForm(l.tag, m, n); f != "" {
+			src = f
+		}
+	}
+	if src == "" {
+		return id
+	}
+	return fill(src, data)
 }

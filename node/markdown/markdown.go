@@ -4,7 +4,7 @@ package markdown
 
 import (
 	"bytes"
-	"html/template"
+	template "github.com/shiji-market/shiji/internal/template/html"
 	"strings"
 
 	"github.com/microcosm-cc/bluemonday"

@@ -2,7 +2,7 @@ package web
 
 import (
 	"bytes"
-	"html/template"
+	template "github.com/shiji-market/shiji/internal/template/html"
 	"sync"
 
 	"github.com/labstack/echo/v4"

@@ -2,7 +2,7 @@ package web
 
 import (
 	"fmt"
-	"html/template"
+	template "github.com/shiji-market/shiji/internal/template/html"
 	"net/http"
 	"strings"
 	"unicode/utf8"

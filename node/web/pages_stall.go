@@ -1,7 +1,7 @@
 package web
 
 import (
-	"html/template"
+	template "github.com/shiji-market/shiji/internal/template/html"
 	"net/http"
 	"strconv"
 

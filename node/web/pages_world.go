@@ -1,8 +1,8 @@
 package web
 
 import (
+	template "github.com/shiji-market/shiji/internal/template/html"
 	"html"
-	"html/template"
 	"net/http"
 	"strconv"
 	"strings"

@@ -3,7 +3,7 @@ package web
 import (
 	"bytes"
 	"fmt"
-	"html/template"
+	template "github.com/shiji-market/shiji/internal/template/html"
 	"io/fs"
 	"net/http"
 	"path"

@@ -6,7 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"html/template"
+	template "github.com/shiji-market/shiji/internal/template/html"
 	"io"
 	"io/fs"
 	"log/slog"

@@ -1,0 +1,203 @@
+// Command methodgen writes, for each package it is given, a file
+// template_methods.go that registers the exported methods of the package's
+// types with internal/template/text, so that templates can call them
+// without reflection's method lookup (see that package's methods.go).
+//
+//	go run ./internal/template/methodgen [-check] [-std TYPES] PACKAGES...
+//
+// PACKAGES are package patterns (./node/...). -std names other packages'
+// types (time.Time,net/url.URL) whose tables go into internal/template/text's
+// std_methods.go. With -check it writes nothing and fails when a file is
+// not what it would write.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"go/format"
+	"go/types"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+)
+
+const textPkg = "github.com/shiji-market/shiji/internal/template/text"
+
+func main() {
+	check := flag.Bool("check", false, "write nothing; fail when a file is out of date")
+	std := flag.String("std", "", "comma-separated types of other packages, as import/path.Type")
+	flag.Parse()
+	if err := run(flag.Args(), *std, *check); err != nil {
+		fmt.Fprintln(os.Stderr, "methodgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(patterns []string, std string, check bool) error {
+	cfg := &packages.Config{Mode: packages.NeedName | packages.NeedFiles | packages.NeedTypes | packages.NeedDeps | packages.NeedImports}
+	stdPaths := map[string][]string{}
+	for _, t := range strings.Split(std, ",") {
+		if t == "" {
+			continue
+		}
+		i := strings.LastIndex(t, ".")
+		if i < 0 {
+			return fmt.Errorf("-std %q: want import/path.Type", t)
+		}
+		stdPaths[t[:i]] = append(stdPaths[t[:i]], t[i+1:])
+	}
+	all := append([]string{textPkg}, patterns...)
+	for p := range stdPaths {
+		all = append(all, p)
+	}
+	pkgs, err := packages.Load(cfg, all...)
+	if err != nil {
+		return err
+	}
+	byPath := map[string]*packages.Package{}
+	for _, p := range pkgs {
+		byPath[p.PkgPath] = p
+	}
+	var stale []string
+	for _, p := range pkgs {
+		if len(p.Errors) > 0 {
+			return fmt.Errorf("%s: %v", p.PkgPath, p.Errors[0])
+		}
+		if _, isStd := stdPaths[p.PkgPath]; isStd || len(p.GoFiles) == 0 {
+			continue
+		}
+		var named []*types.Named
+		if p.PkgPath == textPkg {
+			for path, names := range stdPaths {
+				for _, n := range names {
+					o := byPath[path].Types.Scope().Lookup(n)
+					if o == nil {
+						return fmt.Errorf("-std: %s.%s not found", path, n)
+					}
+					named = append(named, o.Type().(*types.Named))
+				}
+			}
+		} else {
+			scope := p.Types.Scope()
+			for _, n := range scope.Names() {
+				if tn, ok := scope.Lookup(n).(*types.TypeName); ok && !tn.IsAlias() {
+					if t, ok := tn.Type().(*types.Named); ok {
+						named = append(named, t)
+					}
+				}
+			}
+		}
+		src, err := generate(p, named)
+		if err != nil {
+			return err
+		}
+		file := "template_methods.go"
+		if p.PkgPath == textPkg {
+			file = "std_methods.go"
+		}
+		path := filepath.Join(filepath.Dir(p.GoFiles[0]), file)
+		old, _ := os.ReadFile(path)
+		if src == nil {
+			if old != nil {
+				if check {
+					stale = append(stale, path+" (should not exist)")
+				} else if err := os.Remove(path); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if bytes.Equal(old, src) {
+			continue
+		}
+		if check {
+			stale = append(stale, path)
+			continue
+		}
+		if err := os.WriteFile(path, src, 0o644); err != nil {
+			return err
+		}
+	}
+	if len(stale) > 0 {
+		return fmt.Errorf("out of date (run go generate ./internal/template/text): %s", strings.Join(stale, ", "))
+	}
+	return nil
+}
+
+// generate returns the file registering the exported methods of named's
+// types (with those promoted from embedded fields), or nil when none has any.
+func generate(p *packages.Package, named []*types.Named) ([]byte, error) {
+	sort.Slice(named, func(i, j int) bool { return named[i].String() < named[j].String() })
+	imports := map[string]string{}
+	qual := func(pkg *types.Package) string {
+		if pkg.Path() == p.PkgPath {
+			return ""
+		}
+		imports[pkg.Path()] = pkg.Name()
+		return pkg.Name()
+	}
+	reg := "template.RegisterMethods"
+	if p.PkgPath == textPkg {
+		reg = "RegisterMethods"
+	}
+	var body bytes.Buffer
+	for _, t := range named {
+		if t.TypeParams().Len() > 0 || !usable(t) {
+			continue
+		}
+		if p.PkgPath == textPkg && !t.Obj().Exported() {
+			continue
+		}
+		ms := types.NewMethodSet(types.NewPointer(t))
+		var names []string
+		for i := 0; i < ms.Len(); i++ {
+			if f := ms.At(i).Obj(); f.Exported() {
+				names = append(names, f.Name())
+			}
+		}
+		if len(names) == 0 {
+			continue
+		}
+		sort.Strings(names)
+		tname := types.TypeString(t, qual)
+		fmt.Fprintf(&body, "\t%s(func(x *%s, name string) any {\n\t\tswitch name {\n", reg, tname)
+		for _, n := range names {
+			fmt.Fprintf(&body, "\t\tcase %q:\n\t\t\treturn x.%s\n", n, n)
+		}
+		body.WriteString("\t\t}\n\t\treturn nil\n\t})\n")
+	}
+	if body.Len() == 0 {
+		return nil, nil
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "// Code generated by methodgen (go generate ./internal/template/text); DO NOT EDIT.\n\npackage %s\n\nimport (\n", p.Name)
+	if p.PkgPath != textPkg {
+		fmt.Fprintf(&b, "\ttemplate %q\n", textPkg)
+	}
+	var paths []string
+	for path := range imports {
+		paths = append(paths, path)
+	}
+	sort.Strings(paths)
+	for _, path := range paths {
+		fmt.Fprintf(&b, "\t%q\n", path)
+	}
+	b.WriteString(")\n\n// The exported methods that templates may call (see internal/template/text's methods.go).\nfunc init() {\n")
+	b.Write(body.Bytes())
+	b.WriteString("}\n")
+	return format.Source(b.Bytes())
+}
+
+// usable reports whether a method table can be written for t: a type whose
+// values templates can hold (not an interface, a pointer or unsafe).
+func usable(t *types.Named) bool {
+	switch t.Underlying().(type) {
+	case *types.Interface, *types.Pointer:
+		return false
+	}
+	return true
+}

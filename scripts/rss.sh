@@ -1,0 +1,66 @@
+#!/bin/sh
+# rss.sh — idle and peak resident memory of `shiji serve` (issue 14).
+#
+#   scripts/rss.sh [ITEMS] [SECONDS]
+#
+# Builds shiji as install.sh does, makes a demo market of 1,000 stalls and
+# ITEMS items (default 10000, seed 7; kept in $SHIJI_BENCH_DATA/ITEMS when that
+# is set, as BenchmarkMarketPages keeps them), serves it on loopback and prints
+# the idle RSS 35 s after start-up; asks for each kind of page once, waits 5 s
+# and prints the RSS again (warm); then runs wrk on
+# item, stall, stroll and search pages at once (16 connections each, 64 in all)
+# for SECONDS (default 10) and prints the peak RSS (VmHWM); then, after 50 s
+# without visitors (the node gives memory back after 40 s idle), the idle RSS
+# again. Needs wrk and curl.
+# SHIJI_BIN=FILE measures that binary instead of building one.
+set -eu
+cd "$(dirname "$0")/.."
+items="${1:-10000}"
+secs="${2:-10}"
+command -v wrk >/dev/null 2>&1 || { echo "rss.sh: needs wrk" >&2; exit 1; }
+tmp=$(mktemp -d)
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+if [ -n "${SHIJI_BIN:-}" ]; then
+  cp "$SHIJI_BIN" "$tmp/shiji"
+else
+  CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/shiji" ./cmd/shiji
+fi
+data="$tmp/data"
+if [ -n "${SHIJI_BENCH_DATA:-}" ]; then data="$SHIJI_BENCH_DATA/$items"; fi
+if [ ! -f "$data/shiji.db" ]; then
+  mkdir -p "$data"
+  "$tmp/shiji" demo --data "$data" --stalls 1000 --items "$items" --seed 7 >/dev/null 2>&1
+fi
+port=$(( 20000 + $$ % 20000 ))
+base="http://127.0.0.1:$port"
+"$tmp/shiji" serve --addr "127.0.0.1:$port" --data "$data" >"$tmp/serve.log" 2>&1 &
+pid=$!
+i=0
+until curl -fs -o /dev/null "$base/"; do
+  i=$((i + 1))
+  [ "$i" -lt 600 ] || { echo "rss.sh: shiji did not answer in 60 s" >&2; tail -5 "$tmp/serve.log" >&2; exit 1; }
+  sleep 0.1
+done
+sleep 35
+rss() { awk -v k="$1" '$1 == k":" {printf "%.1f MB", $2 / 1000}' "/proc/$pid/status"; }
+echo "items=$items idle_rss=$(rss VmRSS) (35 s after start-up, no visitors)"
+item=$(( items / 2 ))
+pages="/items/$item /stalls/500 /wander?seed=7&page=3 /search?q=lamp"
+for p in / $pages; do curl -fs -o /dev/null "$base$p"; done
+sleep 5
+echo "items=$items warm_rss=$(rss VmRSS) (5 s after one request of each page)"
+loads=""
+for p in $pages; do
+  wrk -t1 -c16 -d"${secs}s" "$base$p" >"$tmp/wrk.$(echo "$p" | tr -c 'a-z0-9' _)" 2>&1 &
+  loads="$loads $!"
+done
+for j in $loads; do wait "$j"; done
+reqs=$(cat "$tmp"/wrk.* | awk '/requests in/ {n += $1} END {print n + 0}')
+echo "items=$items peak_rss=$(rss VmHWM) after_load_rss=$(rss VmRSS) requests=$reqs (wrk, 64 connections on 4 pages, ${secs} s)"
+sleep 50
+echo "items=$items idle_after_load_rss=$(rss VmRSS) (50 s after the load; the caches hold pages now)"
