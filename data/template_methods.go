@@ -263,6 +263,8 @@ func init() {
 			return x.Read
 		case "ReadNotifications":
 			return x.ReadNotifications
+		case "ReadmitRoomMember":
+			return x.ReadmitRoomMember
 		case "Reminded":
 			return x.Reminded
 		case "RemoteConversation":

@@ -193,6 +193,8 @@ func init() {
 			return x.LastEvent
 		case "NewNote":
 			return x.NewNote
+		case "Refused":
+			return x.Refused
 		case "SoldOut":
 			return x.SoldOut
 		}

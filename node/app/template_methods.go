@@ -150,6 +150,8 @@ func init() {
 			return x.PurgeFedBlock
 		case "ReadConversation":
 			return x.ReadConversation
+		case "ReadmitMember":
+			return x.ReadmitMember
 		case "RemoteFollows":
 			return x.RemoteFollows
 		case "RemotePrivate":

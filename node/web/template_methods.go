@@ -84,6 +84,8 @@ func init() {
 			return x.CSRF
 		case "Cards":
 			return x.Cards
+		case "Content":
+			return x.Content
 		case "Date":
 			return x.Date
 		case "Day":
