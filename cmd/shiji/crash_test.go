@@ -33,7 +33,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
 		os.Exit(runChild(os.Args[1:]))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeDemoTemplate()
+	os.Exit(code)
 }
 
 // runChild is main for a node started by startChild. The parent holds the

@@ -10,6 +10,7 @@ import (
 )
 
 func TestDemoHomeInChineseAndEnglish(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, "", "--demo")
 	c := newClient(t, n.URL)
 	c.lang = "zh-CN,zh;q=0.9,en;q=0.5"
@@ -25,6 +26,9 @@ func TestDemoHomeInChineseAndEnglish(t *testing.T) {
 		t.Fatal("English page shows Chinese UI text")
 	}
 	mustContain(t, "stdout", n.Stdout.String(), "loaded the demo market")
+	// serve --demo prints the demo's logins (TestDemoLogins tries them).
+	mustContain(t, "serve --demo's output", n.Stdout.String(), "or as the resident: xiaolin with password wutong-resident-demo",
+		"or as the stallholder of ")
 	if r := c.get("/healthz"); r.Status != 200 {
 		t.Fatalf("/healthz = %d", r.Status)
 	}
@@ -37,15 +41,17 @@ func TestDemoHomeInChineseAndEnglish(t *testing.T) {
 }
 
 func TestDemoLoadsOnlyIntoAnEmptyDatabase(t *testing.T) {
+	t.Parallel()
+	// A copy of a data directory serve --demo loaded and stopped.
 	dir := t.TempDir()
+	copyTree(t, demoTemplateDir(t), dir)
 	n := startNode(t, dir, "--demo")
-	n.Stop(t)
-	n = startNode(t, dir, "--demo")
 	mustContain(t, "stdout", n.Stdout.String(), "not loading the demo again")
 }
 
 func TestAPIMarket(t *testing.T) {
-	n := startNode(t, "", "--demo")
+	t.Parallel()
+	n := startDemoNode(t)
 	c := newClient(t, n.URL)
 	m := c.get("/api/v1/market").JSON(t)
 	if m["name"] != "Wutong Lane Weekend Market" || m["timezone"] != "Asia/Shanghai" || m["city"] == "" || m["description"] == "" {
@@ -61,6 +67,7 @@ func TestAPIMarket(t *testing.T) {
 }
 
 func TestUserAddThenAPISessionAndBearer(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out, errOut, err := runCmd(t, "a long secret phrase\n", "user", "add", "mei", "--role", "organiser", "--data", dir)
 	if err != nil {
@@ -107,6 +114,7 @@ func TestUserAddThenAPISessionAndBearer(t *testing.T) {
 }
 
 func TestUserAddRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if _, e, err := runCmd(t, "a long secret phrase\n", "user", "add", "lin", "--role", "resident", "--data", dir); err != nil {
 		t.Fatalf("first add: %v %s", err, e)
@@ -152,6 +160,7 @@ func TestUserAddRefusesBadInput(t *testing.T) {
 }
 
 func TestCommandLine(t *testing.T) {
+	t.Parallel()
 	out, _, err := runCmd(t, "", "version")
 	if err != nil || !strings.HasPrefix(out, "shiji ") {
 		t.Fatalf("version = %q %v", out, err)
@@ -176,6 +185,7 @@ func TestCommandLine(t *testing.T) {
 }
 
 func TestServeNamesADatabaseItCannotOpen(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// The data directory is a file.
 	file := filepath.Join(dir, "not-a-dir")
@@ -196,6 +206,7 @@ func TestServeNamesADatabaseItCannotOpen(t *testing.T) {
 }
 
 func TestEnvironmentConfiguresServe(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	envs := map[string]string{"SHIJI_ADDR": "127.0.0.1:0", "SHIJI_DATA": dir, "SHIJI_BASE_URL": "https://market.example"}
 	stdout := &syncBuffer{}
@@ -216,6 +227,7 @@ func TestEnvironmentConfiguresServe(t *testing.T) {
 }
 
 func TestThemeOverridesFromTheDataDirectory(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "themes", "default", "static", "shiji.css"), "body{background:#123456}")
 	n := startNode(t, dir)
@@ -240,7 +252,8 @@ func TestThemeOverridesFromTheDataDirectory(t *testing.T) {
 }
 
 func TestSignUpLogInLogOut(t *testing.T) {
-	n := startNode(t, "", "--demo")
+	t.Parallel()
+	n := startDemoNode(t)
 	c := newClient(t, n.URL)
 	r := c.postForm("/signup", "/signup", url.Values{"name": {"xiaoming"}, "display_name": {"小明"}, "password": {"plum blossom tea"}})
 	if r.Status != http.StatusSeeOther {

@@ -31,6 +31,7 @@ func worldStroll(t *testing.T, f *fedNode, user, q string) []string {
 // back; "walk this market" and "this market only"; bad stroll parameters;
 // unlinking and blocking from the organiser's page.
 func TestWorldLinksAPIAndPages(t *testing.T) {
+	t.Parallel()
 	a := newFedNode(t, "mei:organiser", "wang:stallholder", "ajie:resident")
 	b := newFedNode(t, "mei:organiser", "li:stallholder")
 	fillStall(t, a, "wang", "Old Wang's Bicycles", "Bell", "Pump", "Saddle", "Lamp")
@@ -190,6 +191,7 @@ func TestWorldLinksAPIAndPages(t *testing.T) {
 
 // Bad world flags stop serve before the database is opened, naming the flag.
 func TestWorldFlagsBadValues(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		env  map[string]string

@@ -68,6 +68,7 @@ func (m *tradeMarket) mirrorOf(name, acct string) int {
 // (whose later messages are refused) and deletes A's member's message, and
 // both reach every market.
 func TestGroupChatAcrossMarkets(t *testing.T) {
+	t.Parallel()
 	certFile, keyFile, pool := worldCert(t, t.TempDir())
 	demo, password := worldDemo(t, 2, 2)
 	a := newTradeMarket(t, "127.0.0.1", certFile, keyFile, pool, demo, password, "ana", 1)
