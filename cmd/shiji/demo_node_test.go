@@ -58,9 +58,17 @@ func startDemoNode(t *testing.T, extra ...string) *testNode {
 	return startNode(t, dir, extra...)
 }
 
-// removeDemoTemplate removes the demo template (TestMain, after the tests).
+// removeDemoTemplate removes the demo markets loaded for the package's
+// tests (TestMain, after the tests): the default one and worldDemo's.
 func removeDemoTemplate() {
 	if demoTemplate.dir != "" {
 		os.RemoveAll(demoTemplate.dir)
+	}
+	worldDemos.mu.Lock()
+	defer worldDemos.mu.Unlock()
+	for _, d := range worldDemos.bySize {
+		if d.dir != "" {
+			os.RemoveAll(d.dir)
+		}
 	}
 }
