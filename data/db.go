@@ -75,6 +75,9 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("data: cannot create the data directory for %s: %w", path, err)
 	}
+	if err := keepPrivate(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	// journal_size_limit: once a checkpoint has gone through, the WAL file is
 	// cut back to 16 MB, so that a burst (a long backup under writes) does
@@ -221,4 +224,31 @@ func notFound(err error, format string, args ...any) error {
 // isUnique reports whether err is a UNIQUE constraint violation.
 func isUnique(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// keepPrivate creates the database file readable by the node's user only
+// (it holds password hashes, session tokens and the stalls' private keys;
+// SQLite gives its WAL and shared-memory files the database file's mode),
+// and takes away what others may do with an existing one and its WAL files,
+// leaving the group's permissions as the organiser set them.
+func keepPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("data: cannot open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return fmt.Errorf("data: %w", err)
+		}
+		if mode := fi.Mode().Perm(); mode&0o007 != 0 {
+			if err := os.Chmod(p, mode&^0o007); err != nil {
+				return fmt.Errorf("data: cannot make %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -112,5 +113,39 @@ func TestInvitationIsUsedOnceInTheSameTransaction(t *testing.T) {
 	db.CreateInvitation(ctx, expired)
 	if err := db.CreateAccount(ctx, &node.Account{Name: "late", Role: node.RoleResident}, "h", "OLD"); node.ErrorCode(err) != node.EINVALID {
 		t.Fatalf("expired: %v", err)
+	}
+}
+
+// The database holds password hashes, session tokens and private keys: a
+// new one and its WAL files are the node's user's alone, and an existing
+// one others could read is made private, keeping the group's permissions.
+func TestDatabaseFilesArePrivate(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	fresh := filepath.Join(dir, "new", "shiji.db")
+	db, err := Open(ctx, fresh, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{fresh, fresh + "-wal", fresh + "-shm"} {
+		if fi, err := os.Stat(p); err != nil {
+			t.Fatal(err)
+		} else if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", filepath.Base(p), fi.Mode().Perm())
+		}
+	}
+	db.Close()
+	if err := os.Chmod(fresh, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(ctx, fresh, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if fi, err := os.Stat(fresh); err != nil {
+		t.Fatal(err)
+	} else if fi.Mode().Perm() != 0o640 {
+		t.Errorf("an existing 0644 database: mode %v, want 0640", fi.Mode().Perm())
 	}
 }

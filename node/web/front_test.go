@@ -6,10 +6,14 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/labstack/echo/v4"
 )
 
 // The access log's JSON strings are encoding/json's, whatever they hold.
@@ -54,3 +58,71 @@ func TestAccessLogLine(t *testing.T) {
 		t.Errorf("an access line costs %v allocations", n)
 	}
 }
+
+// Routes mounted from outside (federation answers inbox POSTs and
+// ActivityPub fetches in a Pre middleware, before echo's routing) pass the
+// front door too: they are logged with their status, get a request id and
+// the security headers, and a panic in them is a 500, not a dropped
+// connection.
+func TestFrontDoorCoversMountedRoutes(t *testing.T) {
+	var out syncBuffer
+	s, _ := newTestServerWith(t, "default", func(cfg *Config) {
+		cfg.AccessLog = &out
+		cfg.Mount = func(e *echo.Echo) {
+			e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+				return func(c echo.Context) error {
+					switch c.Request().URL.Path {
+					case "/inbox":
+						return c.JSON(http.StatusUnauthorized, map[string]string{"error": "not signed"})
+					case "/boom":
+						panic("mounted handler failed")
+					}
+					return next(c)
+				}
+			})
+		}
+	})
+	for _, tc := range []struct {
+		method, path string
+		status       int
+	}{{"POST", "/inbox", 401}, {"GET", "/boom", 500}, {"GET", "/no-such-page", 404}} {
+		out.Reset()
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.path, strings.NewReader("{}")))
+		if rec.Code != tc.status {
+			t.Errorf("%s %s: status %d, want %d", tc.method, tc.path, rec.Code, tc.status)
+		}
+		if rec.Header().Get(echo.HeaderXRequestID) == "" || rec.Header().Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s %s: no request id or security headers: %v", tc.method, tc.path, rec.Header())
+		}
+		var line map[string]any
+		if err := json.Unmarshal(out.Bytes(), &line); err != nil {
+			t.Fatalf("%s %s: no access line: %q", tc.method, tc.path, out.String())
+		}
+		if line["uri"] != tc.path || line["status"] != float64(tc.status) {
+			t.Errorf("%s %s: logged %v", tc.method, tc.path, line)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) Reset() { b.mu.Lock(); b.b.Reset(); b.mu.Unlock() }
+
+func (b *syncBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.b.Bytes())
+}
+
+func (b *syncBuffer) String() string { return string(b.Bytes()) }

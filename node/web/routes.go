@@ -29,9 +29,11 @@ func (s *Server) routes() {
 	if s.cfg.Metrics != nil || s.cfg.MetricsToken != "" {
 		e.Pre(s.observe) // ecosystem (issue 16): the outermost, to count every request
 	}
+	// Request id, security headers, body limits, panics, the access log:
+	// before routing, so that what Config.Mount answers in a Pre middleware
+	// of its own (federation's inboxes and ActivityPub fetches) passes it too.
+	e.Pre(newFrontDoor(s).handle)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	// Request id, security headers, body limits, panics, the access log.
-	e.Use(newFrontDoor(s).handle)
 	e.Use(s.authenticate)
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: csrfCookie, CookiePath: "/",

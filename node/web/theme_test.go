@@ -24,6 +24,13 @@ import (
 // newTestServer builds a server over a fresh demo database with the theme.
 func newTestServer(t testing.TB, theme string) (*Server, *app.App) {
 	t.Helper()
+	return newTestServerWith(t, theme, nil)
+}
+
+// newTestServerWith is newTestServer with a change to the configuration
+// (a Mount, an access log) made before the server is built.
+func newTestServerWith(t testing.TB, theme string, configure func(*Config)) (*Server, *app.App) {
+	t.Helper()
 	db, err := data.Open(context.Background(), filepath.Join(t.TempDir(), "shiji.db"), time.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -45,8 +52,12 @@ func newTestServer(t testing.TB, theme string) (*Server, *app.App) {
 		t.Fatal(err)
 	}
 	a := app.New(db, time.Now)
-	s, err := New(Config{App: a, Catalog: cat, Theme: fs, BaseURL: "http://market.test", Media: photos,
-		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+	cfg := Config{App: a, Catalog: cat, Theme: fs, BaseURL: "http://market.test", Media: photos,
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))}
+	if configure != nil {
+		configure(&cfg)
+	}
+	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
