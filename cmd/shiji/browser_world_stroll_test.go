@@ -34,7 +34,6 @@ func fillStall(t *testing.T, f *fedNode, user, name string, titles ...string) {
 // market" on one of B's cards opens B's own stroll, served from A's
 // catalogue.
 func TestBrowserWorldStroll(t *testing.T) {
-	t.Parallel()
 	a := newFedNode(t, "mei:organiser", "wang:stallholder")
 	b := newFedNodeWith(t, []string{"--addr", freeAddrOn(t, "127.0.0.2")}, "mei:organiser", "li:stallholder")
 	fillStall(t, a, "wang", "Old Wang's Bicycles", "Bell", "Pump", "Saddle")

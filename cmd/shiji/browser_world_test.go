@@ -13,7 +13,6 @@ import (
 // listed next appears on B's world page, and the resident asks about it from
 // there; A's organiser blocks B's server on the moderation page.
 func TestBrowserWorldMarket(t *testing.T) {
-	t.Parallel()
 	a := newFedNode(t, "mei:organiser", "wang:stallholder")
 	b := newFedNodeWith(t, []string{"--addr", freeAddrOn(t, "127.0.0.2")}, "ajie:resident") // its own host name: its own cookies
 	if r := a.call("POST", "/api/v1/alleys", "mei", `{"slug":"vintage","name":{"en":"Vintage"}}`); r.Status != 201 {

@@ -13,7 +13,6 @@ import (
 // links, from its card in the world stroll; the trade's page opens, and
 // once B's stallholder accepts, it says so (the Agreement came back).
 func TestBrowserReserveFromTheWorldStroll(t *testing.T) {
-	t.Parallel()
 	a := newFedNode(t, "mei:organiser", "ajie:resident")
 	b := newFedNodeWith(t, []string{"--addr", freeAddrOn(t, "127.0.0.2")}, "mei:organiser", "li:stallholder")
 	// B holds market days, and Li's stall comes to the next ones.

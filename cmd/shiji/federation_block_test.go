@@ -27,7 +27,6 @@ func webLogIn(t *testing.T, base, name string) *client {
 // questions are refused, nothing more reaches B, and B's resident cannot
 // follow again; lifting the block lets B back in.
 func TestTwoMarketsApproveAndBlock(t *testing.T) {
-	t.Parallel()
 	a := newFedNode(t, "mei:organiser", "wang:stallholder", "li:stallholder")
 	b := newFedNode(t, "ajie:resident")
 	if r := a.call("POST", "/api/v1/alleys", "mei", `{"slug":"vintage","name":{"en":"Vintage"}}`); r.Status != 201 {
@@ -162,7 +161,6 @@ func TestTwoMarketsApproveAndBlock(t *testing.T) {
 // between them is signed and verified, and only the instance actor is
 // readable without a signature.
 func TestTwoMarketsInSecureMode(t *testing.T) {
-	t.Parallel()
 	secure := []string{"--authorized-fetch"}
 	a := newFedNodeWith(t, secure, "mei:organiser", "wang:stallholder")
 	b := newFedNodeWith(t, secure, "ajie:resident")
@@ -207,7 +205,6 @@ func TestTwoMarketsInSecureMode(t *testing.T) {
 
 // Likes and boosts from elsewhere show on the item's page and in its JSON.
 func TestItemShowsLikesAndBoosts(t *testing.T) {
-	t.Parallel()
 	a := newFedNode(t, "mei:organiser", "wang:stallholder")
 	if r := a.call("POST", "/api/v1/alleys", "mei", `{"slug":"vintage","name":{"en":"Vintage"}}`); r.Status != 201 {
 		t.Fatalf("alley: %d %s", r.Status, r.Body)

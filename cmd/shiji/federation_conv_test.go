@@ -27,7 +27,6 @@ func (f *fedNode) messagesOf(user string, conv int) []map[string]any {
 // as a private chat on A, and the answer comes back; unfollowing still stops
 // item deliveries.
 func TestTwoMarketsTalk(t *testing.T) {
-	t.Parallel()
 	a := newFedNode(t, "mei:organiser", "wang:stallholder")
 	b := newFedNode(t, "ajie:resident")
 	if r := a.call("POST", "/api/v1/alleys", "mei", `{"slug":"vintage","name":{"en":"Vintage"}}`); r.Status != 201 {

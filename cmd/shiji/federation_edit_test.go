@@ -11,7 +11,6 @@ import (
 // chat shows the new text, marked edited; then deletes it and B's chat shows
 // it deleted (its place kept, no text).
 func TestTwoMarketsEditAndDelete(t *testing.T) {
-	t.Parallel()
 	a := newFedNode(t, "mei:organiser", "wang:stallholder")
 	b := newFedNode(t, "ajie:resident")
 	if r := a.call("POST", "/api/v1/alleys", "mei", `{"slug":"vintage","name":{"en":"Vintage"}}`); r.Status != 201 {

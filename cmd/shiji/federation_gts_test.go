@@ -213,7 +213,6 @@ func base58(b []byte) string {
 // ask about it, like it and write privately; a resident follows one of
 // them back and reads her posts.
 func TestFederatesWithGoToSocialStyleAndEd25519Keys(t *testing.T) {
-	t.Parallel()
 	g := newGTSLike(t)
 	a := newFedNode(t, "mei:organiser", "wang:stallholder", "ajie:resident")
 	if r := a.call("POST", "/api/v1/alleys", "mei", `{"slug":"vintage","name":{"en":"Vintage"}}`); r.Status != 201 {

@@ -137,7 +137,6 @@ const asAccept = `application/activity+json, application/ld+json; profile="https
 // down for a while and A restarts, and nothing is lost; after the unfollow,
 // nothing more is sent.
 func TestTwoMarketsFederate(t *testing.T) {
-	t.Parallel()
 	a := newFedNode(t, "mei:organiser", "wang:stallholder")
 	b := newFedNode(t, "ajie:resident")
 	if r := a.call("POST", "/api/v1/alleys", "mei", `{"slug":"vintage","name":{"en":"Vintage"}}`); r.Status != 201 {

@@ -44,7 +44,6 @@ func newStallOn(t *testing.T, f *fedNode, org, holder, name string) int {
 // redirects and the old actor says movedTo. New items of the moved stall
 // reach both.
 func TestStallMovesToAnotherMarket(t *testing.T) {
-	t.Parallel()
 	a := newFedNode(t, "mei:organiser", "wang:stallholder", "su:resident")
 	b := newFedNode(t, "lan:organiser", "li:stallholder", "ajie:resident")
 	old := newStallOn(t, a, "mei", "wang", "Old Wang's Bicycles")
@@ -139,7 +138,6 @@ func TestStallMovesToAnotherMarket(t *testing.T) {
 // A stallholder who deletes their account: every server that knew them is
 // told, signed by the deleted actors themselves, and forgets them.
 func TestDeletedAccountTellsOtherMarkets(t *testing.T) {
-	t.Parallel()
 	a := newFedNode(t, "mei:organiser", "wang:stallholder")
 	b := newFedNode(t, "lan:organiser", "li:stallholder", "ajie:resident")
 	stall := newStallOn(t, a, "mei", "wang", "Old Wang's Bicycles")

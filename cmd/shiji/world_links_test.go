@@ -31,7 +31,6 @@ func worldStroll(t *testing.T, f *fedNode, user, q string) []string {
 // back; "walk this market" and "this market only"; bad stroll parameters;
 // unlinking and blocking from the organiser's page.
 func TestWorldLinksAPIAndPages(t *testing.T) {
-	t.Parallel()
 	a := newFedNode(t, "mei:organiser", "wang:stallholder", "ajie:resident")
 	b := newFedNode(t, "mei:organiser", "li:stallholder")
 	fillStall(t, a, "wang", "Old Wang's Bicycles", "Bell", "Pump", "Saddle", "Lamp")

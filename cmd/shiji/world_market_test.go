@@ -269,7 +269,6 @@ func worldGini(xs []float64) float64 {
 // from the catalogue), and C is marked stale once a delivery to it fails.
 // Unlinking B takes its items out.
 func TestWorldMarketThreeNodes(t *testing.T) {
-	t.Parallel()
 	certFile, keyFile, pool := worldCert(t, t.TempDir())
 	demo, password := worldDemo(t, 200, 400)
 	a := newWorldMarket(t, "127.0.0.1", certFile, keyFile, pool, demo, password)

@@ -18,7 +18,6 @@ import (
 // brought) and its links answer, the link says its outbox is being read,
 // and once the page comes the catalogue is complete.
 func TestWorldSlowMarket(t *testing.T) {
-	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.3:0")
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,6 @@ import (
 // shows there, a bad address is refused with what was typed kept, and the
 // unfollow button stops it.
 func TestWorldMarketPage(t *testing.T) {
-	t.Parallel()
 	a := newFedNode(t, "mei:organiser", "wang:stallholder")
 	b := newFedNode(t, "ajie:resident")
 	if r := a.call("POST", "/api/v1/alleys", "mei", `{"slug":"vintage","name":{"en":"Vintage"}}`); r.Status != 201 {

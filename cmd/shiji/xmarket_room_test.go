@@ -68,7 +68,6 @@ func (m *tradeMarket) mirrorOf(name, acct string) int {
 // (whose later messages are refused) and deletes A's member's message, and
 // both reach every market.
 func TestGroupChatAcrossMarkets(t *testing.T) {
-	t.Parallel()
 	certFile, keyFile, pool := worldCert(t, t.TempDir())
 	// The size of TestTradesAcrossMarkets' demo: worldDemo loads it once for both.
 	demo, password := worldDemo(t, 4, 8)

@@ -163,7 +163,6 @@ func withdrawDemoItem(t *testing.T, dir string, item int64) {
 // the winner's trade runs to hand-over, confirmation and thank-you notes on
 // both sides, and the notes show on the stall's page on C.
 func TestTradesAcrossMarkets(t *testing.T) {
-	t.Parallel()
 	certFile, keyFile, pool := worldCert(t, t.TempDir())
 	demo, password := worldDemo(t, 4, 8)
 	item, stall, holder := saleItem(t, demo)
