@@ -42,7 +42,6 @@ func counts(t *testing.T, out string) (accounts, stalls, items int) {
 }
 
 func TestBackupWhileServingAndRestore(t *testing.T) {
-	t.Parallel()
 	m := newMarket(t)
 	stall := fmt.Sprintf("/api/v1/stalls/%d", int(m.stall))
 	r := m.call("POST", stall+"/items", m.wang, `{"title":"1980s Phoenix bicycle bell 凤凰自行车铃","price":{"amount":"12.50","currency":"CNY"}}`)
@@ -291,7 +290,6 @@ func smallDataDir(t *testing.T) string {
 }
 
 func TestBackupBadInput(t *testing.T) {
-	t.Parallel()
 	dir := smallDataDir(t)
 	dataBefore := tree(t, dir)
 	out := t.TempDir()
@@ -353,7 +351,6 @@ func TestBackupBadInput(t *testing.T) {
 }
 
 func TestRestoreBadInput(t *testing.T) {
-	t.Parallel()
 	src := smallDataDir(t)
 	work := t.TempDir()
 	good := filepath.Join(work, "good.tar.gz")
@@ -473,7 +470,6 @@ func TestRestoreBadInput(t *testing.T) {
 }
 
 func TestRestoreForce(t *testing.T) {
-	t.Parallel()
 	src := smallDataDir(t)
 	file := filepath.Join(t.TempDir(), "b.tar")
 	if _, e, err := runCmd(t, "", "backup", "--data", src, file); err != nil {

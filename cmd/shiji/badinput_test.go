@@ -9,7 +9,6 @@ import (
 )
 
 func TestBadRequestsGetClearErrorsAndChangeNothing(t *testing.T) {
-	t.Parallel()
 	n := startDemoNode(t)
 	c := newClient(t, n.URL)
 
@@ -86,7 +85,6 @@ func TestBadRequestsGetClearErrorsAndChangeNothing(t *testing.T) {
 }
 
 func TestLoginIsRateLimitedPerClientIP(t *testing.T) {
-	t.Parallel()
 	n := startDemoNode(t)
 	c := newClient(t, n.URL)
 	var last int
@@ -110,7 +108,6 @@ func TestLoginIsRateLimitedPerClientIP(t *testing.T) {
 }
 
 func TestSignupModesAndInvitations(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	if _, e, err := runCmd(t, "a long secret phrase\n", "user", "add", "mei", "--role", "organiser", "--data", dir); err != nil {
 		t.Fatal(err, e)
@@ -176,7 +173,6 @@ func TestSignupModesAndInvitations(t *testing.T) {
 }
 
 func TestLanguageChoice(t *testing.T) {
-	t.Parallel()
 	n := startDemoNode(t)
 	c := newClient(t, n.URL)
 	c.lang = "en"

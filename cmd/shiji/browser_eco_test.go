@@ -22,7 +22,6 @@ var setupURLRE = regexp.MustCompile(`set it up at (http://\S+/setup\?token=\S+)`
 // market, keeps the suggested alleys and a Saturday market day; the market
 // then no longer says it opens soon, and they open a stall and list an item.
 func TestBrowserFirstRunSetupOpensAStallAndListsAnItem(t *testing.T) {
-	t.Parallel()
 	ctx := browser(t)
 	n := startNode(t, "")
 	m := setupURLRE.FindStringSubmatch(n.Stdout.String())
@@ -87,7 +86,6 @@ func TestBrowserFirstRunSetupOpensAStallAndListsAnItem(t *testing.T) {
 // opens a page never visited (the offline page), and delivers a push message to the
 // service worker through DevTools, which shows it as a notification.
 func TestBrowserAppWorksOfflineAndShowsPushes(t *testing.T) {
-	t.Parallel()
 	ctx := browser(t)
 	n := startNode(t, "")
 	var manifest, title, text string

@@ -109,7 +109,6 @@ func acceptLanguage(lang string) chromedp.Action {
 }
 
 func TestBrowserSignUpLogInAndHomeInBothLanguages(t *testing.T) {
-	t.Parallel()
 	ctx := browser(t)
 	n := startDemoNode(t)
 	var h1, welcome, body string
@@ -194,7 +193,6 @@ func TestBrowserSignUpLogInAndHomeInBothLanguages(t *testing.T) {
 }
 
 func TestBrowserStallholderOpensAStallAndListsAnItem(t *testing.T) {
-	t.Parallel()
 	ctx := browser(t)
 	m := newMarket(t) // organiser, stallholders wang and li, alleys vintage and flowers
 	photo := filepath.Join(t.TempDir(), "bell.jpg")
@@ -279,7 +277,6 @@ func TestBrowserStallholderOpensAStallAndListsAnItem(t *testing.T) {
 }
 
 func TestBrowserWander(t *testing.T) {
-	t.Parallel()
 	ctx := browser(t)
 	m := newMarket(t)
 	fillMarket(t, m, 8, 10) // 80 items: three pages of 24 stay in one lap
@@ -416,7 +413,6 @@ func waitText(sel, text string) chromedp.Action {
 }
 
 func TestBrowserConversations(t *testing.T) {
-	t.Parallel()
 	resident, stallholder := browser(t), browser(t) // two people, two browsers
 	m := newMarket(t)
 	item := m.item(t, "Enamel mug")
@@ -487,7 +483,6 @@ func TestBrowserConversations(t *testing.T) {
 }
 
 func TestBrowserTradeFromReservationToMeetingAgain(t *testing.T) {
-	t.Parallel()
 	resident, stallholder := browser(t), browser(t) // two people, two browsers
 	m := newMarket(t)
 	_, d1, _, _ := tradeDays(t, m) // Old Wang's stall comes tomorrow

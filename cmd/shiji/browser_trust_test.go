@@ -16,7 +16,6 @@ import (
 // (refused without the box ticked, then done); they are logged out and
 // cannot log in again.
 func TestBrowserYourDataAndDeletingYourAccount(t *testing.T) {
-	t.Parallel()
 	ctx := browser(t)
 	m := newMarket(t)
 	logIn(t, ctx, m.n.URL, "ajie")

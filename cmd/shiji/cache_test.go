@@ -13,7 +13,6 @@ import (
 // signed in (the page cache) and for those who have (the item and fragment
 // caches).
 func TestCachedPagesShowWritesAtOnce(t *testing.T) {
-	t.Parallel()
 	m := newMarket(t)
 	_, d1, _, _ := tradeDays(t, m)
 	id := m.itemQ(t, "Brass bell", 1)
@@ -108,7 +107,6 @@ func TestCachedPagesShowWritesAtOnce(t *testing.T) {
 // session, and a page that marks messages or notifications read shows them
 // read at once.
 func TestUnreadBadgeFollowsReading(t *testing.T) {
-	t.Parallel()
 	m := newMarket(t)
 	item := m.item(t, "Phoenix bicycle")
 	r := m.call("POST", "/api/v1/conversations", m.res, fmt.Sprintf(`{"kind":"private","item":%d}`, item))

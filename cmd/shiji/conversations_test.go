@@ -101,7 +101,6 @@ func (m *market) item(t *testing.T, title string) int {
 }
 
 func TestPublicThreadQuestionsAndAnswers(t *testing.T) {
-	t.Parallel()
 	m := newMarket(t)
 	item := m.item(t, "Enamel mug")
 	thread := fmt.Sprintf("/api/v1/items/%d/thread", item)
@@ -148,7 +147,6 @@ func TestPublicThreadQuestionsAndAnswers(t *testing.T) {
 }
 
 func TestPrivateChatIsPrivateEverywhere(t *testing.T) {
-	t.Parallel()
 	m := newMarket(t)
 	item := m.item(t, "Phoenix bicycle")
 	r := m.call("POST", "/api/v1/conversations", m.res, fmt.Sprintf(`{"kind":"private","item":%d}`, item))
@@ -235,7 +233,6 @@ func TestPrivateChatIsPrivateEverywhere(t *testing.T) {
 }
 
 func TestGroupChats(t *testing.T) {
-	t.Parallel()
 	m := newMarket(t)
 	r := m.call("POST", "/api/v1/conversations", m.org, `{"kind":"group","name":"花友 Flower friends","description":"Cuttings and seeds"}`)
 	if r.Status != 201 {
@@ -326,7 +323,6 @@ func TestGroupChats(t *testing.T) {
 }
 
 func TestConversationBadInput(t *testing.T) {
-	t.Parallel()
 	m := newMarket(t)
 	item := m.item(t, "Lamp")
 	thread := fmt.Sprintf("/api/v1/items/%d/thread", item)

@@ -73,7 +73,6 @@ func digest(t *testing.T, dir string) string {
 var passwordRE = regexp.MustCompile(`log in as organiser with password (\S+)`)
 
 func TestDemoCommand(t *testing.T) {
-	t.Parallel()
 	a, b := t.TempDir(), t.TempDir()
 	outA, errA, err := runCmd(t, "", "demo", "--data", a, "--stalls", "30", "--items", "300", "--seed", "7")
 	if err != nil {
@@ -206,7 +205,6 @@ func countFiles(t *testing.T, dir string) int {
 }
 
 func TestDemoBadFlags(t *testing.T) {
-	t.Parallel()
 	for _, c := range []struct {
 		args []string
 		want string
@@ -237,7 +235,6 @@ func TestDemoBadFlags(t *testing.T) {
 }
 
 func TestDemoHelp(t *testing.T) {
-	t.Parallel()
 	out, _, err := runCmd(t, "", "demo", "--help")
 	if err != nil {
 		t.Fatal(err)

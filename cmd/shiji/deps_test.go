@@ -13,7 +13,6 @@ import (
 // that read our output back, the Chinese converter of node/i18n/hant
 // (issue 14: the binary stays small).
 func TestBinaryLeavesOutTestOnlyLibraries(t *testing.T) {
-	t.Parallel()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")

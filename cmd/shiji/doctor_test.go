@@ -59,7 +59,6 @@ func freshData(t *testing.T) string {
 }
 
 func TestDoctorDataDirectory(t *testing.T) {
-	t.Parallel()
 	dir := freshData(t)
 	line, _, _ := doctorLine(t, "data dir", "--data", dir)
 	wantLevel(t, line, "ok", "writable")
@@ -83,7 +82,6 @@ func TestDoctorDataDirectory(t *testing.T) {
 }
 
 func TestDoctorDatabase(t *testing.T) {
-	t.Parallel()
 	ctx := context.Background()
 	dir := freshData(t)
 	line, _, _ := doctorLine(t, "database", "--data", dir)
@@ -132,7 +130,6 @@ func TestDoctorDatabase(t *testing.T) {
 }
 
 func TestDoctorFreeDisk(t *testing.T) {
-	t.Parallel()
 	dir := freshData(t)
 	line, _, _ := doctorLine(t, "disk", "--data", dir, "--min-free", "1MiB")
 	wantLevel(t, line, "ok", "free of")
@@ -150,7 +147,6 @@ func TestDoctorFreeDisk(t *testing.T) {
 // self-signed certificate answers with its own actor; another data
 // directory's key is told apart; plain http gets a warning.
 func TestDoctorBaseURLAnswersWithThisNode(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	selfSigned(t, cert, key, 1, "doctor")
@@ -196,7 +192,6 @@ func certFor(t *testing.T, notBefore, notAfter time.Time) (tls.Certificate, []by
 }
 
 func TestDoctorCertificateExpiry(t *testing.T) {
-	t.Parallel()
 	dir := freshData(t)
 	now := time.Now()
 	for _, tt := range []struct {
@@ -228,7 +223,6 @@ func TestDoctorCertificateExpiry(t *testing.T) {
 }
 
 func TestDoctorClockSkew(t *testing.T) {
-	t.Parallel()
 	dir := freshData(t)
 	for _, tt := range []struct {
 		off         time.Duration

@@ -5,7 +5,6 @@ import "testing"
 // A small market keeps the fixed limit; a large one gets room for its heap
 // to double beside the caches, so the collector does not run without pause.
 func TestMemoryLimitGrowsWithTheMarket(t *testing.T) {
-	t.Parallel()
 	const mib = 1 << 20
 	for _, c := range []struct{ live, cache, want int64 }{
 		{5 * mib, 10 * mib, 54 * mib},   // 10,000 items: the fixed limit

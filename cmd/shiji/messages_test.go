@@ -14,7 +14,6 @@ import (
 // starting point; an incomplete new language stops serve, naming what it
 // lacks.
 func TestOrganisersCataloguesWithoutRebuilding(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	out, _, err := runCmd(t, "", "messages", "--data", dir, "en")
 	if err != nil {

@@ -76,7 +76,6 @@ metrics:
 // with latencies, the delivery queue, the database, the SQLite pools, live
 // streams, the Go runtime; the public port has no /metrics.
 func TestMetricsOffThePublicPort(t *testing.T) {
-	t.Parallel()
 	n := startNode(t, "", "--metrics-addr", "127.0.0.1:0")
 	m := metricsRE.FindStringSubmatch(n.Stdout.String())
 	if m == nil {
@@ -131,7 +130,6 @@ func TestMetricsOffThePublicPort(t *testing.T) {
 // TestMetricsBehindAToken: with SHIJI_METRICS_TOKEN the public port serves
 // /metrics to that bearer token only (and SHIJI_LOG_FORMAT=text logs text).
 func TestMetricsBehindAToken(t *testing.T) {
-	t.Parallel()
 	const token = "0123456789abcdef-metrics"
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errb := &syncBuffer{}, &syncBuffer{}

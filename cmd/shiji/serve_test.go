@@ -10,7 +10,6 @@ import (
 )
 
 func TestDemoHomeInChineseAndEnglish(t *testing.T) {
-	t.Parallel()
 	n := startNode(t, "", "--demo")
 	c := newClient(t, n.URL)
 	c.lang = "zh-CN,zh;q=0.9,en;q=0.5"
@@ -41,7 +40,6 @@ func TestDemoHomeInChineseAndEnglish(t *testing.T) {
 }
 
 func TestDemoLoadsOnlyIntoAnEmptyDatabase(t *testing.T) {
-	t.Parallel()
 	// A copy of a data directory serve --demo loaded and stopped.
 	dir := t.TempDir()
 	copyTree(t, demoTemplateDir(t), dir)
@@ -50,7 +48,6 @@ func TestDemoLoadsOnlyIntoAnEmptyDatabase(t *testing.T) {
 }
 
 func TestAPIMarket(t *testing.T) {
-	t.Parallel()
 	n := startDemoNode(t)
 	c := newClient(t, n.URL)
 	m := c.get("/api/v1/market").JSON(t)
@@ -67,7 +64,6 @@ func TestAPIMarket(t *testing.T) {
 }
 
 func TestUserAddThenAPISessionAndBearer(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	out, errOut, err := runCmd(t, "a long secret phrase\n", "user", "add", "mei", "--role", "organiser", "--data", dir)
 	if err != nil {
@@ -114,7 +110,6 @@ func TestUserAddThenAPISessionAndBearer(t *testing.T) {
 }
 
 func TestUserAddRefusesBadInput(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	if _, e, err := runCmd(t, "a long secret phrase\n", "user", "add", "lin", "--role", "resident", "--data", dir); err != nil {
 		t.Fatalf("first add: %v %s", err, e)
@@ -160,7 +155,6 @@ func TestUserAddRefusesBadInput(t *testing.T) {
 }
 
 func TestCommandLine(t *testing.T) {
-	t.Parallel()
 	out, _, err := runCmd(t, "", "version")
 	if err != nil || !strings.HasPrefix(out, "shiji ") {
 		t.Fatalf("version = %q %v", out, err)
@@ -185,7 +179,6 @@ func TestCommandLine(t *testing.T) {
 }
 
 func TestServeNamesADatabaseItCannotOpen(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	// The data directory is a file.
 	file := filepath.Join(dir, "not-a-dir")
@@ -206,7 +199,6 @@ func TestServeNamesADatabaseItCannotOpen(t *testing.T) {
 }
 
 func TestEnvironmentConfiguresServe(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	envs := map[string]string{"SHIJI_ADDR": "127.0.0.1:0", "SHIJI_DATA": dir, "SHIJI_BASE_URL": "https://market.example"}
 	stdout := &syncBuffer{}
@@ -227,7 +219,6 @@ func TestEnvironmentConfiguresServe(t *testing.T) {
 }
 
 func TestThemeOverridesFromTheDataDirectory(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "themes", "default", "static", "shiji.css"), "body{background:#123456}")
 	n := startNode(t, dir)
@@ -252,7 +243,6 @@ func TestThemeOverridesFromTheDataDirectory(t *testing.T) {
 }
 
 func TestSignUpLogInLogOut(t *testing.T) {
-	t.Parallel()
 	n := startDemoNode(t)
 	c := newClient(t, n.URL)
 	r := c.postForm("/signup", "/signup", url.Values{"name": {"xiaoming"}, "display_name": {"小明"}, "password": {"plum blossom tea"}})

@@ -34,7 +34,6 @@ func marketState(t *testing.T, dir string) (tz, currency, signup string, alleys 
 }
 
 func TestSetupCommandIsIdempotent(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	args := []string{"setup", "--data", dir, "--name", "zh-Hans=梧桐里市集", "--name", "en=Wutong Lane Market",
 		"--city", "en=Shanghai", "--timezone", "Asia/Shanghai", "--currency", "cny", "--alleys", "flowers,books,bikes=Bicycles",
@@ -86,7 +85,6 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // stallholder opens a stall in a market without alleys (the default alley),
 // and the organiser renames it.
 func TestWebSetupRefusesBadInputAndKeepsWhatWasTyped(t *testing.T) {
-	t.Parallel()
 	n := startNode(t, "")
 	m := regexp.MustCompile(`/setup\?token=(\S+)`).FindStringSubmatch(n.Stdout.String())
 	if m == nil {
@@ -162,7 +160,6 @@ func TestWebSetupRefusesBadInputAndKeepsWhatWasTyped(t *testing.T) {
 // stallholder finds a question and a reservation waiting; every page says
 // it is the demo.
 func TestDemoLogins(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	db, err := data.Open(context.Background(), filepath.Join(dir, "shiji.db"), nil)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 
 // A stall's page shows its 48 newest items and links to the older ones.
 func TestStallPageShowsItemsAPageAtATime(t *testing.T) {
-	t.Parallel()
 	m := newMarket(t)
 	for i := 1; i <= 50; i++ {
 		m.item(t, fmt.Sprintf("Postcard number %d", i))

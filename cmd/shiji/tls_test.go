@@ -70,7 +70,6 @@ func servedCert(t *testing.T, addr string, roots *x509.CertPool) *x509.Certifica
 }
 
 func TestTLSServesHTTPSAndReloadsTheCertificate(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "tls", "fullchain.pem"), filepath.Join(dir, "tls", "privkey.pem")
 	first := selfSigned(t, certFile, keyFile, 1, "first")
@@ -197,7 +196,6 @@ func cookieNamed(h http.Header, name string) string {
 }
 
 func TestTLSBadFlagsAndFilesStopServe(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	selfSigned(t, certFile, keyFile, 1, "good")

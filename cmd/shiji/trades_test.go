@@ -46,7 +46,6 @@ func (m *market) reserve(t *testing.T, token string, item, q int, day, msg strin
 }
 
 func TestMarketDaysScheduleAndCalendars(t *testing.T) {
-	t.Parallel()
 	m := newMarket(t)
 	// Nothing configured: no market days, and every page still works.
 	if r := m.call("GET", "/api/v1/market/days", "", ""); r.Status != 200 || strings.TrimSpace(r.Body) != `{"days":[]}` {
@@ -143,7 +142,6 @@ func TestMarketDaysScheduleAndCalendars(t *testing.T) {
 }
 
 func TestATradeFromReservationToThankYouNotes(t *testing.T) {
-	t.Parallel()
 	m := newMarket(t)
 	_, d1, _, _ := tradeDays(t, m)
 	item := m.itemQ(t, "Phoenix bicycle bell", 2)
@@ -303,7 +301,6 @@ func TestATradeFromReservationToThankYouNotes(t *testing.T) {
 }
 
 func TestReservationBadInputChangesNothing(t *testing.T) {
-	t.Parallel()
 	m := newMarket(t)
 	past, d1, d2, cancelled := tradeDays(t, m)
 	item := m.itemQ(t, "Enamel mug", 2)
@@ -352,7 +349,6 @@ func TestReservationBadInputChangesNothing(t *testing.T) {
 // accepts them all concurrently: exactly quantity succeed, every other
 // acceptance is a clear 409, and the item never shows a negative remainder.
 func TestNeverOversellThroughTheAPI(t *testing.T) {
-	t.Parallel()
 	// One resident making 200 reservations in a second is what the abuse
 	// limits refuse (TestWriteRateLimitsAndCaps); here they are lifted.
 	m := newMarketWith(t, "--limits", "reservations=1000/1ms ip-reservations=1000/1ms open-reservations=1000")
@@ -426,7 +422,6 @@ func TestNeverOversellThroughTheAPI(t *testing.T) {
 }
 
 func TestTradeGraceConfiguration(t *testing.T) {
-	t.Parallel()
 	envs := map[string]string{"SHIJI_TRADE_GRACE": "soon"}
 	err := runWith(t.Context(), []string{"shiji", "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()},
 		env{getenv: func(k string) string { return envs[k] }, stdout: &syncBuffer{}, stderr: &syncBuffer{}})

@@ -53,7 +53,6 @@ func mustLimited(t *testing.T, what string, r response) {
 // buckets; a refused write changes nothing and says when to come back; an
 // open market caps open reservations and group chats per person.
 func TestWriteRateLimitsAndCaps(t *testing.T) {
-	t.Parallel()
 	m := newLimitedMarket(t, "messages=3/1h ip-messages=5/1h items=4/1h writes=100/1h open-reservations=1 groups=1")
 	stall := int(m.stall)
 	_, d1, _, _ := tradeDays(t, m) // a "writes" call
@@ -128,7 +127,6 @@ func TestWriteRateLimitsAndCaps(t *testing.T) {
 }
 
 func TestLimitsFlagIsChecked(t *testing.T) {
-	t.Parallel()
 	for _, tc := range []struct{ flag, want string }{
 		{"bogus=1/1s", "unknown; known limits are"},
 		{"messages=0/1s", "BURST from 1"},
@@ -144,7 +142,6 @@ func TestLimitsFlagIsChecked(t *testing.T) {
 // The organiser of an open market holds new accounts for approval and asks
 // a question only locals can answer; an invitation skips both.
 func TestSignupProtection(t *testing.T) {
-	t.Parallel()
 	m := newMarket(t)
 	const prot = "/api/v1/admin/signup-protection"
 	for _, tc := range []struct {

@@ -52,7 +52,6 @@ func jsonOf(t *testing.T, b []byte, v any) {
 // everything of theirs, and delete their accounts; what is left is what the
 // other side needs, and the names stay taken.
 func TestPeopleControlTheirData(t *testing.T) {
-	t.Parallel()
 	m := newMarket(t)
 	stall := int(m.stall)
 	_, d1, _, _ := tradeDays(t, m)

@@ -66,7 +66,6 @@ func fill(t *testing.T, dir string) string {
 // database stays whole, and once there is room again the node takes writes
 // without a restart.
 func TestDiskFull(t *testing.T) {
-	t.Parallel()
 	disk := smallDisk(t, "24m")
 	dir := filepath.Join(disk, "data")
 	for _, u := range []struct{ name, role string }{{"mei", "organiser"}, {"wang", "stallholder"}} {

@@ -37,7 +37,6 @@ func fillMarket(t *testing.T, m *market, stalls, items int) []int {
 }
 
 func TestWanderAPI(t *testing.T) {
-	t.Parallel()
 	m := newMarket(t)
 	m.call("DELETE", "/api/v1/items/0", m.wang, "") // no-op: keep the default stall empty
 	fillMarket(t, m, 6, 5)
@@ -119,7 +118,6 @@ func TestWanderAPI(t *testing.T) {
 }
 
 func TestWanderEmptyMarketAndNeighbours(t *testing.T) {
-	t.Parallel()
 	m := newMarket(t)
 	// No items yet: a warm empty state, not an error.
 	r := m.c.get("/wander")
@@ -157,7 +155,6 @@ func TestWanderEmptyMarketAndNeighbours(t *testing.T) {
 }
 
 func TestAmbienceStream(t *testing.T) {
-	t.Parallel()
 	m := newMarket(t)
 	open := func() (*bufio.Reader, func()) {
 		req, _ := http.NewRequest("GET", m.n.URL+"/live/ambience", nil)

@@ -190,7 +190,6 @@ func TestWorldLinksAPIAndPages(t *testing.T) {
 
 // Bad world flags stop serve before the database is opened, naming the flag.
 func TestWorldFlagsBadValues(t *testing.T) {
-	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		env  map[string]string
