@@ -9,7 +9,7 @@ import (
 )
 
 func TestBadRequestsGetClearErrorsAndChangeNothing(t *testing.T) {
-	n := startNode(t, "", "--demo")
+	n := startDemoNode(t)
 	c := newClient(t, n.URL)
 
 	// Unknown page: themed 404 in the visitor's language.
@@ -85,7 +85,7 @@ func TestBadRequestsGetClearErrorsAndChangeNothing(t *testing.T) {
 }
 
 func TestLoginIsRateLimitedPerClientIP(t *testing.T) {
-	n := startNode(t, "", "--demo")
+	n := startDemoNode(t)
 	c := newClient(t, n.URL)
 	var last int
 	for i := 0; i < 40; i++ {
@@ -173,10 +173,7 @@ func TestSignupModesAndInvitations(t *testing.T) {
 }
 
 func TestLanguageChoice(t *testing.T) {
-	n := startNode(t, "", "--demo")
-	// serve --demo prints the demo's logins (TestDemoLogins tries them).
-	mustContain(t, "serve --demo's output", n.Stdout.String(), "or as the resident: xiaolin with password wutong-resident-demo",
-		"or as the stallholder of ")
+	n := startDemoNode(t)
 	c := newClient(t, n.URL)
 	c.lang = "en"
 	// The footer's form carries no token for a visitor who has not signed

@@ -110,7 +110,7 @@ func acceptLanguage(lang string) chromedp.Action {
 
 func TestBrowserSignUpLogInAndHomeInBothLanguages(t *testing.T) {
 	ctx := browser(t)
-	n := startNode(t, "", "--demo")
+	n := startDemoNode(t)
 	var h1, welcome, body string
 
 	// Sign up in English.

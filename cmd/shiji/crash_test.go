@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,7 +34,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
 		os.Exit(runChild(os.Args[1:]))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeDemoTemplate()
+	os.Exit(code)
 }
 
 // runChild is main for a node started by startChild. The parent holds the
@@ -189,8 +192,11 @@ type inboxSinks struct {
 	objects   map[string]bool // the ids of the Creates' objects
 	others    []string        // other activities: "Type id"
 	bad       []string        // unsigned or otherwise broken requests
-	trigger   int             // close reached when this many inboxes have a Create
-	reached   chan struct{}
+	// cut is how many bodies ended early: a node killed while it sent one.
+	// The delivery was not acknowledged, so it is sent again in full.
+	cut     int
+	trigger int // close reached when this many inboxes have a Create
+	reached chan struct{}
 }
 
 func newInboxSinks(t *testing.T, hosts int, delay time.Duration) *inboxSinks {
@@ -218,6 +224,8 @@ func (s *inboxSinks) serve(w http.ResponseWriter, r *http.Request) {
 	sum := sha256.Sum256(body)
 	s.mu.Lock()
 	switch sig := r.Header.Get("Signature"); {
+	case r.Method == http.MethodPost && errors.Is(err, io.ErrUnexpectedEOF):
+		s.cut++
 	case r.Method != http.MethodPost || err != nil:
 		s.bad = append(s.bad, fmt.Sprintf("%s %s: %v", r.Method, inbox, err))
 	case !strings.Contains(sig, `keyId="`+s.signer):
@@ -408,6 +416,9 @@ func TestCrashDuringFanOut(t *testing.T) {
 	defer sinks.mu.Unlock()
 	for _, b := range sinks.bad {
 		t.Errorf("bad request: %s", b)
+	}
+	if sinks.cut > 0 {
+		t.Logf("%d bodies cut short by the kill (sent again after the restart)", sinks.cut)
 	}
 	if len(sinks.others) > 0 {
 		t.Logf("other activities received: %v", sinks.others)

@@ -25,6 +25,9 @@ func TestDemoHomeInChineseAndEnglish(t *testing.T) {
 		t.Fatal("English page shows Chinese UI text")
 	}
 	mustContain(t, "stdout", n.Stdout.String(), "loaded the demo market")
+	// serve --demo prints the demo's logins (TestDemoLogins tries them).
+	mustContain(t, "serve --demo's output", n.Stdout.String(), "or as the resident: xiaolin with password wutong-resident-demo",
+		"or as the stallholder of ")
 	if r := c.get("/healthz"); r.Status != 200 {
 		t.Fatalf("/healthz = %d", r.Status)
 	}
@@ -37,15 +40,15 @@ func TestDemoHomeInChineseAndEnglish(t *testing.T) {
 }
 
 func TestDemoLoadsOnlyIntoAnEmptyDatabase(t *testing.T) {
+	// A copy of a data directory serve --demo loaded and stopped.
 	dir := t.TempDir()
+	copyTree(t, demoTemplateDir(t), dir)
 	n := startNode(t, dir, "--demo")
-	n.Stop(t)
-	n = startNode(t, dir, "--demo")
 	mustContain(t, "stdout", n.Stdout.String(), "not loading the demo again")
 }
 
 func TestAPIMarket(t *testing.T) {
-	n := startNode(t, "", "--demo")
+	n := startDemoNode(t)
 	c := newClient(t, n.URL)
 	m := c.get("/api/v1/market").JSON(t)
 	if m["name"] != "Wutong Lane Weekend Market" || m["timezone"] != "Asia/Shanghai" || m["city"] == "" || m["description"] == "" {
@@ -240,7 +243,7 @@ func TestThemeOverridesFromTheDataDirectory(t *testing.T) {
 }
 
 func TestSignUpLogInLogOut(t *testing.T) {
-	n := startNode(t, "", "--demo")
+	n := startDemoNode(t)
 	c := newClient(t, n.URL)
 	r := c.postForm("/signup", "/signup", url.Values{"name": {"xiaoming"}, "display_name": {"小明"}, "password": {"plum blossom tea"}})
 	if r.Status != http.StatusSeeOther {

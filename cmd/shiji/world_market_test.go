@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -64,23 +65,71 @@ type worldMarket struct {
 
 var demoPasswordRE = regexp.MustCompile(`log in as organiser with password (\S+)`)
 
-// worldDemo loads a demo market of stalls stalls and items items into a new
-// data directory and returns it with the organiser's password. The markets
-// of the world test are copies of it (loading a demo market is slow under
-// the race detector): their ids and pictures are alike, their hosts, keys
-// and ActivityPub ids are their own.
+// worldDemo returns a new data directory holding a demo market of stalls
+// stalls and items items, with the organiser's password. The markets of the
+// world tests are copies of it (loading a demo market is slow under the race
+// detector): their ids and pictures are alike, their hosts, keys and
+// ActivityPub ids are their own. The demo of each size is loaded once for
+// the package (`shiji demo`, drawing its pictures takes a minute under the
+// race detector even for two stalls); every call gets its own copy, which
+// the test may change.
 func worldDemo(t *testing.T, stalls, items int) (dir, password string) {
 	t.Helper()
+	tmpl := worldDemoTemplate(stalls, items)
+	tmpl.once.Do(func() {
+		tmpl.err = "shiji demo did not finish (see the first test that asked for it)" // cleared on success
+		d, err := os.MkdirTemp("", "shiji-world-demo-")
+		if err != nil {
+			tmpl.err = err.Error()
+			return
+		}
+		tmpl.dir = d
+		out, errOut, err := runCmd(t, "", "demo", "--data", d, "--stalls", fmt.Sprint(stalls), "--items", fmt.Sprint(items))
+		if err != nil {
+			tmpl.err = fmt.Sprintf("demo: %v %s", err, errOut)
+			return
+		}
+		pw := demoPasswordRE.FindStringSubmatch(out)
+		if pw == nil {
+			tmpl.err = fmt.Sprintf("no password in %q", out)
+			return
+		}
+		tmpl.password, tmpl.err = pw[1], ""
+	})
+	if tmpl.err != "" {
+		t.Fatalf("the demo market of %d stalls and %d items: %s", stalls, items, tmpl.err)
+	}
 	dir = t.TempDir()
-	out, errOut, err := runCmd(t, "", "demo", "--data", dir, "--stalls", fmt.Sprint(stalls), "--items", fmt.Sprint(items))
-	if err != nil {
-		t.Fatalf("demo: %v %s", err, errOut)
+	copyTree(t, tmpl.dir, dir)
+	return dir, tmpl.password
+}
+
+// worldDemos holds the demo markets worldDemo loaded, by size; TestMain
+// removes them after the tests.
+var worldDemos struct {
+	mu     sync.Mutex
+	bySize map[[2]int]*demoDir
+}
+
+// demoDir is a demo market loaded once into dir.
+type demoDir struct {
+	once          sync.Once
+	dir, password string
+	err           string // why it could not be loaded ("": it was)
+}
+
+// worldDemoTemplate is the (maybe not yet loaded) demo market of a size.
+func worldDemoTemplate(stalls, items int) *demoDir {
+	worldDemos.mu.Lock()
+	defer worldDemos.mu.Unlock()
+	if worldDemos.bySize == nil {
+		worldDemos.bySize = map[[2]int]*demoDir{}
 	}
-	pw := demoPasswordRE.FindStringSubmatch(out)
-	if pw == nil {
-		t.Fatalf("no password in %q", out)
+	k := [2]int{stalls, items}
+	if worldDemos.bySize[k] == nil {
+		worldDemos.bySize[k] = &demoDir{}
 	}
-	return dir, pw[1]
+	return worldDemos.bySize[k]
 }
 
 // copyTree copies the files under src into dst.

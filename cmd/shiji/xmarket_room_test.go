@@ -69,7 +69,8 @@ func (m *tradeMarket) mirrorOf(name, acct string) int {
 // both reach every market.
 func TestGroupChatAcrossMarkets(t *testing.T) {
 	certFile, keyFile, pool := worldCert(t, t.TempDir())
-	demo, password := worldDemo(t, 2, 2)
+	// The size of TestTradesAcrossMarkets' demo: worldDemo loads it once for both.
+	demo, password := worldDemo(t, 4, 8)
 	a := newTradeMarket(t, "127.0.0.1", certFile, keyFile, pool, demo, password, "ana", 1)
 	b := newTradeMarket(t, "127.0.0.2", certFile, keyFile, pool, demo, password, "bo", 1)
 	c := newTradeMarket(t, "127.0.0.3", certFile, keyFile, pool, demo, password, "cy", 1, "organiser")
