@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 )
 
@@ -64,7 +63,10 @@ func main() {
 	if err := os.WriteFile(overlayFile, overlay, 0644); err != nil {
 		t.Fatal(err)
 	}
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed: %v", err)
+	}
 	cmd := exec.Command(goTool, "build", "-overlay", overlayFile, "-o", filepath.Join(td, "x.exe"), "./linkgcprog")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v, %s", err, out)
