@@ -47,9 +47,8 @@ func lookupMethod(v reflect.Value, name string) (m reflect.Value, err error) {
 		}
 		return lookupMethod(v.Elem(), name)
 	case reflect.Pointer:
-		if v.IsNil() {
-			return reflect.Value{}, nil
-		}
+		// A nil *T still has T's methods, as with MethodByName: a method
+		// that handles a nil receiver is called with one.
 	default:
 		if _, ok := methodTables.Load(reflect.PointerTo(v.Type())); !ok {
 			return reflect.Value{}, nil
@@ -62,9 +61,12 @@ func lookupMethod(v reflect.Value, name string) (m reflect.Value, err error) {
 	if !ok {
 		return reflect.Value{}, nil
 	}
-	defer func() { // a method promoted through a nil embedded pointer
+	defer func() {
+		// A method of T on a nil *T, or one promoted through a nil
+		// embedded pointer: the standard library gets the method value
+		// and fails when it calls it, with this message.
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%s.%s: %v", v.Type(), name, r)
+			err = fmt.Errorf("error calling %s: %v", name, r)
 		}
 	}()
 	fn := f.(func(reflect.Value, string) any)(v, name)
