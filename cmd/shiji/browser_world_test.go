@@ -58,10 +58,12 @@ func TestBrowserWorldMarket(t *testing.T) {
 	if r := m.upload(fmt.Sprintf("/api/v1/items/%d/photos", int(it.JSON(t)["id"].(float64))), a.tokens["wang"], jpegWithGPS(t), "The bell"); r.Status != 201 {
 		t.Fatalf("photo = %d %s", r.Status, r.Body)
 	}
+	// The item arrives in a Create, its photo in the Update that follows the
+	// upload: wait for both, or a later look may come between the two.
 	var loaded bool
 	for i := 0; i < 60 && !loaded; i++ {
 		step(t, ajie, "look at the world page", chromedp.Navigate(b.n.URL+"/world"), chromedp.WaitVisible(`ul.world`),
-			chromedp.Evaluate(`document.querySelector("ul.world").innerText.includes("Phoenix bicycle bell")`, &loaded))
+			chromedp.Evaluate(`document.querySelector("ul.world").innerText.includes("Phoenix bicycle bell") && document.querySelector("ul.world img") !== null`, &loaded))
 		if !loaded {
 			chromedp.Run(ajie, chromedp.Sleep(500e6))
 		}
