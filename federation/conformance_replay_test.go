@@ -53,9 +53,6 @@ func (e *confEnv) serveFolder() {
 	}
 }
 
-// isPublicIRI reports the ways Public is written.
-func isPublicIRI(s string) bool { return s == publicIRI || s == "as:Public" || s == "Public" }
-
 // audience is every IRI in to and cc of a raw object.
 func audience(m map[string]any) []string {
 	var out []string

@@ -103,7 +103,7 @@ func (f *Federation) parseNote(_ context.Context, n vocab.ActivityStreamsNote, r
 	}
 	rn.Addressed = addressees(n)
 	for _, to := range rn.Addressed {
-		if to == publicIRI || to == "as:Public" || to == "Public" {
+		if isPublicIRI(to) {
 			rn.Public = true
 		}
 	}

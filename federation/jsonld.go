@@ -119,3 +119,7 @@ func idProp(s string) vocab.JSONLDIdProperty {
 	p.Set(iri(s))
 	return p
 }
+
+// isPublicIRI reports whether an addressee is the public collection, in
+// any of the forms servers write it.
+func isPublicIRI(s string) bool { return s == publicIRI || s == "as:Public" || s == "Public" }

@@ -123,10 +123,7 @@ func (f *Federation) roomPosted(ctx context.Context, c *node.Conversation, m *no
 		if err != nil {
 			return err
 		}
-		if err := f.roomSend(ctx, c.ID, "announce", f.roomAnnounce(c.ID, create)); err != nil {
-			return err
-		}
-		return f.roomBoost(ctx, c.ID, create["object"].(map[string]any))
+		return f.roomShare(ctx, c.ID, create, create["object"].(map[string]any))
 	case c.RoomElsewhere != "":
 		ra, err := f.remoteActor(ctx, c.RoomElsewhere, false)
 		if err != nil {
@@ -156,13 +153,7 @@ func (f *Federation) roomDeleted(ctx context.Context, c *node.Conversation, m *n
 	}
 	switch {
 	case c.Federated:
-		rid := f.u.room(c.ID)
-		del := map[string]any{"type": "Delete", "id": f.u.activity(newToken()), "actor": rid, "object": noteID,
-			"to": []any{f.u.followers(rid)}, "audience": rid}
-		if err := f.roomSend(ctx, c.ID, "announce", f.roomAnnounce(c.ID, del)); err != nil {
-			return err
-		}
-		return f.roomUnboost(ctx, c.ID, noteID)
+		return f.roomUnshare(ctx, c.ID, noteID)
 	case c.RoomElsewhere != "" && m.Author != 0:
 		ra, err := f.remoteActor(ctx, c.RoomElsewhere, false)
 		if err != nil {
@@ -261,12 +252,7 @@ func (f *Federation) observeRoom(ctx context.Context, m map[string]any, signer *
 		if _, err := f.db.TombstoneByAPID(ctx, room, id); err != nil {
 			return true, err
 		}
-		rid := f.u.room(room)
-		del := map[string]any{"type": "Delete", "id": f.u.activity(newToken()), "actor": rid, "object": id, "audience": rid}
-		if err := f.roomSend(ctx, room, "announce", f.roomAnnounce(room, del)); err != nil {
-			return true, err
-		}
-		return true, f.roomUnboost(ctx, room, id)
+		return true, f.roomUnshare(ctx, room, id)
 	}
 	return false, nil
 }
@@ -323,10 +309,7 @@ func (f *Federation) roomMemberWrote(ctx context.Context, room node.Conversation
 	if _, ok := create["id"]; !ok {
 		create["id"] = id + "#create"
 	}
-	if err := f.roomSend(ctx, room, "announce", f.roomAnnounce(room, create)); err != nil {
-		return err
-	}
-	return f.roomBoost(ctx, room, note)
+	return f.roomShare(ctx, room, create, note)
 }
 
 // roomPostType: what a room takes in as a message: a Note, or a forum

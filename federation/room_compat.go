@@ -30,6 +30,28 @@ func (f *Federation) compatAnnounceID(room node.ConversationID, noteID string) s
 	return f.u.room(room) + "/boosts/" + hex.EncodeToString(sum[:12])
 }
 
+// roomShare sends a message of the room to its members' servers: the
+// author's create Announced (FEP-1b12), and its note boosted (roomBoost).
+func (f *Federation) roomShare(ctx context.Context, room node.ConversationID, create, note map[string]any) error {
+	if err := f.roomSend(ctx, room, "announce", f.roomAnnounce(room, create)); err != nil {
+		return err
+	}
+	return f.roomBoost(ctx, room, note)
+}
+
+// roomUnshare takes a message of the room back from its members' servers:
+// a Delete of noteID Announced by the room (FEP-1b12), and its boost
+// undone (roomUnboost).
+func (f *Federation) roomUnshare(ctx context.Context, room node.ConversationID, noteID string) error {
+	rid := f.u.room(room)
+	del := map[string]any{"type": "Delete", "id": f.u.activity(newToken()), "actor": rid, "object": noteID,
+		"to": []any{f.u.followers(rid)}, "audience": rid}
+	if err := f.roomSend(ctx, room, "announce", f.roomAnnounce(room, del)); err != nil {
+		return err
+	}
+	return f.roomUnboost(ctx, room, noteID)
+}
+
 // roomBoost sends the room's plain boost of note (Announce{Note}) to its
 // members' servers.
 func (f *Federation) roomBoost(ctx context.Context, room node.ConversationID, note map[string]any) error {
@@ -92,7 +114,7 @@ func (f *Federation) roomOfNote(ctx context.Context, create, note map[string]any
 func isPublicNote(note map[string]any) bool {
 	for _, k := range []string{"to", "cc"} {
 		for _, v := range listOf(note[k]) {
-			if s := refOf(v); s == publicIRI || s == "as:Public" || s == "Public" {
+			if isPublicIRI(refOf(v)) {
 				return true
 			}
 		}
