@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -88,29 +89,13 @@ func checkMessage(m *catMessage) error {
 // whole number (an integer, or a string of one).
 func pluralForm(tag language.Tag, m *catMessage, n any) string {
 	var i int64
-	switch v := n.(type) {
-	case int:
-		i = int64(v)
-	case int8:
-		i = int64(v)
-	case int16:
-		i = int64(v)
-	case int32:
-		i = int64(v)
-	case int64:
-		i = v
-	case uint:
-		i = int64(v)
-	case uint8:
-		i = int64(v)
-	case uint16:
-		i = int64(v)
-	case uint32:
-		i = int64(v)
-	case uint64:
-		i = int64(v)
-	case string:
-		p, err := strconv.ParseInt(v, 10, 64)
+	switch v := reflect.ValueOf(n); {
+	case v.CanInt():
+		i = v.Int()
+	case v.CanUint():
+		i = int64(v.Uint())
+	case v.Kind() == reflect.String:
+		p, err := strconv.ParseInt(v.String(), 10, 64)
 		if err != nil {
 			return ""
 		}
