@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -15,11 +14,7 @@ import (
 // logins, its refusal to load twice) still start with --demo on an empty
 // directory.
 
-var demoTemplate struct {
-	once sync.Once
-	dir  string
-	err  string // why it could not be made ("": it was)
-}
+var demoTemplate demoDir // as worldDemo's, without its password (the tests that need it load their own)
 
 // demoTemplateDir is a data directory in which `shiji serve --demo` loaded
 // the demo market and stopped, made on first use and removed by TestMain.
