@@ -43,6 +43,11 @@ func (a *App) ReserveElsewhere(ctx context.Context, acc *node.Account, item stri
 	if acc == nil {
 		return nil, node.Errorf(node.EUNAUTHORIZED, "Please log in to reserve.")
 	}
+	// What can be checked without the item (the quantity, the message) is
+	// checked before its market is asked, with the rules the trade is made by.
+	if _, err := a.NewTradeElsewhere(acc, "", -1, quantity, message, node.TradeRemote{}); err != nil {
+		return nil, err
+	}
 	tf, err := a.trades()
 	if err != nil {
 		return nil, err

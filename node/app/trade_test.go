@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -354,5 +355,26 @@ func TestNotesMetFollowsAndNextDay(t *testing.T) {
 	}
 	if err := w.a.Follow(ctx, w.stranger, 999, true); node.ErrorCode(err) != node.ENOTFOUND {
 		t.Fatalf("follow no stall: %v", err)
+	}
+}
+
+// A reservation on another market with a quantity or a message its rules
+// refuse is refused before that market is asked for the item (this node
+// does not even federate, and the item's host does not exist).
+func TestReserveElsewhereChecksBeforeAsking(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	item := "https://market.invalid/items/1"
+	for _, q := range []int{0, -1} {
+		if _, err := w.a.ReserveElsewhere(ctx, w.ajie, item, q, ""); node.ErrorCode(err) != node.EINVALID {
+			t.Errorf("quantity %d: %v, want EINVALID", q, err)
+		}
+	}
+	long := strings.Repeat("话", node.MaxTradeMessageLen+1)
+	if _, err := w.a.ReserveElsewhere(ctx, w.ajie, item, 1, long); node.ErrorCode(err) != node.EINVALID {
+		t.Errorf("a message too long: %v, want EINVALID", err)
+	}
+	if _, err := w.a.ReserveElsewhere(ctx, w.ajie, item, 1, "Is it still here?"); node.ErrorCode(err) != node.EUNSUPPORTED {
+		t.Errorf("a good request on a node that does not federate: %v, want EUNSUPPORTED", err)
 	}
 }
