@@ -18,6 +18,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/data"
+	"github.com/shiji-market/shiji/internal/freshdb"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
 	"github.com/shiji-market/shiji/node/media"
@@ -97,7 +98,7 @@ func trickleServer(t *testing.T) string {
 // node's own documents are served all along.
 func TestRemoteServersThatHangOrFlood(t *testing.T) {
 	ctx := context.Background()
-	db, err := data.Open(ctx, filepath.Join(t.TempDir(), "shiji.db"), time.Now)
+	db, err := data.Open(ctx, filepath.Join(freshdb.Dir(t), "shiji.db"), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/go-fed/httpsig"
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/data"
+	"github.com/shiji-market/shiji/internal/freshdb"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
 )
@@ -164,7 +165,9 @@ type testNode struct {
 
 func newTestNode(t testing.TB, base string, start time.Time, tune func(*Config)) *testNode {
 	t.Helper()
-	return newTestNodeAt(t, filepath.Join(t.TempDir(), "shiji.db"), base, start, tune)
+	path := filepath.Join(t.TempDir(), "shiji.db")
+	freshdb.Write(t, path) // migrated once per test binary
+	return newTestNodeAt(t, path, base, start, tune)
 }
 
 // newTestNodeAt opens (or reopens) the database file at path.

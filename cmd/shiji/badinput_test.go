@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/shiji-market/shiji/internal/freshdb"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -108,7 +109,7 @@ func TestLoginIsRateLimitedPerClientIP(t *testing.T) {
 }
 
 func TestSignupModesAndInvitations(t *testing.T) {
-	dir := t.TempDir()
+	dir := freshdb.Dir(t)
 	if _, e, err := runCmd(t, "a long secret phrase\n", "user", "add", "mei", "--role", "organiser", "--data", dir); err != nil {
 		t.Fatal(err, e)
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/shiji-market/shiji/internal/freshdb"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -307,7 +308,7 @@ func TestCrashDuringFanOut(t *testing.T) {
 		delay     = 80 * time.Millisecond // 16 deliveries at once: ~1.5 s for the fan-out
 	)
 	start := time.Now()
-	dir, addr := t.TempDir(), freeAddr(t)
+	dir, addr := freshdb.Dir(t), freeAddr(t)
 	for _, u := range []struct{ name, role string }{{"mei", "organiser"}, {"wang", "stallholder"}} {
 		if _, e, err := runCmd(t, "a long secret phrase\n", "user", "add", u.name, "--role", u.role, "--data", dir); err != nil {
 			t.Fatal(err, e)

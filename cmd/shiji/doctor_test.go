@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"database/sql"
 	"encoding/pem"
+	"github.com/shiji-market/shiji/internal/freshdb"
 	"math/big"
 	"net"
 	"net/http"
@@ -47,7 +48,7 @@ func wantLevel(t *testing.T, line, level, contains string) {
 // freshData is a data directory with a database at the binary's schema.
 func freshData(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
+	dir := freshdb.Dir(t)
 	db, err := data.Open(context.Background(), filepath.Join(dir, "shiji.db"), nil)
 	if err != nil {
 		t.Fatal(err)

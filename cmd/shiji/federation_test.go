@@ -3,6 +3,7 @@ package main
 import (
 	"database/sql"
 	"fmt"
+	"github.com/shiji-market/shiji/internal/freshdb"
 	"net"
 	"net/url"
 	"path/filepath"
@@ -45,7 +46,7 @@ func newFedNode(t *testing.T, users ...string) *fedNode {
 // newFedNodeWith starts a node with more serve flags.
 func newFedNodeWith(t *testing.T, flags []string, users ...string) *fedNode {
 	t.Helper()
-	f := &fedNode{t: t, dir: t.TempDir(), addr: freeAddr(t), tokens: map[string]string{}, flags: flags}
+	f := &fedNode{t: t, dir: freshdb.Dir(t), addr: freeAddr(t), tokens: map[string]string{}, flags: flags}
 	for _, u := range users {
 		name, role, _ := strings.Cut(u, ":")
 		if _, e, err := runCmd(t, "a long secret phrase\n", "user", "add", name, "--role", role, "--data", f.dir); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/shiji-market/shiji/internal/freshdb"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -72,7 +73,7 @@ func startNodeWith(t testing.TB, dataDir string, logTo io.Writer, extra ...strin
 func startNodeOpts(t testing.TB, dataDir string, environ map[string]string, logTo io.Writer, extra ...string) *testNode {
 	t.Helper()
 	if dataDir == "" {
-		dataDir = t.TempDir()
+		dataDir = freshdb.Dir(t)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &testNode{Data: dataDir, Stdout: &syncBuffer{}, Stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}

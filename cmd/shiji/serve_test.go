@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/shiji-market/shiji/internal/freshdb"
 	"net/http"
 	"net/url"
 	"os"
@@ -110,7 +111,7 @@ func TestUserAddThenAPISessionAndBearer(t *testing.T) {
 }
 
 func TestUserAddRefusesBadInput(t *testing.T) {
-	dir := t.TempDir()
+	dir := freshdb.Dir(t)
 	if _, e, err := runCmd(t, "a long secret phrase\n", "user", "add", "lin", "--role", "resident", "--data", dir); err != nil {
 		t.Fatalf("first add: %v %s", err, e)
 	}
@@ -219,7 +220,7 @@ func TestEnvironmentConfiguresServe(t *testing.T) {
 }
 
 func TestThemeOverridesFromTheDataDirectory(t *testing.T) {
-	dir := t.TempDir()
+	dir := freshdb.Dir(t)
 	writeFile(t, filepath.Join(dir, "themes", "default", "static", "shiji.css"), "body{background:#123456}")
 	n := startNode(t, dir)
 	c := newClient(t, n.URL)

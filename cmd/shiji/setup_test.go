@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/shiji-market/shiji/internal/freshdb"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -160,7 +161,7 @@ func TestWebSetupRefusesBadInputAndKeepsWhatWasTyped(t *testing.T) {
 // stallholder finds a question and a reservation waiting; every page says
 // it is the demo.
 func TestDemoLogins(t *testing.T) {
-	dir := t.TempDir()
+	dir := freshdb.Dir(t)
 	db, err := data.Open(context.Background(), filepath.Join(dir, "shiji.db"), nil)
 	if err != nil {
 		t.Fatal(err)

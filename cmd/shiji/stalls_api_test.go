@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"github.com/shiji-market/shiji/internal/freshdb"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -29,7 +30,7 @@ func newMarket(t *testing.T) *market {
 // newMarketWith is newMarket with more flags for serve.
 func newMarketWith(t *testing.T, flags ...string) *market {
 	t.Helper()
-	dir := t.TempDir()
+	dir := freshdb.Dir(t)
 	for _, u := range []struct{ name, role string }{{"mei", "organiser"}, {"wang", "stallholder"}, {"li", "stallholder"}, {"ajie", "resident"}} {
 		if _, e, err := runCmd(t, "a long secret phrase\n", "user", "add", u.name, "--role", u.role, "--data", dir); err != nil {
 			t.Fatal(err, e)

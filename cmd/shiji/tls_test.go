@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"github.com/shiji-market/shiji/internal/freshdb"
 	"io"
 	"math/big"
 	"net"
@@ -70,7 +71,7 @@ func servedCert(t *testing.T, addr string, roots *x509.CertPool) *x509.Certifica
 }
 
 func TestTLSServesHTTPSAndReloadsTheCertificate(t *testing.T) {
-	dir := t.TempDir()
+	dir := freshdb.Dir(t)
 	certFile, keyFile := filepath.Join(dir, "tls", "fullchain.pem"), filepath.Join(dir, "tls", "privkey.pem")
 	first := selfSigned(t, certFile, keyFile, 1, "first")
 	if _, errOut, err := runCmd(t, "a long secret phrase\n", "user", "add", "mei", "--role", "organiser", "--data", dir); err != nil {

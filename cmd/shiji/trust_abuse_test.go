@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/shiji-market/shiji/internal/freshdb"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -12,7 +13,7 @@ import (
 // newLimitedMarket is newMarket on a node started with --limits.
 func newLimitedMarket(t *testing.T, limits string) *market {
 	t.Helper()
-	dir := t.TempDir()
+	dir := freshdb.Dir(t)
 	for _, u := range []struct{ name, role string }{{"mei", "organiser"}, {"wang", "stallholder"}, {"li", "stallholder"}, {"ajie", "resident"}} {
 		if _, e, err := runCmd(t, "a long secret phrase\n", "user", "add", u.name, "--role", u.role, "--data", dir); err != nil {
 			t.Fatal(err, e)

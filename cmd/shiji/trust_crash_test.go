@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/shiji-market/shiji/internal/freshdb"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -82,7 +83,7 @@ func TestKillNineUnderLoad(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 15))
 	t.Logf("SHIJI_CRASH_SEED=%d", seed)
 
-	dir, addr := t.TempDir(), freeAddr(t)
+	dir, addr := freshdb.Dir(t), freeAddr(t)
 	users := []struct{ name, role string }{{"mei", "organiser"}, {"wang", "stallholder"}, {"r1", "resident"}, {"r2", "resident"}, {"r3", "resident"}}
 	for _, u := range users {
 		if _, e, err := runCmd(t, "a long secret phrase\n", "user", "add", u.name, "--role", u.role, "--data", dir); err != nil {

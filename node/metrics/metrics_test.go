@@ -9,11 +9,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/shiji-market/shiji/data"
+	"github.com/shiji-market/shiji/internal/freshdb"
 	"github.com/shiji-market/shiji/node/live"
 )
 
 func newMetrics(t testing.TB) *Metrics {
-	db, err := data.Open(context.Background(), filepath.Join(t.TempDir(), "shiji.db"), nil)
+	db, err := data.Open(context.Background(), filepath.Join(freshdb.Dir(t), "shiji.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/federation"
+	"github.com/shiji-market/shiji/internal/freshdb"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
 	"github.com/shiji-market/shiji/node/i18n"
@@ -120,7 +121,7 @@ type webClient struct {
 func newMatrix(t *testing.T) *matrix {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
+	dir := freshdb.Dir(t)
 	db, err := data.Open(ctx, filepath.Join(dir, "shiji.db"), time.Now)
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/shiji-market/shiji/data"
+	"github.com/shiji-market/shiji/internal/freshdb"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
 	"github.com/shiji-market/shiji/node/i18n"
@@ -31,7 +32,7 @@ func newTestServer(t testing.TB, theme string) (*Server, *app.App) {
 // (a Mount, an access log) made before the server is built.
 func newTestServerWith(t testing.TB, theme string, configure func(*Config)) (*Server, *app.App) {
 	t.Helper()
-	db, err := data.Open(context.Background(), filepath.Join(t.TempDir(), "shiji.db"), time.Now)
+	db, err := data.Open(context.Background(), filepath.Join(freshdb.Dir(t), "shiji.db"), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
