@@ -1,12 +1,13 @@
 package main
 
 import (
-	"github.com/shiji-market/shiji/internal/freshdb"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/shiji-market/shiji/internal/freshdb"
 )
 
 func TestBadRequestsGetClearErrorsAndChangeNothing(t *testing.T) {

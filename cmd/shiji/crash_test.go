@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/shiji-market/shiji/internal/freshdb"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/shiji-market/shiji/internal/freshdb"
 )
 
 // childEnv, set to 1, makes the test binary run as the shiji program: see

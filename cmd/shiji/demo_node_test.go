@@ -14,7 +14,10 @@ import (
 // logins, its refusal to load twice) still start with --demo on an empty
 // directory.
 
-var demoTemplate demoDir // as worldDemo's, without its password (the tests that need it load their own)
+var demoTemplate struct {
+	demoDir        // as worldDemo's, without its password (the tests that need it load their own)
+	stdout  string // what serve --demo printed while it loaded the demo
+}
 
 // demoTemplateDir is a data directory in which `shiji serve --demo` loaded
 // the demo market and stopped, made on first use and removed by TestMain.
@@ -33,7 +36,8 @@ func demoTemplateDir(t *testing.T) string {
 		demoTemplate.err = "serve --demo did not load the demo market (see the first test that asked for it)"
 		n := startNode(t, dir, "--demo")
 		n.Stop(t)
-		if strings.Contains(n.Stdout.String(), "loaded the demo market") {
+		demoTemplate.stdout = n.Stdout.String()
+		if strings.Contains(demoTemplate.stdout, "loaded the demo market") {
 			demoTemplate.err = ""
 		}
 	})
@@ -41,6 +45,14 @@ func demoTemplateDir(t *testing.T) string {
 		t.Fatalf("the demo market for the tests: %s", demoTemplate.err)
 	}
 	return demoTemplate.dir
+}
+
+// demoTemplateStdout is what `shiji serve --demo` printed when it loaded
+// the default demo market into an empty data directory (demoTemplateDir).
+func demoTemplateStdout(t *testing.T) string {
+	t.Helper()
+	demoTemplateDir(t)
+	return demoTemplate.stdout
 }
 
 // startDemoNode serves a copy of the default demo market, as

@@ -10,7 +10,6 @@ import (
 	"crypto/x509/pkix"
 	"database/sql"
 	"encoding/pem"
-	"github.com/shiji-market/shiji/internal/freshdb"
 	"math/big"
 	"net"
 	"net/http"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/shiji-market/shiji/data"
+	"github.com/shiji-market/shiji/internal/freshdb"
 )
 
 // doctorLine runs shiji doctor and returns its output and the line of one

@@ -3,13 +3,14 @@ package main
 import (
 	"database/sql"
 	"fmt"
-	"github.com/shiji-market/shiji/internal/freshdb"
 	"net"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shiji-market/shiji/internal/freshdb"
 )
 
 // fedNode is a node for the federation tests: a fixed loopback port (so it

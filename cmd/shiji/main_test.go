@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/shiji-market/shiji/internal/freshdb"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shiji-market/shiji/internal/freshdb"
 )
 
 // syncBuffer is an io.Writer the program writes to while the test reads it.

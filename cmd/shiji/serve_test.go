@@ -1,17 +1,21 @@
 package main
 
 import (
-	"github.com/shiji-market/shiji/internal/freshdb"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shiji-market/shiji/internal/freshdb"
 )
 
+// serve --demo on an empty data directory loads the demo market (the
+// package's copy of it: demoTemplateDir, started as here) and serves it.
 func TestDemoHomeInChineseAndEnglish(t *testing.T) {
-	n := startNode(t, "", "--demo")
+	loaded := demoTemplateStdout(t)
+	n := startDemoNode(t)
 	c := newClient(t, n.URL)
 	c.lang = "zh-CN,zh;q=0.9,en;q=0.5"
 	r := c.get("/")
@@ -25,9 +29,9 @@ func TestDemoHomeInChineseAndEnglish(t *testing.T) {
 	if strings.Contains(r.Body, "欢迎来逛市集") {
 		t.Fatal("English page shows Chinese UI text")
 	}
-	mustContain(t, "stdout", n.Stdout.String(), "loaded the demo market")
+	mustContain(t, "stdout", loaded, "loaded the demo market")
 	// serve --demo prints the demo's logins (TestDemoLogins tries them).
-	mustContain(t, "serve --demo's output", n.Stdout.String(), "or as the resident: xiaolin with password wutong-resident-demo",
+	mustContain(t, "serve --demo's output", loaded, "or as the resident: xiaolin with password wutong-resident-demo",
 		"or as the stallholder of ")
 	if r := c.get("/healthz"); r.Status != 200 {
 		t.Fatalf("/healthz = %d", r.Status)

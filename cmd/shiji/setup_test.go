@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"github.com/shiji-market/shiji/internal/freshdb"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/data/demo"
+	"github.com/shiji-market/shiji/internal/freshdb"
 )
 
 // marketState reads what setup changes, for comparing runs.

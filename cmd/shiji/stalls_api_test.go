@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"github.com/shiji-market/shiji/internal/freshdb"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -11,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/shiji-market/shiji/internal/freshdb"
 )
 
 // market is a node with an organiser, two stallholders and a resident, an

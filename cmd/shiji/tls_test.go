@@ -9,7 +9,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"github.com/shiji-market/shiji/internal/freshdb"
 	"io"
 	"math/big"
 	"net"
@@ -20,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shiji-market/shiji/internal/freshdb"
 )
 
 // selfSigned writes a self-signed ECDSA certificate for 127.0.0.1 to certFile

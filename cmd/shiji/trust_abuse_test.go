@@ -2,12 +2,13 @@ package main
 
 import (
 	"fmt"
-	"github.com/shiji-market/shiji/internal/freshdb"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/shiji-market/shiji/internal/freshdb"
 )
 
 // newLimitedMarket is newMarket on a node started with --limits.

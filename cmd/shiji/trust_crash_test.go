@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"github.com/shiji-market/shiji/internal/freshdb"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -17,6 +16,8 @@ import (
 	"time"
 
 	domain "github.com/shiji-market/shiji/node"
+
+	"github.com/shiji-market/shiji/internal/freshdb"
 )
 
 // generousLimits lifts the abuse limits for tests that write fast on purpose.
