@@ -46,8 +46,13 @@ type Config struct {
 	// to other servers instead of the system's (a LAN with its own CA).
 	RootCAs *x509.CertPool
 	// Settle is how long an item change waits before it is rendered and sent,
-	// so that photos uploaded right after the item ride along (default 2 s).
+	// so that photos uploaded right after the item ride along (zero:
+	// DefaultSettle).
 	Settle time.Duration
+	// FollowWait is how long a follow of a remote actor, and a link to
+	// another market, waits for the Accept before answering with the
+	// follow still pending (zero: DefaultFollowWait).
+	FollowWait time.Duration
 	// Version is the software version NodeInfo and the User-Agent show.
 	Version string
 	// Workers is how many deliveries run at once (default 16), PerHost how
@@ -107,6 +112,10 @@ type Timeouts struct {
 func DefaultTimeouts() Timeouts {
 	return Timeouts{Connect: 10 * time.Second, Header: 20 * time.Second, Fetch: fetchTimeout, Delivery: deliveryTimeout}
 }
+
+// DefaultSettle is how long an item change waits before it is sent
+// (Config.Settle).
+const DefaultSettle = 2 * time.Second
 
 // Federation is the ActivityPub side of a node. Mount adds its routes to the
 // web server, Run delivers the queue, ItemChanged (app.Federator) sends item
@@ -168,8 +177,11 @@ func New(cfg Config) (*Federation, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Settle == 0 {
-		cfg.Settle = 2 * time.Second
+	if cfg.Settle <= 0 {
+		cfg.Settle = DefaultSettle
+	}
+	if cfg.FollowWait <= 0 {
+		cfg.FollowWait = DefaultFollowWait
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 16

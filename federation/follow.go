@@ -14,8 +14,9 @@ import (
 	"github.com/shiji-market/shiji/node"
 )
 
-// followWait is how long POST /api/v1/follows waits for the Accept.
-const followWait = 5 * time.Second
+// DefaultFollowWait is how long a follow (and a market link) waits for the
+// other server's Accept before it answers "pending" (Config.FollowWait).
+const DefaultFollowWait = 5 * time.Second
 
 // account is the signed-in account node/web's authentication put on the
 // request ("account"), or nil.
@@ -73,7 +74,8 @@ func (f *Federation) apiFollow(c echo.Context) error {
 
 // Follow makes acc follow a remote actor, by its address (name@host) or
 // its actor URL: WebFinger, a signed fetch of the actor, a Follow from the
-// account's Person, then up to five seconds' wait for the Accept. created is
+// account's Person, then a wait for the Accept (Config.FollowWait, 5 s by
+// default). created is
 // false when the follow already existed (a pending one is sent again)
 // (app.Fediverse).
 func (f *Federation) Follow(ctx context.Context, acc *node.Account, address string) (*node.RemoteFollow, bool, error) {
@@ -152,7 +154,7 @@ func (f *Federation) Follow(ctx context.Context, acc *node.Account, address stri
 
 // waitAccepted waits (a while) for the follow to be accepted, then returns it.
 func (f *Federation) waitAccepted(ctx context.Context, acc node.AccountID, id int64) (*node.RemoteFollow, error) {
-	deadline := time.Now().Add(followWait)
+	deadline := time.Now().Add(f.cfg.FollowWait)
 	for {
 		list, err := f.follows(ctx, acc, id)
 		if err != nil {

@@ -26,7 +26,7 @@ var _ app.WorldLinker = (*Federation)(nil)
 type worldState struct {
 	limits   node.WorldLimits
 	check    time.Duration
-	linkWait time.Duration // how long Link waits for their answer (followWait)
+	linkWait time.Duration // how long Link waits for their answer (Config.FollowWait)
 	links    atomic.Pointer[linkSet]
 	wake     chan struct{} // the catalogue worker has work (world_run.go)
 
@@ -55,7 +55,7 @@ func newWorldState(cfg *Config) *worldState {
 	if check <= 0 {
 		check = 10 * time.Minute
 	}
-	return &worldState{limits: l, check: check, linkWait: followWait, wake: make(chan struct{}, 1), heard: map[node.LinkID]time.Time{}}
+	return &worldState{limits: l, check: check, linkWait: cfg.FollowWait, wake: make(chan struct{}, 1), heard: map[node.LinkID]time.Time{}}
 }
 
 // linkSet is the market links in memory, checked on every activity in.

@@ -62,6 +62,10 @@ Environment (flags win):
   SHIJI_DELIVERY_RETRY how long a failed delivery to another server waits before its first retry;
                     each retry waits twice as long, at most 6h, for about two days (default 10s)
   SHIJI_HTTP_TIMEOUTS the server's timeouts against slow clients, default "header=10s read=60s idle=120s"
+  SHIJI_FEDERATION_WAITS how long federation waits for other servers, any of
+                    "connect=10s header=20s fetch=20s delivery=30s follow=5s settle=2s" (the defaults):
+                    outgoing requests' timeouts, a follow's wait for its Accept, an item change's
+                    wait before it is sent
   SHIJI_DEBUG_ADDR  serve Go's runtime profiles (pprof) on this address, e.g. 127.0.0.1:6060 (keep it on loopback)
   SHIJI_LIMITS      abuse limits over the defaults, e.g. "messages=10/2s ip-messages=50/400ms open-reservations=20"
                     (docs/trust.md lists every one)
@@ -101,6 +105,7 @@ type serveConfig struct {
 	authorizedFetch                         bool
 	world                                   worldFlags // serve_world.go
 	limits                                  limits.Config
+	fedWaits                                federationWaits // fedwaits.go
 }
 
 func serve(ctx context.Context, args []string, e env) error {
@@ -119,7 +124,8 @@ func serve(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&cfg.allowPrivate, "allow-private-networks", false, "fetch from and deliver to loopback/private addresses (env SHIJI_ALLOW_PRIVATE_NETWORKS=1)")
 	fs.BoolVar(&cfg.authorizedFetch, "authorized-fetch", false, "serve ActivityPub documents to signed requests only, as Mastodon's secure mode (env SHIJI_AUTHORIZED_FETCH=1)")
 	cfg.world.register(fs)
-	var limitFlag string
+	var limitFlag, waitsFlag string
+	fs.StringVar(&waitsFlag, "federation-waits", "", "how long federation waits for other servers, e.g. \"fetch=60s follow=30s\" (env SHIJI_FEDERATION_WAITS, default \""+federationWaitsHelp+"\")")
 	fs.StringVar(&limitFlag, "limits", "", "abuse limits over the defaults, e.g. \"messages=10/2s open-reservations=20\" (env SHIJI_LIMITS; docs/trust.md)")
 	fs.StringVar(&cfg.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address, e.g. 127.0.0.1:9090 (env SHIJI_METRICS_ADDR; off by default)")
 	if err := parseFlags(fs, args, e, serveUsage); err != nil {
@@ -134,6 +140,12 @@ func serve(ctx context.Context, args []string, e env) error {
 	}
 	if cfg.limits, err = limits.Parse(limitFlag, cfg.limits); err != nil {
 		return fmt.Errorf("--limits: %w", err)
+	}
+	if cfg.fedWaits, err = parseFederationWaits("SHIJI_FEDERATION_WAITS", e.getenv("SHIJI_FEDERATION_WAITS"), defaultFederationWaits()); err != nil {
+		return err
+	}
+	if cfg.fedWaits, err = parseFederationWaits("--federation-waits", waitsFlag, cfg.fedWaits); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.stderr, "shiji: serve takes no arguments, got %q\n\n%s", fs.Args(), serveUsage)
@@ -300,7 +312,8 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	fed, err := federation.New(federation.Config{App: a, BaseURL: baseURL, Logger: logger, AllowPrivate: cfg.allowPrivate,
 		AuthorizedFetch: cfg.authorizedFetch, Media: photos, Version: version, Metrics: fedMetrics,
 		World: cfg.world.limits, WorldMedia: worldPhotos, RootCAs: cfg.world.roots,
-		InboxBurst: inbox.Burst, InboxRate: perSecond(inbox.Every), RetryBase: cfg.deliveryRetry})
+		InboxBurst: inbox.Burst, InboxRate: perSecond(inbox.Every), RetryBase: cfg.deliveryRetry,
+		Timeouts: cfg.fedWaits.timeouts, FollowWait: cfg.fedWaits.follow, Settle: cfg.fedWaits.settle})
 	if err != nil {
 		return err
 	}
