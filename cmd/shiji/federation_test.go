@@ -66,8 +66,23 @@ func newFedNodeWith(t *testing.T, flags []string, users ...string) *fedNode {
 	return f
 }
 
+// fedWaits are the federation waits (--federation-waits) of the tests'
+// federating nodes: an item change is sent 200 ms after it is made instead
+// of 2 s (the tests wait for it), and a request to another node may take
+// minutes, as it may on a heavily loaded machine: the tests' own polled
+// waits bound them, not the program's timeouts. A follow waits for its
+// Accept as long as by default (5 s; tests of follows approved by hand see
+// them pending); the tests that need it accepted poll for it.
+const fedWaits = "settle=200ms connect=1m header=2m fetch=2m delivery=2m"
+
+// linkedFedWaits are fedWaits for markets that link each other and whose
+// follows are all answered at once: a link or a follow waits up to 2 min
+// for the Accept, so that it is linked (accepted) when the call returns
+// however loaded the machine.
+const linkedFedWaits = fedWaits + " follow=2m"
+
 func (f *fedNode) start() {
-	f.n = startNode(f.t, f.dir, append([]string{"--allow-private-networks", "--addr", f.addr}, f.flags...)...)
+	f.n = startNode(f.t, f.dir, append([]string{"--allow-private-networks", "--addr", f.addr, "--federation-waits", fedWaits}, f.flags...)...)
 	f.c = newClient(f.t, f.n.URL)
 }
 
@@ -201,7 +216,12 @@ func TestTwoMarketsFederate(t *testing.T) {
 	if up.Status != 201 {
 		t.Fatalf("photo = %d %s", up.Status, up.Body)
 	}
-	waitForIn(t, 15*time.Second, "the item on B", func() bool { names, _ := b.timeline("ajie"); return len(names) == 1 })
+	// The item may come first and its photo in an Update (the upload may
+	// come after the item's settle time): wait for both.
+	waitForIn(t, 15*time.Second, "the item and its photo on B", func() bool {
+		names, items := b.timeline("ajie")
+		return len(names) == 1 && len(items[0].(map[string]any)["attachments"].([]any)) == 1
+	})
 	t.Logf("item reached B's timeline in %s", time.Since(start).Round(time.Millisecond))
 	_, items := b.timeline("ajie")
 	got := items[0].(map[string]any)

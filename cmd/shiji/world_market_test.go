@@ -160,7 +160,7 @@ func newWorldMarket(t *testing.T, ip, certFile, keyFile string, pool *x509.CertP
 	m := &worldMarket{t: t, dir: t.TempDir()}
 	copyTree(t, from, m.dir)
 	m.n = startNode(t, m.dir, append([]string{"--addr", ip + ":0", "--tls-cert", certFile, "--tls-key", keyFile, "--trust-ca", certFile,
-		"--allow-private-networks"}, extra...)...)
+		"--allow-private-networks", "--federation-waits", linkedFedWaits}, extra...)...)
 	m.c = newClient(t, m.n.URL)
 	m.c.hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
 	r := m.c.postJSON("/api/v1/sessions", fmt.Sprintf(`{"name":"organiser","password":%q}`, password))

@@ -26,7 +26,7 @@ func (m *tradeMarket) restart(certFile, keyFile string, pool *x509.CertPool, ext
 func (m *tradeMarket) start(addr, certFile, keyFile string, pool *x509.CertPool, extra ...string) {
 	m.t.Helper()
 	args := append([]string{"--addr", addr, "--tls-cert", certFile, "--tls-key", keyFile, "--trust-ca", certFile, "--allow-private-networks",
-		"--limits", "reservations=1000/1ms ip-reservations=1000/1ms open-reservations=1000 messages=1000/1ms ip-messages=1000/1ms"}, extra...)
+		"--federation-waits", linkedFedWaits, "--limits", "reservations=1000/1ms ip-reservations=1000/1ms open-reservations=1000 messages=1000/1ms ip-messages=1000/1ms"}, extra...)
 	m.n = startNode(m.t, m.dir, args...)
 	if got := m.host(); got != addr {
 		m.t.Fatalf("the node came back on %s, not %s", got, addr)

@@ -71,7 +71,7 @@ func newTradeMarket(t *testing.T, ip, certFile, keyFile string, pool *x509.CertP
 	// Fifty people reserving at once from one address, and one stallholder
 	// answering them all at once: the abuse limits (issue 15) are raised.
 	m.n = startNode(t, m.dir, "--addr", ip+":0", "--tls-cert", certFile, "--tls-key", keyFile, "--trust-ca", certFile, "--allow-private-networks",
-		"--limits", "reservations=1000/1ms ip-reservations=1000/1ms open-reservations=1000 messages=1000/1ms ip-messages=1000/1ms")
+		"--federation-waits", linkedFedWaits, "--limits", "reservations=1000/1ms ip-reservations=1000/1ms open-reservations=1000 messages=1000/1ms ip-messages=1000/1ms")
 	m.c = newClient(t, m.n.URL)
 	m.c.hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
 	t.Cleanup(func() {
