@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/shiji-market/shiji/node/app"
@@ -74,16 +75,26 @@ var passwordRE = regexp.MustCompile(`log in as organiser with password (\S+)`)
 
 func TestDemoCommand(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
-	outA, errA, err := runCmd(t, "", "demo", "--data", a, "--stalls", "30", "--items", "300", "--seed", "7")
-	if err != nil {
-		t.Fatalf("demo: %v\n%s", err, errA)
+	// The two loads run at once (each draws its pictures on all cores, but
+	// writes its market on one).
+	var outA, errA, outB, errB string
+	var errRunA, errRunB error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		outA, errA, errRunA = runCmd(t, "", "demo", "--data", a, "--stalls", "30", "--items", "300", "--seed", "7")
+	}()
+	go func() {
+		defer wg.Done()
+		outB, errB, errRunB = runCmd(t, "", "demo", "--data", b, "--stalls", "30", "--items", "300", "--seed", "7")
+	}()
+	wg.Wait()
+	if errRunA != nil || errRunB != nil {
+		t.Fatalf("demo: %v, %v\n%s\n%s", errRunA, errRunB, errA, errB)
 	}
 	mustContain(t, "demo output", outA, "30 stalls", "300 items", "log in as organiser with password")
 	mustContain(t, "demo progress", errA, "\r[", "100% items 300/300")
-	outB, _, err := runCmd(t, "", "demo", "--data", b, "--stalls", "30", "--items", "300", "--seed", "7")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if da, db := digest(t, a), digest(t, b); da != db {
 		t.Errorf("the same seed gave two markets: %s and %s", da, db)
 	}

@@ -18,7 +18,7 @@ import (
 // member's.
 func TestGroupChatRemovedMemberComesBack(t *testing.T) {
 	certFile, keyFile, pool := worldCert(t, t.TempDir())
-	demo, password := worldDemo(t, 1, 1)
+	demo, password := worldDemo(t, 4, 8) // the trade test's size: one demo loaded for both
 	a := newTradeMarket(t, "127.0.0.1", certFile, keyFile, pool, demo, password, "ana", 1)
 	c := newTradeMarket(t, "127.0.0.2", certFile, keyFile, pool, demo, password, "cy", 1, "organiser")
 

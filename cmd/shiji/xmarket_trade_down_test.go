@@ -73,7 +73,7 @@ func (m *tradeMarket) waitingDeliveries(host string) int {
 // the other among the people they met.
 func TestTradeAcrossMarketsWhileTheBuyerIsDown(t *testing.T) {
 	certFile, keyFile, pool := worldCert(t, t.TempDir())
-	demo, password := worldDemo(t, 2, 4)
+	demo, password := worldDemo(t, 4, 8) // the trade test's size: one demo loaded for both
 	item, _, holder := saleItem(t, demo)
 	a := newTradeMarket(t, "127.0.0.1", certFile, keyFile, pool, demo, password, "ana", 2)
 	c := newTradeMarket(t, "127.0.0.2", certFile, keyFile, pool, demo, password, "cy", 0, holder)
