@@ -156,8 +156,17 @@ func TestMarketLinkAndCatalogue(t *testing.T) {
 	if err != nil || !created || l.State != node.LinkPending || l.City != "Tainan" || l.Timezone != "Asia/Taipei" || l.OpenStalls != 1 {
 		t.Fatalf("link = %+v %v %v", l, created, err)
 	}
+	// Asked again while pending (their answer is late): a Follow of its
+	// own goes, the link is the same one, still pending.
+	again, created, err := n.f.Link(ctx, org, "market@far.test")
+	if err != nil || created || again.ID != l.ID || again.State != node.LinkPending {
+		t.Fatalf("link again = %+v %v %v", again, created, err)
+	}
+	if c := n.count(`SELECT count(DISTINCT o.activity) FROM ap_outbox o JOIN ap_deliveries d ON d.outbox_id = o.id WHERE o.kind = 'follow' AND o.actor = 'market'`); c != 2 {
+		t.Fatalf("follows queued after asking twice = %d, want 2", c)
+	}
 	var body []byte
-	if err := n.db.Read().QueryRow(`SELECT body FROM ap_outbox WHERE kind = 'follow' AND actor = 'market'`).Scan(&body); err != nil {
+	if err := n.db.Read().QueryRow(`SELECT body FROM ap_outbox WHERE kind = 'follow' AND actor = 'market' ORDER BY id LIMIT 1`).Scan(&body); err != nil {
 		t.Fatal(err)
 	}
 	follow := decode(t, body)

@@ -156,8 +156,11 @@ func (f *Federation) Link(ctx context.Context, by *node.Account, address string)
 		switch {
 		case err == nil && state == node.LinkLinked:
 			return facts.storeTx(ctx, tx, id)
-		case err == nil: // pending or refused: ask again
-			if _, err := tx.ExecContext(ctx, `UPDATE world_links SET state = 'pending' WHERE id = ?`, id); err != nil {
+		case err == nil: // pending or refused: ask again, with a Follow of its own
+			// (the one before is in the outbox under its id; their answer to
+			// either counts: linkAnswered takes any addressed to our market)
+			followID = f.u.activity(newToken())
+			if _, err := tx.ExecContext(ctx, `UPDATE world_links SET state = 'pending', follow_id = ? WHERE id = ?`, followID, id); err != nil {
 				return err
 			}
 		case !errors.Is(err, sql.ErrNoRows):
