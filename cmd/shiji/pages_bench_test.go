@@ -132,7 +132,11 @@ func benchPages(items int) []benchPage {
 		}
 		return out
 	}
-	searches := []string{"自行车", "旧书", "花", "bicycle", "teapot", "老", "vintage", "搪瓷杯", "书", "灯", "lamp", "old"}
+	// Chinese words of one, two and three letters, common English words,
+	// words that match nothing (书旧: two common letters never together)
+	// and ones that match almost every item (的, e).
+	searches := []string{"自行车", "旧书", "花", "bicycle", "teapot", "老", "vintage", "搪瓷杯", "书", "灯", "lamp", "old",
+		"the", "书旧", "zqxjv", "的", "e"}
 	all := []benchPage{
 		{"item", spread(997, func(i int) string { return fmt.Sprintf("/items/%d", 1+(i*7919)%items) })},
 		{"stroll", spread(500, func(i int) string { return fmt.Sprintf("/wander?seed=%d&page=%d", i*13%1000, i%20) })},
