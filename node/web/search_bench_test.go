@@ -65,7 +65,7 @@ func BenchmarkSearchOne(b *testing.B) {
 	}
 	ctx := context.Background()
 	for _, items := range sizes {
-		s, a := searchBenchServer(b, items)
+		s, a := marketBenchServer(b, items, -1)
 		for _, w := range words {
 			q := data.SearchQuery{Text: w, Currency: "CNY"}
 			found, stalls, err := a.DB.Search(ctx, q)
@@ -102,9 +102,10 @@ func BenchmarkSearchOne(b *testing.B) {
 	}
 }
 
-// searchBenchServer opens the market of the size (SHIJI_BENCH_DATA/ITEMS,
-// or a new one of 10,000 items) and serves it with every cache off.
-func searchBenchServer(b *testing.B, items int) (*Server, *app.App) {
+// marketBenchServer opens the market of the size (SHIJI_BENCH_DATA/ITEMS,
+// or a new one of 200 stalls) and serves it with caches of budget bytes
+// (-1: every cache off; 0: the default).
+func marketBenchServer(b *testing.B, items int, budget int64) (*Server, *app.App) {
 	ctx := context.Background()
 	dir := b.TempDir()
 	if root := os.Getenv("SHIJI_BENCH_DATA"); root != "" {
@@ -139,7 +140,7 @@ func searchBenchServer(b *testing.B, items int) (*Server, *app.App) {
 		b.Fatal(err)
 	}
 	s, err := New(Config{App: a, Catalog: cat, Theme: fs, BaseURL: "https://market.test", Media: photos,
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), CacheBytes: -1})
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), CacheBytes: budget})
 	if err != nil {
 		b.Fatal(err)
 	}
