@@ -37,59 +37,51 @@ func isCJK(r rune) bool {
 	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
 }
 
-// gapMark stands between CJK letters that other text separates, so that a
-// phrase of letters matches only letters that stand together. A private-use
-// character: a token for the index's unicode61 tokenizer, never typed.
-const gapMark = '\uE000'
-
 // wordsText is what the words index holds of s: each CJK letter as a token
-// of its own, the other words as they are (the index's tokenizer splits and
-// folds them), and gapMark after anything that is not a CJK letter. A
-// phrase of letters ("旧 书") then matches exactly where they stand together
-// in s, which the trigram index cannot do for one or two letters, and a word
-// of one or two Latin letters can be looked up by its start ("tv"*).
+// of its own and each two CJK letters that stand together as another (a
+// word of one or two letters is then one token to look up, never a phrase
+// of two long doclists, which costs as much when the letters are common
+// and never stand together as when they do), the other words as they are
+// (the index's tokenizer splits and folds them; a word of one or two Latin
+// letters is looked up by its start, "tv"*, from the index's prefixes).
+// Words of three letters or more, CJK or not, are the trigram index's.
 func wordsText(s string) string {
 	var b strings.Builder
-	gap := false
+	b.Grow(len(s) * 2)
+	prev := rune(-1) // the CJK letter just before, or -1
 	for _, r := range s {
-		if isCJK(r) {
-			if gap {
-				b.WriteByte(' ')
-				b.WriteRune(gapMark)
-				gap = false
-			}
-			b.WriteByte(' ')
+		if !isCJK(r) {
 			b.WriteRune(r)
-			b.WriteByte(' ')
+			prev = -1
 			continue
 		}
-		if gapMark == r {
-			r = ' '
+		b.WriteByte(' ')
+		if prev >= 0 {
+			b.WriteRune(prev)
+			b.WriteRune(r)
+			b.WriteString("  ")
 		}
 		b.WriteRune(r)
-		gap = true
+		b.WriteByte(' ')
+		prev = r
 	}
 	return b.String()
 }
 
-// cjkPhrase is the words index's query for a word of CJK letters only, or "".
-func cjkPhrase(w string) string {
-	if w == "" {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for i, r := range w {
+// cjkWord is the words index's query for a word of one or two CJK letters
+// only (one token: wordsText), or "".
+func cjkWord(w string) string {
+	n := 0
+	for _, r := range w {
 		if !isCJK(r) {
 			return ""
 		}
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(r)
+		n++
 	}
-	b.WriteByte('"')
-	return b.String()
+	if n == 0 || n > 2 {
+		return ""
+	}
+	return `"` + w + `"`
 }
 
 // prefixQuery is the words index's query for the words that start with w
@@ -97,7 +89,7 @@ func cjkPhrase(w string) string {
 func prefixQuery(w string) string {
 	letters := false
 	for _, r := range w {
-		if isCJK(r) || r == gapMark {
+		if isCJK(r) {
 			return ""
 		}
 		letters = letters || unicode.IsLetter(r) || unicode.IsNumber(r)

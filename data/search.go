@@ -27,10 +27,11 @@ type SearchQuery struct {
 // rare filter stops there instead of reading every match.
 const maxSearchScan = 50_000
 
-// searchPlan is how each word of a search is looked up: CJK words as
-// phrases of letters in the words index, other words of three characters
-// or more in the trigram index (anywhere in a word), shorter ones as word
-// starts in the words index, and words of signs alone with LIKE.
+// searchPlan is how each word of a search is looked up: words of three
+// characters or more in the trigram index (anywhere in a word), CJK words
+// of one or two letters as one token of the words index, other words of
+// one or two characters as word starts in the words index (from its index
+// of prefixes), and words of signs alone with LIKE.
 type searchPlan struct {
 	words, trigram []string // MATCH terms, ANDed
 	like           []string // LIKE patterns, each matched by some column
@@ -40,10 +41,10 @@ func planSearch(words []string) searchPlan {
 	var p searchPlan
 	for _, w := range words {
 		switch {
-		case cjkPhrase(w) != "":
-			p.words = append(p.words, cjkPhrase(w))
 		case runes(w) >= 3:
 			p.trigram = append(p.trigram, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+		case cjkWord(w) != "":
+			p.words = append(p.words, cjkWord(w))
 		case prefixQuery(w) != "":
 			p.words = append(p.words, prefixQuery(w))
 		default:
