@@ -35,8 +35,8 @@ type DB struct {
 	path string
 	now  func() time.Time
 
-	// vFloor, vMarket and vPages are the published Versions.
-	vFloor, vMarket, vPages atomic.Int64
+	// vFloor, vMarket, vPages and vInbox are the published Versions.
+	vFloor, vMarket, vPages, vInbox atomic.Int64
 	// stmts holds the reader pool's prepared statements by query text.
 	stmts  sync.Map // string → *sql.Stmt
 	nstmts atomic.Int32
@@ -115,7 +115,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("data: cannot open the database %s: %w", path, err)
 	}
-	if err := db.PrepareWrites(ctx, versionsQuery); err != nil {
+	if err := db.PrepareWrites(ctx, versionsQuery, sqlSavepoint, sqlRollbackTo, sqlRelease); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("data: cannot open the database %s: %w", path, err)
 	}

@@ -15,19 +15,21 @@ type Versions struct {
 	Floor  int64 // stalls and available items, as the wander engine sees them
 	Market int64 // the market, alleys, schedule, stalls, stallholders, stall photos and days
 	Pages  int64 // anything a public page shows
+	Inbox  int64 // the group chats elsewhere and the actors followed from here (migration 0080)
 }
 
-// versionsQuery reads the three counters in one statement.
+// versionsQuery reads the counters in one statement.
 const versionsQuery = `SELECT
 	(SELECT value FROM versions WHERE name = 'floor'),
 	(SELECT coalesce((SELECT value FROM versions WHERE name = 'market'), 0)),
-	(SELECT coalesce((SELECT value FROM versions WHERE name = 'pages'), 0))`
+	(SELECT coalesce((SELECT value FROM versions WHERE name = 'pages'), 0)),
+	(SELECT coalesce((SELECT value FROM versions WHERE name = 'inbox'), 0))`
 
 func readVersions(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }) (Versions, error) {
 	var v Versions
-	if err := q.QueryRowContext(ctx, versionsQuery).Scan(&v.Floor, &v.Market, &v.Pages); err != nil {
+	if err := q.QueryRowContext(ctx, versionsQuery).Scan(&v.Floor, &v.Market, &v.Pages, &v.Inbox); err != nil {
 		return v, fmt.Errorf("data: versions: %w", err)
 	}
 	return v, nil
@@ -40,7 +42,7 @@ func readVersions(ctx context.Context, q interface {
 // that moved it. Writes from other processes (shiji user add) are not seen
 // here; none of them changes what the counters stand for.
 func (db *DB) Versions() Versions {
-	return Versions{Floor: db.vFloor.Load(), Market: db.vMarket.Load(), Pages: db.vPages.Load()}
+	return Versions{Floor: db.vFloor.Load(), Market: db.vMarket.Load(), Pages: db.vPages.Load(), Inbox: db.vInbox.Load()}
 }
 
 // publish raises the in-memory counters to v (never lowers them: two
@@ -57,6 +59,7 @@ func (db *DB) publish(v Versions) {
 	raise(&db.vFloor, v.Floor)
 	raise(&db.vMarket, v.Market)
 	raise(&db.vPages, v.Pages)
+	raise(&db.vInbox, v.Inbox)
 }
 
 // refreshVersions reads the counters from the database and publishes them.

@@ -37,6 +37,20 @@ const maxBatch = 256
 // IMMEDIATE), possibly shared with other writes waiting at the same time;
 // fn's changes commit together or not at all, and nil means they have.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if r := board(ctx); r != nil { // a write riding along (rider.go)
+		fn = r.wrap(fn)
+		defer func() { r.alight(false) }() // a no-op once it has committed
+		err := db.enqueue(ctx, fn)
+		if err == nil {
+			r.alight(true)
+		}
+		return err
+	}
+	return db.enqueue(ctx, fn)
+}
+
+// enqueue runs fn through the group writer.
+func (db *DB) enqueue(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan struct{}), lead: make(chan struct{})}
 	g := &db.group
 	g.mu.Lock()
@@ -98,7 +112,7 @@ func (db *DB) runBatch(batch []*writeReq) {
 		if len(batch) == 1 {
 			r.err = r.call(tx)
 		} else {
-			r.err = inSavepoint(tx, r)
+			r.err = db.inSavepoint(tx, r)
 		}
 		if r.err == nil && r.panic == nil {
 			ok++
@@ -132,24 +146,32 @@ func (db *DB) txVersions(tx *sql.Tx) (Versions, error) {
 		return readVersions(context.Background(), tx)
 	}
 	var v Versions
-	if err := tx.Stmt(st).QueryRow().Scan(&v.Floor, &v.Market, &v.Pages); err != nil {
+	if err := tx.Stmt(st).QueryRow().Scan(&v.Floor, &v.Market, &v.Pages, &v.Inbox); err != nil {
 		return v, fmt.Errorf("data: versions: %w", err)
 	}
 	return v, nil
 }
 
+// The statements of a write's savepoint, prepared once (a batch runs them
+// for every write in it).
+const (
+	sqlSavepoint  = `SAVEPOINT write`
+	sqlRollbackTo = `ROLLBACK TO write`
+	sqlRelease    = `RELEASE write`
+)
+
 // inSavepoint runs r's write inside a savepoint, undone if it fails.
-func inSavepoint(tx *sql.Tx, r *writeReq) error {
-	if _, err := tx.Exec(`SAVEPOINT write`); err != nil {
+func (db *DB) inSavepoint(tx *sql.Tx, r *writeReq) error {
+	if _, err := db.Exec(context.Background(), tx, sqlSavepoint); err != nil {
 		return fmt.Errorf("data: savepoint: %w", err)
 	}
 	err := r.call(tx)
 	if err != nil || r.panic != nil {
-		if _, rerr := tx.Exec(`ROLLBACK TO write`); rerr != nil && err == nil {
+		if _, rerr := db.Exec(context.Background(), tx, sqlRollbackTo); rerr != nil && err == nil {
 			err = fmt.Errorf("data: rollback: %w", rerr)
 		}
 	}
-	if _, rerr := tx.Exec(`RELEASE write`); rerr != nil && err == nil {
+	if _, rerr := db.Exec(context.Background(), tx, sqlRelease); rerr != nil && err == nil {
 		err = fmt.Errorf("data: release: %w", rerr)
 	}
 	return err

@@ -193,16 +193,34 @@ func BenchmarkFanOut(b *testing.B) {
 		if err := n.app.CreateItem(ctx, wang, it); err != nil {
 			b.Fatal(err)
 		}
-		want := int64((i + 1) * fanFollowers)
-		for s.got.Load() < want {
-			time.Sleep(time.Millisecond)
-		}
-		for n.count(`SELECT count(*) FROM ap_deliveries`) > 0 { // recorded, too
-			time.Sleep(5 * time.Millisecond)
-		}
+		awaitFanOut(b, n, s, int64((i+1)*fanFollowers))
 	}
 	b.ReportMetric(float64(b.N*fanFollowers)/b.Elapsed().Seconds(), "deliveries/s")
 	b.ReportMetric(float64(s.conns.Load())/float64(b.N), "conns/op")
+}
+
+// fanOutBound bounds how long a fan-out benchmark waits for one item's
+// deliveries: a fan-out that stalls fails the benchmark instead of hanging it.
+const fanOutBound = 3 * time.Minute
+
+// awaitFanOut waits until the sinks have received want POSTs in all and the
+// queue has recorded every delivery (no row left in ap_deliveries), within
+// fanOutBound.
+func awaitFanOut(b *testing.B, n *testNode, s *sinks, want int64) {
+	b.Helper()
+	deadline := time.Now().Add(fanOutBound)
+	for s.got.Load() < want {
+		if time.Now().After(deadline) {
+			b.Fatalf("the sinks got %d POSTs in %v, want %d", s.got.Load(), fanOutBound, want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for left := n.count(`SELECT count(*) FROM ap_deliveries`); left > 0; left = n.count(`SELECT count(*) FROM ap_deliveries`) {
+		if time.Now().After(deadline) {
+			b.Fatalf("%d deliveries still queued after %v", left, fanOutBound)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // BenchmarkBareSignedPosts: the same signed POSTs to the same sinks in a bare

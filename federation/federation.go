@@ -125,23 +125,24 @@ type Federation struct {
 	// errors of the API routes here in the reader's language.
 	Explain func(c echo.Context, err error) (int, string)
 
-	cfg     Config
-	app     *app.App
-	db      *data.DB
-	md      *markdown.Renderer
-	log     *slog.Logger
-	u       urls
-	host    string // host[:port] of BaseURL
-	now     func() time.Time
-	keys    *keyring
-	pems    pemCache
-	signers signerCache // keys and their owners as last read (ingest_fast.go)
-	refetch refetchGate // keys fetched again after a failed signature
-	hashes  blurhashes  // of our photos (blurhash.go)
-	client  *client
-	limit   *hostLimiter
-	wake    chan struct{}
-	retry   time.Duration // the queue's first retry delay (tests shorten it)
+	cfg        Config
+	app        *app.App
+	db         *data.DB
+	md         *markdown.Renderer
+	log        *slog.Logger
+	u          urls
+	host       string // host[:port] of BaseURL
+	now        func() time.Time
+	keys       *keyring
+	pems       pemCache
+	signers    signerCache // keys and their owners as last read (ingest_fast.go)
+	actorFacts factsCache  // rooms and followed actors, for the Inbox version (ingest_fast.go)
+	refetch    refetchGate // keys fetched again after a failed signature
+	hashes     blurhashes  // of our photos (blurhash.go)
+	client     *client
+	limit      *hostLimiter
+	wake       chan struct{}
+	retry      time.Duration // the queue's first retry delay (tests shorten it)
 
 	blocked    atomic.Pointer[blockSet] // the organiser's blocks (blocks.go)
 	pictureSem chan struct{}            // one remote picture decoded at a time (pictures.go)

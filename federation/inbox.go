@@ -14,6 +14,7 @@ import (
 	"github.com/go-fed/activity/streams"
 	"github.com/go-fed/activity/streams/vocab"
 	"github.com/labstack/echo/v4"
+	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node"
 )
 
@@ -150,18 +151,64 @@ func (f *Federation) ingest(ctx context.Context, r *http.Request, body []byte) (
 	} else if err != nil {
 		return err
 	}
-	fresh, err := f.markSeen(ctx, id)
-	if err != nil || !fresh {
+	if seen, err := f.seenBefore(ctx, id); err != nil || seen {
 		return err
 	}
-	if err := f.dispatch(ctx, m, signer); err != nil {
-		f.forgetSeen(ctx, id)
+	// The mark rides with the activity's first write (one transaction, so
+	// one commit of the group writer for both), and the answer is sent only
+	// once that has committed: an activity answered 202 is stored, and one
+	// lost to a crash before its commit is not marked, so its retry is taken.
+	mctx, mark := f.seenRider(ctx, id)
+	err = f.dispatch(mctx, m, signer)
+	committed := mark.Close()
+	if errors.Is(err, errDuplicate) || errors.Is(mark.Err(), errDuplicate) {
+		return nil // the same activity, taken in meanwhile by another request
+	}
+	if err != nil {
+		if committed {
+			f.forgetSeen(ctx, id)
+		}
 		if c := node.ErrorCode(err); c == node.EINVALID || c == node.EUNAUTHORIZED {
 			return err
 		}
 		return fmt.Errorf("federation: %s %s from %s: %w", typ, id, actorID, err)
 	}
+	if !committed { // nothing written (an activity ignored): the mark alone
+		if _, err := f.markSeen(ctx, id); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// errDuplicate: the activity was taken in by another request meanwhile.
+var errDuplicate = errors.New("federation: activity seen before")
+
+// seenBefore reports whether the activity id was taken in before (on a
+// reader: a repeat costs the writer nothing).
+func (f *Federation) seenBefore(ctx context.Context, id string) (bool, error) {
+	var n int
+	err := f.db.QueryRow(ctx, sqlSeen, id).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// seenRider returns ctx with the activity's de-duplication mark riding on
+// its first write (data.WithRider): that write fails with errDuplicate
+// when the activity was marked meanwhile, and so does every later one.
+func (f *Federation) seenRider(ctx context.Context, id string) (context.Context, *data.Rider) {
+	return data.WithRider(ctx, func(tx *sql.Tx) error {
+		res, err := f.db.Exec(ctx, tx, sqlMarkSeen, id, f.now().Unix())
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errDuplicate
+		}
+		return nil
+	})
 }
 
 // maxJSONDepth is how deeply an activity may nest (an Announce of a Create
@@ -298,6 +345,18 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 	if err := f.observeWorld(ctx, m, signer); err != nil { // linked markets' items (catalogue.go)
 		return err
 	}
+	view, noteMap := goFedView(m), embeddedNote(typ, m)
+	var note vocab.ActivityStreamsNote // the Note of a Create or Update, read by itself
+	if noteMap != nil {
+		nr, err := streams.NewJSONResolver(func(_ context.Context, n vocab.ActivityStreamsNote) error { note = n; return nil })
+		if err != nil {
+			return err
+		}
+		if err := nr.Resolve(ctx, withoutTag(noteMap)); err != nil {
+			return node.Errorf(node.EINVALID, "The activity cannot be read: %v.", err)
+		}
+		view = withObject(view, str(noteMap, "id"))
+	}
 	res, err := streams.NewJSONResolver(
 		func(ctx context.Context, a vocab.ActivityStreamsFollow) error {
 			return handled(f.onFollow(ctx, signer, a))
@@ -310,10 +369,10 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 			return handled(f.onAccept(ctx, signer, a, false))
 		},
 		func(ctx context.Context, a vocab.ActivityStreamsCreate) error {
-			return handled(f.onCreate(ctx, signer, a, raw))
+			return handled(f.onCreate(ctx, signer, a, note, raw))
 		},
 		func(ctx context.Context, a vocab.ActivityStreamsUpdate) error {
-			return handled(f.onUpdate(ctx, signer, a, raw))
+			return handled(f.onUpdate(ctx, signer, a, note, raw))
 		},
 		func(ctx context.Context, a vocab.ActivityStreamsDelete) error {
 			return handled(f.onDelete(ctx, signer, a))
@@ -328,7 +387,7 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 	if err != nil {
 		return err
 	}
-	err = res.Resolve(ctx, goFedView(m))
+	err = res.Resolve(ctx, view)
 	var he *handlerError
 	switch {
 	case err == nil:
@@ -347,6 +406,9 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 type handlerError struct{ err error }
 
 func (e *handlerError) Error() string { return e.err.Error() }
+
+// Unwrap is the handler's error.
+func (e *handlerError) Unwrap() error { return e.err }
 
 // handled wraps a handler's error (nil stays nil).
 func handled(err error) error {

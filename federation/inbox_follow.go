@@ -189,7 +189,7 @@ func (f *Federation) onAccept(ctx context.Context, signer *remoteActor, a object
 	if err == nil && !ok && account != 0 {
 		// A group chat elsewhere that refused them (room.go: a removed
 		// member): they are not in our copy of it either.
-		if mirror, rerr := f.db.RoomOf(ctx, signer.ID); rerr == nil {
+		if mirror, ok := f.roomOf(ctx, signer.ID); ok {
 			err = f.db.RemoveMember(ctx, mirror, account)
 		}
 	}

@@ -17,15 +17,19 @@ import (
 // replies.
 
 // onCreate: a followed actor posted (a remote item or a post).
-func (f *Federation) onCreate(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsCreate, raw map[string]any) error {
-	obj := firstObject(a)
-	if obj != nil && obj.IsActivityStreamsEvent() && raw != nil {
-		return f.onEvent(ctx, signer, raw) // another market's market day
+// note is its Note when dispatch read it apart (embeddedNote), or nil.
+func (f *Federation) onCreate(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsCreate, note vocab.ActivityStreamsNote, raw map[string]any) error {
+	if note == nil {
+		obj := firstObject(a)
+		if obj != nil && obj.IsActivityStreamsEvent() && raw != nil {
+			return f.onEvent(ctx, signer, raw) // another market's market day
+		}
+		if obj == nil || !obj.IsActivityStreamsNote() {
+			return nil
+		}
+		note = obj.GetActivityStreamsNote()
 	}
-	if obj == nil || !obj.IsActivityStreamsNote() {
-		return nil
-	}
-	n, err := f.parseNote(ctx, obj.GetActivityStreamsNote(), raw)
+	n, err := f.parseNote(ctx, note, raw)
 	if err != nil {
 		return node.Errorf(node.EINVALID, "The Note cannot be read: %v.", err)
 	}
@@ -48,22 +52,30 @@ func (f *Federation) onCreate(ctx context.Context, signer *remoteActor, a vocab.
 }
 
 // onUpdate: a note we keep changed, or an actor's profile did.
-func (f *Federation) onUpdate(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsUpdate, raw map[string]any) error {
-	obj := firstObject(a)
-	if obj == nil {
-		return nil
+// note is its Note when dispatch read it apart (embeddedNote), or nil.
+func (f *Federation) onUpdate(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsUpdate, note vocab.ActivityStreamsNote, raw map[string]any) error {
+	if note == nil {
+		obj := firstObject(a)
+		if obj == nil {
+			return nil
+		}
+		if iriOf(obj) == signer.ID {
+			_, err := f.remoteActor(ctx, signer.ID, true) // the profile changed: fetch it again
+			return err
+		}
+		if obj.IsActivityStreamsEvent() && raw != nil {
+			return f.onEvent(ctx, signer, raw)
+		}
+		if !obj.IsActivityStreamsNote() {
+			return nil
+		}
+		note = obj.GetActivityStreamsNote()
 	}
-	if iriOf(obj) == signer.ID {
+	if idOf(note) == signer.ID {
 		_, err := f.remoteActor(ctx, signer.ID, true) // the profile changed: fetch it again
 		return err
 	}
-	if obj.IsActivityStreamsEvent() && raw != nil {
-		return f.onEvent(ctx, signer, raw)
-	}
-	if !obj.IsActivityStreamsNote() {
-		return nil
-	}
-	n, err := f.parseNote(ctx, obj.GetActivityStreamsNote(), raw)
+	n, err := f.parseNote(ctx, note, raw)
 	if err != nil {
 		return node.Errorf(node.EINVALID, "The Note cannot be read: %v.", err)
 	}
@@ -178,9 +190,8 @@ func (f *Federation) onAnnounce(ctx context.Context, signer *remoteActor, a voca
 
 // followedHere reports whether a local account follows the actor (accepted).
 func (f *Federation) followedHere(ctx context.Context, actor string) (bool, error) {
-	var n int
-	err := f.db.QueryRow(ctx, `SELECT count(*) FROM ap_following WHERE actor = ? AND state = 'accepted'`, actor).Scan(&n)
-	return n > 0, err
+	fa, err := f.facts(ctx, actor) // kept for the Inbox version (ingest_fast.go)
+	return fa.followed, err
 }
 
 // storeNote inserts or replaces a remote note; with onlyUpdate it changes only

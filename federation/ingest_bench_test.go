@@ -135,12 +135,7 @@ func BenchmarkFanOutVsBare(b *testing.B) {
 		if err := n.app.CreateItem(ctx, wang, it); err != nil {
 			b.Fatal(err)
 		}
-		for s.got.Load() < before+int64(fanFollowers) {
-			time.Sleep(time.Millisecond)
-		}
-		for n.count(`SELECT count(*) FROM ap_deliveries`) > 0 { // recorded, too
-			time.Sleep(5 * time.Millisecond)
-		}
+		awaitFanOut(b, n, s, before+int64(fanFollowers)) // sent and recorded, within fanOutBound
 		fan += time.Since(start)
 	}
 	fanRate := float64(b.N*fanFollowers) / fan.Seconds()

@@ -6,9 +6,11 @@ import "context"
 // storing a note), prepared once on the writer (data.DB.PrepareWrites): the
 // ingest benchmark spent a fifth of its time parsing them again.
 const (
-	sqlMarkSeen   = `INSERT OR IGNORE INTO ap_inbox_seen(id, received_at) VALUES (?, ?)`
-	sqlForgetSeen = `DELETE FROM ap_inbox_seen WHERE id = ?`
-	sqlNoteUpdate = `UPDATE ap_notes SET name = ?, content = ?, url = ?, attachments = ?, tags = ?, price = ?,
+	sqlFollowedHere = `SELECT count(*) FROM ap_following WHERE actor = ? AND state = 'accepted'`
+	sqlSeen         = `SELECT 1 FROM ap_inbox_seen WHERE id = ?`
+	sqlMarkSeen     = `INSERT OR IGNORE INTO ap_inbox_seen(id, received_at) VALUES (?, ?)`
+	sqlForgetSeen   = `DELETE FROM ap_inbox_seen WHERE id = ?`
+	sqlNoteUpdate   = `UPDATE ap_notes SET name = ?, content = ?, url = ?, attachments = ?, tags = ?, price = ?,
 				updated = ? WHERE id = ? AND actor = ?`
 	sqlNoteUpsert = `INSERT INTO ap_notes(id, actor, via, name, content, url, attachments, tags, price, published, updated, received_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

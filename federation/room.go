@@ -222,7 +222,7 @@ func (f *Federation) RemoveFromRoom(ctx context.Context, c *node.Conversation, w
 func (f *Federation) observeRoom(ctx context.Context, m map[string]any, signer *remoteActor) (bool, error) {
 	typ := str(m, "type")
 	obj, _ := m["object"].(map[string]any)
-	if mirror, err := f.db.RoomOf(ctx, signer.ID); err == nil {
+	if mirror, ok := f.roomOf(ctx, signer.ID); ok {
 		switch typ {
 		case "Announce":
 			return true, f.roomAnnounced(ctx, mirror, obj)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -17,14 +18,33 @@ import (
 )
 
 type pageTemplate struct {
-	t *template.Template
 	// stock: the page, the layout and the partials are the default
 	// theme's, whose escaping of the reader's name writeFrame knows.
 	stock bool
+
+	once  sync.Once
+	build func() (*template.Template, error) // the page's set, from the theme's text read at start-up
+	t     *template.Template
+	err   error
+}
+
+// set returns the page's template set (layout, partials and the page),
+// built on its first use (issue 14): a set is a deep copy of the layout and
+// every partial (html/template escapes each set's own copy), ~120 KB held
+// for each of the theme's 33 pages, and most nodes show a handful of them.
+// parseTemplates has built each once already, so a theme's errors stop the
+// start-up.
+func (pt *pageTemplate) set() (*template.Template, error) {
+	pt.once.Do(func() {
+		pt.t, pt.err = pt.build()
+		pt.build = nil
+	})
+	return pt.t, pt.err
 }
 
 // parseTemplates parses layout.html and the partial_*.html files, then each
-// page file into its own set on top of them.
+// page file into its own set on top of them: each set is built here to
+// check it, and kept from its first use on (pageTemplate.set).
 func (s *Server) parseTemplates() error {
 	names, err := fs.Glob(s.cfg.Theme, "templates/*.html")
 	if err != nil {
@@ -61,23 +81,35 @@ func (s *Server) parseTemplates() error {
 			return m
 		},
 	}
-	base := template.New("").Funcs(funcs)
 	layout, err := fs.ReadFile(s.cfg.Theme, "templates/layout.html")
 	if err != nil {
 		return fmt.Errorf("web: theme: %w", err)
 	}
-	if _, err := base.New("layout.html").Parse(string(layout)); err != nil {
-		return fmt.Errorf("web: theme: layout.html: %w", err)
-	}
 	partials, _ := fs.Glob(s.cfg.Theme, "templates/partial_*.html")
-	for _, p := range partials {
+	texts := make([]string, len(partials))
+	for i, p := range partials {
 		b, err := fs.ReadFile(s.cfg.Theme, p)
 		if err != nil {
 			return err
 		}
-		if _, err := base.New(path.Base(p)).Parse(string(b)); err != nil {
-			return fmt.Errorf("web: theme: %s: %w", p, err)
+		texts[i] = string(b)
+	}
+	// newBase parses the layout and the partials into a new set.
+	newBase := func() (*template.Template, error) {
+		base := template.New("").Funcs(funcs)
+		if _, err := base.New("layout.html").Parse(string(layout)); err != nil {
+			return nil, fmt.Errorf("web: theme: layout.html: %w", err)
 		}
+		for i, p := range partials {
+			if _, err := base.New(path.Base(p)).Parse(texts[i]); err != nil {
+				return nil, fmt.Errorf("web: theme: %s: %w", p, err)
+			}
+		}
+		return base, nil
+	}
+	base, err := newBase()
+	if err != nil {
+		return err
 	}
 	s.partials = base
 	stock := s.stockFiles(append([]string{"templates/layout.html"}, partials...)...)
@@ -93,17 +125,23 @@ func (s *Server) parseTemplates() error {
 		if err != nil {
 			return err
 		}
-		t, err := base.Clone()
-		if err != nil {
+		build := func() (*template.Template, error) {
+			t, err := newBase()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := t.New(path.Base(n)).Parse(string(b)); err != nil {
+				return nil, fmt.Errorf("web: theme: %s: %w", n, err)
+			}
+			if t.Lookup("content") == nil {
+				return nil, fmt.Errorf("web: theme: %s does not define \"content\"", n)
+			}
+			return t, nil
+		}
+		if _, err := build(); err != nil { // checked now, kept from its first use
 			return err
 		}
-		if _, err := t.New(path.Base(n)).Parse(string(b)); err != nil {
-			return fmt.Errorf("web: theme: %s: %w", n, err)
-		}
-		if t.Lookup("content") == nil {
-			return fmt.Errorf("web: theme: %s does not define \"content\"", n)
-		}
-		s.pages[name] = &pageTemplate{t: t, stock: stock && s.stockFiles(n)}
+		s.pages[name] = &pageTemplate{build: build, stock: stock && s.stockFiles(n)}
 	}
 	for _, required := range []string{"home", "login", "signup", "account", "error"} {
 		if s.pages[required] == nil {
@@ -254,12 +292,16 @@ func (s *Server) write(c echo.Context, status int, name string, p *page) error {
 			s.bufs.Put(buf)
 		}
 	}()
-	p.tmpl, p.name = pt.t, name
+	t, err := pt.set()
+	if err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	p.tmpl, p.name = t, name
 	p.keep = status == http.StatusOK && c.Request().Method == http.MethodGet
 	if framed, err := s.writeFrame(buf, pt, p); err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
 	} else if !framed {
-		if err := pt.t.ExecuteTemplate(buf, "layout", p); err != nil {
+		if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
 			return fmt.Errorf("web: render %s: %w", name, err)
 		}
 	}
