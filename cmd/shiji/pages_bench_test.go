@@ -48,8 +48,11 @@ import (
 // The load comes from wrk when it is installed (SHIJI_BENCH_WRK names it;
 // "go" forces the built-in Go client, which is slower and shares the
 // process). SHIJI_BENCH_SIZES (items; default 100000), SHIJI_BENCH_SECONDS
-// (5 per measurement), SHIJI_BENCH_CONNS (64), SHIJI_BENCH_PAGES (a comma
-// list of the page names below; default all), SHIJI_BENCH_VISITORS
+// (5 per measurement), SHIJI_BENCH_WARM (seconds of load on each page before
+// it is measured, not counted: 1; with 0 the first page measured after
+// start-up pays for the node's warm-up), SHIJI_BENCH_CONNS (64),
+// SHIJI_BENCH_PAGES (a comma list of the page names below; default all),
+// SHIJI_BENCH_VISITORS
 // (anonymous,signed-in), SHIJI_BENCH_GZIP (1: every request, the
 // ceiling's too, asks for "gzip, br" as browsers do; 0: no
 // Accept-Encoding); SHIJI_BENCH_DATA=DIR keeps the generated markets in
@@ -64,6 +67,10 @@ func BenchmarkMarketPages(b *testing.B) {
 	sizes := envInts("SHIJI_BENCH_SIZES", []int{100_000})
 	seconds, conns := envInt("SHIJI_BENCH_SECONDS", 5), envInt("SHIJI_BENCH_CONNS", 64)
 	dur := time.Duration(seconds) * time.Second
+	warm := time.Second
+	if v, err := strconv.Atoi(os.Getenv("SHIJI_BENCH_WARM")); err == nil && v >= 0 {
+		warm = time.Duration(v) * time.Second
+	}
 	cert, key := benchCert(b)
 	drive := benchDriver(b)
 	ceiling := startCeiling(b, cert, key)
@@ -82,6 +89,9 @@ func BenchmarkMarketPages(b *testing.B) {
 					}
 					if os.Getenv("SHIJI_BENCH_GZIP") != "0" { // as browsers ask
 						header = append(header, "Accept-Encoding: gzip, br")
+					}
+					if warm > 0 { // as on a node that has been up a while: not measured
+						drive(n.URL, conns, warm, pg.paths, header)
 					}
 					size, page := samplePage(b, n.URL, pg.paths, header)
 					ceiling.setPage(page)

@@ -29,7 +29,8 @@ import (
 // DIR holds the markets of BenchmarkMarketPages (DIR/ITEMS/shiji.db, 1,000
 // stalls; a copy: opening it migrates it). Each page's paths are read once
 // before the timing starts (the caches warm, as they are on a node that has
-// been up for a while).
+// been up for a while). SHIJI_BENCH_CACHE_MB sizes the caches (default:
+// web.DefaultCacheBytes, as SHIJI_CACHE_MB does for a node).
 func BenchmarkFlatCost(b *testing.B) {
 	sizes := []int{10_000}
 	if v := os.Getenv("SHIJI_BENCH_SIZES"); v != "" && os.Getenv("SHIJI_BENCH_DATA") != "" {
@@ -40,9 +41,10 @@ func BenchmarkFlatCost(b *testing.B) {
 			}
 		}
 	}
+	cacheMB, _ := strconv.Atoi(os.Getenv("SHIJI_BENCH_CACHE_MB")) // 0: the default
 	words := []string{"自行车", "旧书", "花", "bicycle", "teapot", "老", "vintage", "搪瓷杯", "书", "灯", "lamp", "old", "the", "书旧", "zqxjv", "的", "e"}
 	for _, items := range sizes {
-		s, a := marketBenchServer(b, items, 0)
+		s, a := marketBenchServer(b, items, int64(cacheMB)<<20)
 		snap, err := a.Snapshot(context.Background())
 		if err != nil {
 			b.Fatal(err)
