@@ -428,6 +428,15 @@ func init() {
 		}
 		return nil
 	})
+	template.RegisterMethods(func(x *Rider, name string) any {
+		switch name {
+		case "Close":
+			return x.Close
+		case "Err":
+			return x.Err
+		}
+		return nil
+	})
 	template.RegisterMethods(func(x *Visitor, name string) any {
 		switch name {
 		case "Shown":
