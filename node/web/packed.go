@@ -27,6 +27,7 @@ type packedFrame struct {
 	marks []byte   // the mark after part i: markCSRF, markName or markShown
 	plain int      // the length of the parts' text
 	size  int      // bytes kept
+	gz    int      // the parts' deflated length
 }
 
 const (
@@ -56,6 +57,7 @@ func (s *Server) pack(h string) *packedFrame {
 		f.shift = append(f.shift, x8nmodp(len(text)))
 		f.plain += len(text)
 		f.size += len(b) + 12
+		f.gz += len(b)
 	}
 	for {
 		i := strings.Index(h, s.markPrefix)
@@ -93,9 +95,14 @@ var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}
 // marks (vals[markCSRF] and so on; a mark without a value, 0, writes
 // nothing).
 func (f *packedFrame) writeGzip(buf *bytes.Buffer, vals *[4]string) {
+	n := len(gzipHeader) + f.gz + 13 // the final block and the trailer
+	for _, m := range f.marks {
+		n += len(vals[m]) + 5
+	}
+	buf.Grow(n)
 	buf.Write(gzipHeader)
 	var crc uint32
-	n := f.plain
+	n = f.plain
 	for i, p := range f.parts {
 		buf.Write(p)
 		crc = multmodp(f.shift[i], crc) ^ f.crcs[i]
