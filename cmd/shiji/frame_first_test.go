@@ -14,7 +14,8 @@ import (
 // their own names and token, gzipped or not as they ask; a write shows on
 // the next read; a reader who follows the stall, blocked someone or has a
 // stroll of their own (no seed in the address) is not given the plain
-// readers' page, and theirs is not given to the others.
+// readers' page, and theirs is not given to the others. The stroll API is
+// everyone's alike.
 func TestPlainReadersShareFramesBeforeTheHandler(t *testing.T) {
 	m := newMarket(t)
 	id := m.itemQ(t, "Copper kettle", 2)
@@ -130,5 +131,17 @@ func TestPlainReadersShareFramesBeforeTheHandler(t *testing.T) {
 	}
 	if len(seeds) != 2 {
 		t.Fatalf("two readers' own strolls had the seeds %v", seeds)
+	}
+
+	// The stroll API is the same for everyone: a signed-in reader gets the
+	// page kept for visitors.
+	anon := newClient(t, m.n.URL)
+	want := anon.get("/api/v1/wander?seed=5")
+	for i, who := range []*client{qiu, pei} {
+		r := who.get("/api/v1/wander?seed=5")
+		if r.Status != 200 || r.Body != want.Body || r.Header.Get("X-Shiji-Cache") != "hit" {
+			t.Fatalf("signed-in GET of the stroll API (%d) = %d, cache %q, body %.300s, want %.300s", i, r.Status,
+				r.Header.Get("X-Shiji-Cache"), r.Body, want.Body)
+		}
 	}
 }

@@ -169,7 +169,7 @@ func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
 		if s.cache == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 			return next(c)
 		}
-		if !anonymous(r) {
+		if !anonymous(r) && c.Get(everyonesKey) == nil {
 			if done, err := s.frameFirst(c); done {
 				return err
 			}
@@ -220,5 +220,21 @@ func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
 		s.cache.put(&cachedPage{key: key, status: rec.status, header: h, gz: gzipped(rec.buf.Bytes()), plain: rec.buf.Len(),
 			version: version, live: live, until: until})
 		return nil
+	}
+}
+
+// everyonesKey marks a request whose answer is the same for every reader,
+// signed in or not (cacheEveryones).
+const everyonesKey = "everyones"
+
+// cacheEveryones is cachePage for a route whose answer never depends on
+// who asks (the stroll API: items as everyone sees them): signed-in
+// readers are answered from, and fill, the same kept page as visitors.
+// Only for routes whose handler reads nothing of the reader.
+func (s *Server) cacheEveryones(next echo.HandlerFunc) echo.HandlerFunc {
+	cached := s.cachePage(next)
+	return func(c echo.Context) error {
+		c.Set(everyonesKey, true)
+		return cached(c)
 	}
 }
