@@ -251,6 +251,8 @@ func (s *Server) writePacked(c echo.Context, status int, f *packedFrame, lang st
 	} else if err := f.writePlain(buf, vals); err != nil {
 		return err
 	}
+	// Known, so net/http writes the page in one piece, not in chunks.
+	h[echo.HeaderContentLength] = []string{strconv.Itoa(buf.Len())}
 	return c.Blob(status, echo.MIMETextHTMLCharsetUTF8, buf.Bytes())
 }
 
