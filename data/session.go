@@ -47,6 +47,10 @@ type Visitor struct {
 	*node.Account
 	Unread, Notices int  // unread messages and notifications (as Unread)
 	Reserved        bool // whether the account has ever reserved anything
+	// Follows, Hides and Blocks: whether the account follows any stall,
+	// hid any linked market, blocked anyone (what a page may show of its
+	// own beyond the counts).
+	Follows, Hides, Blocks bool
 }
 
 // SessionVisitor is SessionAccount for a page's reader, with the counts
@@ -61,10 +65,14 @@ func (db *DB) SessionVisitor(ctx context.Context, token, kind string) (*Visitor,
 		(SELECT count(*) FROM members m JOIN messages x ON x.conversation_id = m.conversation_id
 			WHERE m.account_id = a.id AND m.muted = 0 AND x.id > m.last_read AND coalesce(x.author_id, 0) != a.id AND x.deleted_at IS NULL),
 		(SELECT count(*) FROM notifications WHERE account_id = a.id AND read_at IS NULL),
-		EXISTS (SELECT 1 FROM trades WHERE buyer_id = a.id)
+		EXISTS (SELECT 1 FROM trades WHERE buyer_id = a.id),
+		EXISTS (SELECT 1 FROM stall_follows WHERE account_id = a.id),
+		EXISTS (SELECT 1 FROM world_hidden WHERE account_id = a.id),
+		EXISTS (SELECT 1 FROM blocks WHERE blocker_id = a.id)
 		FROM sessions s JOIN accounts a ON a.id = s.account_id
 		WHERE s.token_hash = ? AND s.kind = ? AND s.expires_at > ? AND a.disabled = 0`, sum[:], kind, db.now().Unix()).
-		Scan(&a.ID, &a.Name, &a.DisplayName, &a.Role, &a.Lang, &created, &v.Unread, &v.Notices, &v.Reserved)
+		Scan(&a.ID, &a.Name, &a.DisplayName, &a.Role, &a.Lang, &created, &v.Unread, &v.Notices, &v.Reserved,
+			&v.Follows, &v.Hides, &v.Blocks)
 	if err == sql.ErrNoRows {
 		return nil, node.Errorf(node.EUNAUTHORIZED, "Your session has ended; please log in again.")
 	} else if err != nil {

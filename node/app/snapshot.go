@@ -116,6 +116,10 @@ func (s *Snapshot) Holders(st *node.Stall) []*node.Account {
 	return out
 }
 
+// HoldsStall reports whether the account holds a stall (any stall, closed
+// ones too).
+func (s *Snapshot) HoldsStall(id node.AccountID) bool { return s.holders[id] != nil }
+
 // OpenStalls returns up to n stalls open today (n <= 0: all), in floor-plan order.
 func (s *Snapshot) OpenStalls(n int) []*node.Stall {
 	var out []*node.Stall

@@ -273,6 +273,8 @@ func init() {
 			return x.Alley
 		case "Holders":
 			return x.Holders
+		case "HoldsStall":
+			return x.HoldsStall
 		case "OpenStalls":
 			return x.OpenStalls
 		case "Stall":

@@ -57,6 +57,11 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 					a = v.Account
 					c.Set(visitorCountsKey, [2]int{v.Unread, v.Notices})
 					c.Set(noTradesKey, !v.Reserved)
+					c.Set(blocksKey, v.Blocks)
+					// Nothing of the reader's own beyond their names and
+					// token on the pages anyone reads (frameFirst).
+					c.Set(plainReaderKey, v.Unread == 0 && !v.Reserved && !v.Follows && !v.Hides && !v.Blocks &&
+						!a.Role.Moderates())
 				}
 			} else {
 				a, err = s.app.DB.SessionAccount(ctx, ck.Value, "web")
@@ -82,6 +87,16 @@ const visitorCountsKey = "visitor-counts"
 
 // noTradesKey is true when a page's reader has never reserved anything.
 const noTradesKey = "no-trades"
+
+// blocksKey is true when a page's reader has blocked someone (whose
+// messages their pages leave out).
+const blocksKey = "blocks"
+
+// plainReaderKey is true when a page's reader has no unread messages, has
+// never reserved, follows no stall, hid no linked market, blocked nobody and
+// does not moderate: what the pages anyone reads show of them is their
+// names, their token and their role (frameFirst adds: holds no stall).
+const plainReaderKey = "plain-reader"
 
 // countsChanged says the request marked messages or notifications read: the
 // page counts them again.

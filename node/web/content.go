@@ -4,8 +4,14 @@ import (
 	"bytes"
 	"html/template"
 	"io/fs"
+	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/shiji-market/shiji/node"
 
 	"github.com/shiji-market/shiji/node/app"
 	"github.com/shiji-market/shiji/themes"
@@ -89,11 +95,21 @@ func (p *page) contentKey() (string, bool) {
 		strconv.Itoa(live) + "\x00" + strconv.FormatInt(until.UnixNano(), 10), true
 }
 
+// blocksSome reports whether the page's reader blocked someone: a thread
+// leaves out what those people wrote, for them alone.
+func (p *page) blocksSome() bool {
+	if p.ec == nil || p.Account == nil {
+		return false
+	}
+	b, ok := p.ec.Get(blocksKey).(bool)
+	return b || !ok // unknown (a Bearer token): as if they did
+}
+
 func (d itemPageData) readerKey(p *page) (string, bool) {
 	// The stall's own people see its tools and all its trades; a reader
 	// with trades of the item sees theirs; a form sent back with an error
-	// or what was typed is theirs.
-	if d.CanEdit || len(d.MyTrades) > 0 || (d.Reserve != nil && (d.Reserve.Error != "" || d.Reserve.Message != "" ||
+	// or what was typed is theirs; a thread without whom the reader blocked.
+	if p.blocksSome() || d.CanEdit || len(d.MyTrades) > 0 || (d.Reserve != nil && (d.Reserve.Error != "" || d.Reserve.Message != "" ||
 		d.Reserve.Quantity != 1)) {
 		return "", false
 	}
@@ -101,7 +117,7 @@ func (d itemPageData) readerKey(p *page) (string, bool) {
 }
 
 func (d *stallPageData) readerKey(p *page) (string, bool) {
-	if d.CanEdit { // its own people see its tools and items of every status
+	if d.CanEdit || p.blocksSome() { // its own people see its tools and items of every status
 		return "", false
 	}
 	if d.Following {
@@ -139,21 +155,29 @@ func (d *homeData) readerKey(p *page) (string, bool) {
 
 func (d searchPageData) readerKey(*page) (string, bool) { return "", true }
 
-func (d wanderPageData) readerKey(*page) (string, bool) { return "", true }
+func (d wanderPageData) readerKey(p *page) (string, bool) {
+	// Without a seed in the address, the stroll is the reader's own (from
+	// their cookie, or new).
+	return "", p.ec == nil || p.ec.QueryParam("seed") != ""
+}
 
-// writeFrame writes a signed-in reader's page from a frame kept in the
-// frames cache: the whole page as rendered for a stand-in reader, whose
-// name, display name and CSRF token are random marks, keyed as Content is
-// and by the page's title and the reader's unread counts; the reader's own
-// name, display name (HTML-escaped) and token replace the marks. Only
-// pages whose templates are the default theme's are framed: it shows the
-// reader's names only in HTML text and quoted attributes, where that
-// escaping is the one html/template applies. It reports false, writing
-// nothing, when the page is not framed.
-func (s *Server) writeFrame(buf *bytes.Buffer, pt *pageTemplate, p *page) (bool, error) {
+// writeFrame finds or makes the frame of a signed-in reader's page: the
+// whole page as rendered for a stand-in reader, whose name, display name
+// and CSRF token are random marks, kept packed (packedFrame) in the page
+// cache's one budget, for the Pages version the request began at, the
+// number of people wandering and the next market day's edge. It is keyed
+// as Content is and by the page's title and the reader's unread counts;
+// for a plain reader (frameFirst) by the key the request was looked up by
+// before its handler ran. The caller writes it with the reader's own name,
+// display name (HTML-escaped) and token in place of the marks
+// (writePacked). Only pages whose templates are the default theme's are
+// framed: it shows the reader's names only in HTML text and quoted
+// attributes, where that escaping is the one html/template applies. It
+// returns nil, writing nothing, when the page is not framed.
+func (s *Server) writeFrame(buf *bytes.Buffer, pt *pageTemplate, p *page) (*packedFrame, error) {
 	reader := p.Account
-	if reader == nil || !pt.stock || s.frames == nil {
-		return false, nil
+	if reader == nil || !pt.stock || s.cache == nil || p.ec == nil {
+		return nil, nil
 	}
 	stand := *reader
 	stand.Name, stand.DisplayName = s.nameMark, s.shownMark
@@ -161,63 +185,79 @@ func (s *Server) writeFrame(buf *bytes.Buffer, pt *pageTemplate, p *page) (bool,
 	defer func() { p.Account = reader }()
 	key, ok := p.contentKey()
 	if !ok {
-		return false, nil
+		return nil, nil
 	}
-	key += "\x00frame\x00" + p.Title + "\x00" + strconv.Itoa(p.Unread) + "\x00" + strconv.Itoa(p.Notices)
-	h, hit := s.frames.get(p.version, key)
-	if !hit {
-		real := p.csrf
-		p.csrf = func() string { return s.csrfMark }
-		p.framing = true
-		err := p.tmpl.ExecuteTemplate(buf, "layout", p)
-		p.csrf, p.framing = real, false
-		if err != nil {
-			return false, err
-		}
-		h = template.HTML(buf.String())
-		buf.Reset()
-		s.frames.put(p.version, key, h)
+	// A plain reader's page is kept by the key frameFirst looked it up by,
+	// unless reading it changed their counts (a thread they are in).
+	first, _ := p.ec.Get(frameKeyCtx).(string)
+	if _, same := p.ec.Get(visitorCountsKey).([2]int); first != "" && same && p.Unread == 0 {
+		key = first
+	} else {
+		key += "\x00frame\x00" + p.Title + "\x00" + strconv.Itoa(p.Unread) + "\x00" + strconv.Itoa(p.Notices)
 	}
-	p.Account = reader
-	s.splice(buf, string(h), p)
-	return true, nil
+	now := s.app.Now()
+	live := s.app.Live.Count(app.Ambience)
+	if kept := s.cache.get(key, p.version, live, now); kept != nil && kept.frame != nil {
+		s.cache.hits.Add(1)
+		return kept.frame, nil
+	}
+	s.cache.misses.Add(1)
+	real := p.csrf
+	p.csrf = func() string { return s.csrfMark }
+	p.framing = true
+	err := p.tmpl.ExecuteTemplate(buf, "layout", p)
+	p.csrf, p.framing = real, false
+	if err != nil {
+		return nil, err
+	}
+	f := s.pack(buf.String())
+	buf.Reset()
+	_, until := p.snap.Upcoming(now)
+	if t, ok := p.ec.Get(untilKey).(time.Time); ok && t.Before(until) {
+		until = t
+	}
+	var h http.Header
+	if cc := p.ec.Response().Header().Values(echo.HeaderCacheControl); len(cc) > 0 {
+		h = http.Header{echo.HeaderCacheControl: slices.Clip(slices.Clone(cc))}
+	}
+	s.cache.put(&cachedPage{key: key, status: http.StatusOK, header: h, frame: f, version: p.version, live: live, until: until})
+	return f, nil
 }
 
-// splice writes a kept frame with the reader's own in place of the marks:
-// one scan for the marks' common prefix (a generic strings.Replacer was 7 %
-// of a signed-in home page's CPU).
-func (s *Server) splice(buf *bytes.Buffer, h string, p *page) {
-	var csrf, name, shown string
-	for {
-		i := strings.Index(h, s.markPrefix)
-		if i < 0 || len(h) < i+len(s.csrfMark) {
-			buf.WriteString(h)
-			return
-		}
-		buf.WriteString(h[:i])
-		mark := h[i : i+len(s.csrfMark)]
-		h = h[i+len(mark):]
-		switch mark {
-		case s.csrfMark:
-			if csrf == "" {
-				csrf = p.csrf()
-			}
-			buf.WriteString(csrf)
-		case s.nameMark:
-			if name == "" {
-				name = template.HTMLEscapeString(p.Account.Name)
-			}
-			buf.WriteString(name)
-		case s.shownMark:
-			if shown == "" {
-				shown = template.HTMLEscapeString(p.Account.Shown())
-			}
-			buf.WriteString(shown)
-		default:
-			buf.WriteString(mark)
-		}
-	}
+// frameKeyCtx holds the key a plain reader's page was looked up by before
+// its handler ran (frameFirst): writeFrame keeps the frame by it.
+const frameKeyCtx = "frame-key"
+
+// frameValues are a reader's own bits for a frame's marks: the CSRF token,
+// the handle and the display name, the names HTML-escaped.
+func frameValues(csrf func() string, a *node.Account) *[4]string {
+	var v [4]string
+	v[markCSRF] = csrf()
+	v[markName] = template.HTMLEscapeString(a.Name)
+	v[markShown] = template.HTMLEscapeString(a.Shown())
+	return &v
 }
+
+// writePacked answers a signed-in reader's page from its frame: gzipped as
+// kept to a client that takes gzip, unpacked to one that does not.
+func (s *Server) writePacked(c echo.Context, status int, f *packedFrame, lang string, a *node.Account, buf *bytes.Buffer) error {
+	vals := frameValues(func() string { return s.csrfToken(c) }, a)
+	h := c.Response().Header()
+	h["Content-Language"] = []string{lang}
+	h[echo.HeaderVary] = framedVary
+	if acceptsGzip(c.Request()) {
+		h[echo.HeaderContentEncoding] = gzipEncoding
+		f.writeGzip(buf, vals)
+	} else if err := f.writePlain(buf, vals); err != nil {
+		return err
+	}
+	// Known, so net/http writes the page in one piece, not in chunks.
+	h[echo.HeaderContentLength] = []string{strconv.Itoa(buf.Len())}
+	return c.Blob(status, echo.MIMETextHTMLCharsetUTF8, buf.Bytes())
+}
+
+// Shared by every framed answer: never append to them.
+var framedVary, gzipEncoding = []string{"Accept-Language, Cookie, Accept-Encoding"}, []string{"gzip"}
 
 // stockFiles reports whether the theme's files are the default theme's.
 func (s *Server) stockFiles(names ...string) bool {

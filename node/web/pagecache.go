@@ -41,9 +41,17 @@ type cachedPage struct {
 	version int64       // Pages version it was rendered at
 	live    int         // people wandering when it was rendered
 	until   time.Time   // when a market day's edge changes what it says
+	// frame, instead of gz: a signed-in reader's page (writeFrame).
+	frame *packedFrame
 }
 
-func (p *cachedPage) size() int64 { return int64(len(p.gz) + len(p.key) + 256) }
+func (p *cachedPage) size() int64 {
+	n := int64(len(p.gz) + len(p.key) + 256)
+	if p.frame != nil {
+		n += int64(p.frame.size)
+	}
+	return n
+}
 
 func newPageCache(budget int64) *pageCache {
 	return &pageCache{budget: budget, pages: map[string]*list.Element{}}
@@ -158,7 +166,13 @@ func anonymous(r *http.Request) bool {
 func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if s.cache == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) || !anonymous(r) {
+		if s.cache == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+			return next(c)
+		}
+		if !anonymous(r) && c.Get(everyonesKey) == nil {
+			if done, err := s.frameFirst(c); done {
+				return err
+			}
 			return next(c)
 		}
 		ctx := r.Context()
@@ -206,5 +220,21 @@ func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
 		s.cache.put(&cachedPage{key: key, status: rec.status, header: h, gz: gzipped(rec.buf.Bytes()), plain: rec.buf.Len(),
 			version: version, live: live, until: until})
 		return nil
+	}
+}
+
+// everyonesKey marks a request whose answer is the same for every reader,
+// signed in or not (cacheEveryones).
+const everyonesKey = "everyones"
+
+// cacheEveryones is cachePage for a route whose answer never depends on
+// who asks (the stroll API: items as everyone sees them): signed-in
+// readers are answered from, and fill, the same kept page as visitors.
+// Only for routes whose handler reads nothing of the reader.
+func (s *Server) cacheEveryones(next echo.HandlerFunc) echo.HandlerFunc {
+	cached := s.cachePage(next)
+	return func(c echo.Context) error {
+		c.Set(everyonesKey, true)
+		return cached(c)
 	}
 }

@@ -183,6 +183,7 @@ type page struct {
 	keep    bool               // its content may be kept (a 200 to a GET; Content)
 	snap    *app.Snapshot      // the market as the page was made
 	framing bool               // rendering a frame for readers like this one (writeFrame)
+	ec      echo.Context       // the request
 }
 
 // T translates a message id; args are name/value pairs.
@@ -261,7 +262,7 @@ func (s *Server) newPage(c echo.Context, title string, data any) (*page, error) 
 		Feeds:  s.feedLinks(c, loc),
 		Unread: unread, Notices: notices, Account: account(c),
 		Title: title, Path: c.Request().URL.RequestURI(), Data: data,
-		csrf: func() string { return s.csrfToken(c) }, snap: snap,
+		csrf: func() string { return s.csrfToken(c) }, snap: snap, ec: c,
 	}, nil
 }
 
@@ -298,12 +299,13 @@ func (s *Server) write(c echo.Context, status int, name string, p *page) error {
 	}
 	p.tmpl, p.name = t, name
 	p.keep = status == http.StatusOK && c.Request().Method == http.MethodGet
-	if framed, err := s.writeFrame(buf, pt, p); err != nil {
+	if f, err := s.writeFrame(buf, pt, p); err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
-	} else if !framed {
-		if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
-			return fmt.Errorf("web: render %s: %w", name, err)
-		}
+	} else if f != nil {
+		return s.writePacked(c, status, f, p.Lang, p.Account, buf)
+	}
+	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
 	}
 	h := c.Response().Header()
 	h["Content-Language"] = []string{p.Lang}

@@ -218,7 +218,7 @@ func (s *Server) routes() {
 	api.GET("/notifications", s.apiNotifications, requireAccount)
 	api.POST("/notifications/read", s.apiNotifications, requireAccount)
 	api.GET("/stream", s.apiStream, requireAccount)
-	api.GET("/wander", s.apiWander, s.cachePage)
+	api.GET("/wander", s.apiWander, s.cacheEveryones) // the same for every reader (issue 14, signed-in pages)
 	api.GET("/wander/surprise", s.apiSurprise)
 	api.GET("/stalls/:id/neighbours", s.apiNeighbours)
 	api.GET("/market/days", s.apiMarketDays)

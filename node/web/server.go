@@ -91,8 +91,8 @@ type Server struct {
 	// fragments holds rendered shared fragments; nil when off.
 	fragments *fragmentCache
 	searches  *searchCache // what searches found; nil when off
-	// frames holds signed-in readers' pages and content (writeFrame,
-	// Content); nil when off.
+	// frames holds signed-in readers' page content on a theme of one's
+	// own (Content); nil when off. Their whole pages are in cache.
 	frames *fragmentCache
 	// partials is the theme's layout and partials, for rendering cards.
 	partials *template.Template
@@ -152,16 +152,17 @@ func New(cfg Config) (*Server, error) {
 		cfg.CacheBytes = DefaultCacheBytes
 	}
 	if cfg.CacheBytes > 0 {
-		// Signed-in readers' pages are kept as frames (writeFrame) in a
-		// cache of their own, for the pages many of them read (home,
-		// searches, busy stalls): among the fragments they pushed out the
-		// shared fragments a miss needs (a signed-in item page cost twice
-		// as much), and a larger share starved the item cache that strolls
-		// read (signed-in stroll API 1,276 µs a request instead of 571).
-		s.cache = newPageCache(cfg.CacheBytes * 3 / 10)
+		// Signed-in readers' pages are kept as packed frames (writeFrame)
+		// in the page cache, beside anonymous pages, in one LRU: the
+		// pages read most stay, whoever reads them (a share of their own,
+		// a twentieth, held 40 of 1,000 item pages). The frames cache
+		// keeps the content of pages on a theme of one's own (Content).
+		// A larger page share starved the item cache that strolls read
+		// (signed-in stroll API 1,276 µs a request instead of 571).
+		s.cache = newPageCache(cfg.CacheBytes * 13 / 40)
 		s.items = newItemCache(cfg.CacheBytes * 9 / 20)
 		s.fragments = newFragmentCache(cfg.CacheBytes * 3 / 20)
-		s.frames = newFragmentCache(cfg.CacheBytes / 20)
+		s.frames = newFragmentCache(cfg.CacheBytes / 40)
 		s.searches = newSearchCache(cfg.CacheBytes / 20)
 	}
 	if err := s.loadTheme(); err != nil {

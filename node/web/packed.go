@@ -1,0 +1,188 @@
+package web
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"encoding/binary"
+	"hash/crc32"
+	"io"
+	"strings"
+	"sync"
+)
+
+// A packedFrame is a signed-in reader's page kept for every reader like
+// them, deflated: the bytes between the marks (the reader's CSRF token,
+// handle and display name) are each deflated on their own and end on a byte
+// boundary (a sync flush), so that a reader's page is the parts as kept with
+// the reader's own bits between them as stored blocks, in a gzip member
+// whose CRC-32 is combined from the parts' (writeGzip): a hit neither
+// renders nor compresses, and a frame takes a half (an item page) to a
+// fifth (a stall page) of its text's bytes: as text, the frames of a
+// market's 1,000 item pages did not fit their share of the budget.
+type packedFrame struct {
+	parts [][]byte // each part deflated, sync-flushed, not final
+	crcs  []uint32 // CRC-32 (IEEE) of each part's text
+	shift []uint32 // x^(8·len) mod the CRC polynomial, for each part's text
+	marks []byte   // the mark after part i: markCSRF, markName or markShown
+	plain int      // the length of the parts' text
+	size  int      // bytes kept
+	gz    int      // the parts' deflated length
+}
+
+const (
+	markCSRF = iota + 1
+	markName
+	markShown
+)
+
+var flateWriters = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(io.Discard, flate.BestSpeed)
+	return w
+}}
+
+// pack cuts h at the server's marks and deflates the parts.
+func (s *Server) pack(h string) *packedFrame {
+	f := &packedFrame{}
+	w := flateWriters.Get().(*flate.Writer)
+	defer flateWriters.Put(w)
+	add := func(text string) {
+		var out bytes.Buffer
+		w.Reset(&out)
+		io.WriteString(w, text)
+		w.Flush()
+		b := bytes.Clone(out.Bytes())
+		f.parts = append(f.parts, b)
+		f.crcs = append(f.crcs, crc32.ChecksumIEEE([]byte(text)))
+		f.shift = append(f.shift, x8nmodp(len(text)))
+		f.plain += len(text)
+		f.size += len(b) + 12
+		f.gz += len(b)
+	}
+	for {
+		i := strings.Index(h, s.markPrefix)
+		if i < 0 || len(h) < i+len(s.csrfMark) {
+			add(h)
+			break
+		}
+		var mark byte
+		switch h[i : i+len(s.csrfMark)] {
+		case s.csrfMark:
+			mark = markCSRF
+		case s.nameMark:
+			mark = markName
+		case s.shownMark:
+			mark = markShown
+		}
+		if mark == 0 { // the prefix alone, by chance: text
+			add(h[:i+len(s.markPrefix)])
+			f.marks = append(f.marks, 0)
+			h = h[i+len(s.markPrefix):]
+			continue
+		}
+		add(h[:i])
+		f.marks = append(f.marks, mark)
+		h = h[i+len(s.csrfMark):]
+		f.size++
+	}
+	return f
+}
+
+// gzipHeader starts a gzip member: deflate, no name, no time, unknown OS.
+var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}
+
+// writeGzip writes the frame as one gzip member with vals in place of its
+// marks (vals[markCSRF] and so on; a mark without a value, 0, writes
+// nothing).
+func (f *packedFrame) writeGzip(buf *bytes.Buffer, vals *[4]string) {
+	n := len(gzipHeader) + f.gz + 13 // the final block and the trailer
+	for _, m := range f.marks {
+		n += len(vals[m]) + 5
+	}
+	buf.Grow(n)
+	buf.Write(gzipHeader)
+	var crc uint32
+	n = f.plain
+	for i, p := range f.parts {
+		buf.Write(p)
+		crc = multmodp(f.shift[i], crc) ^ f.crcs[i]
+		if i < len(f.marks) {
+			v := vals[f.marks[i]]
+			for len(v) > 0 { // stored blocks of at most 65,535 bytes
+				k := min(len(v), 0xffff)
+				buf.Write([]byte{0, byte(k), byte(k >> 8), ^byte(k), ^byte(k >> 8)})
+				buf.WriteString(v[:k])
+				crc = crc32.Update(crc, crc32.IEEETable, []byte(v[:k]))
+				v, n = v[k:], n+k
+			}
+		}
+	}
+	buf.Write([]byte{1, 0, 0, 0xff, 0xff}) // the final block, empty and stored
+	var tail [8]byte
+	binary.LittleEndian.PutUint32(tail[:4], crc)
+	binary.LittleEndian.PutUint32(tail[4:], uint32(n))
+	buf.Write(tail[:])
+}
+
+// writePlain writes the frame's text with vals in place of its marks, for
+// a client that does not take gzip.
+func (f *packedFrame) writePlain(buf *bytes.Buffer, vals *[4]string) error {
+	var gz bytes.Buffer
+	f.writeGzip(&gz, vals)
+	zr, _ := gzReaders.Get().(*gzip.Reader)
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(&gz)
+	} else {
+		err = zr.Reset(&gz)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = buf.ReadFrom(zr)
+	gzReaders.Put(zr)
+	return err
+}
+
+// multmodp multiplies a and b modulo the CRC-32 polynomial (reflected, as
+// zlib's crc32_combine does): crc(A‖B) = multmodp(x^(8·len B), crc(A)) ^ crc(B).
+func multmodp(a, b uint32) uint32 {
+	const poly = 0xedb88320
+	var p uint32
+	for m := uint32(1) << 31; m != 0; m >>= 1 {
+		if a&m != 0 {
+			p ^= b
+			if a&(m-1) == 0 {
+				break
+			}
+		}
+		if b&1 != 0 {
+			b = b>>1 ^ poly
+		} else {
+			b >>= 1
+		}
+	}
+	return p
+}
+
+// x2nTable[k] is x^(2^k) modulo the polynomial.
+var x2nTable = func() (t [32]uint32) {
+	p := uint32(1) << 30 // x^1
+	t[0] = p
+	for n := 1; n < 32; n++ {
+		p = multmodp(p, p)
+		t[n] = p
+	}
+	return t
+}()
+
+// x8nmodp returns x^(8·n) modulo the polynomial.
+func x8nmodp(n int) uint32 {
+	p := uint32(1) << 31 // x^0
+	for k := 3; n > 0; n, k = n>>1, k+1 {
+		if n&1 != 0 {
+			p = multmodp(x2nTable[k&31], p)
+		}
+	}
+	return p
+}
