@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -32,15 +31,7 @@ import (
 // been up for a while). SHIJI_BENCH_CACHE_MB sizes the caches (default:
 // web.DefaultCacheBytes, as SHIJI_CACHE_MB does for a node).
 func BenchmarkFlatCost(b *testing.B) {
-	sizes := []int{10_000}
-	if v := os.Getenv("SHIJI_BENCH_SIZES"); v != "" && os.Getenv("SHIJI_BENCH_DATA") != "" {
-		sizes = nil
-		for _, f := range strings.Split(v, ",") {
-			if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n > 0 {
-				sizes = append(sizes, n)
-			}
-		}
-	}
+	sizes := benchSizes()
 	cacheMB, _ := strconv.Atoi(os.Getenv("SHIJI_BENCH_CACHE_MB")) // 0: the default
 	words := []string{"自行车", "旧书", "花", "bicycle", "teapot", "老", "vintage", "搪瓷杯", "书", "灯", "lamp", "old", "the", "书旧", "zqxjv", "的", "e"}
 	for _, items := range sizes {

@@ -100,12 +100,26 @@ func processCPU() time.Duration {
 }
 
 func benchServer(b *testing.B, items int) (*Server, *app.App) {
-	ctx := context.Background()
 	root := os.Getenv("SHIJI_BENCH_DATA")
 	if root == "" {
 		root = b.TempDir()
 	}
-	dir := filepath.Join(root, fmt.Sprintf("web-%d", items))
+	var budget int64
+	if os.Getenv("SHIJI_BENCH_CACHE") == "off" {
+		budget = -1
+	}
+	if v, err := strconv.ParseInt(os.Getenv("SHIJI_BENCH_CACHE"), 10, 64); err == nil && v > 0 {
+		budget = v << 20
+	}
+	return benchServerAt(b, filepath.Join(root, fmt.Sprintf("web-%d", items)), items, os.Getenv("SHIJI_BENCH_THEME_OVERRIDE"), budget)
+}
+
+// benchServerAt serves the market in dir (a demo of 200 stalls and items
+// items, seed 7, made there when dir has none) with the default theme and
+// the overrides in override, and caches of budget bytes (-1: every cache
+// off; 0: the default).
+func benchServerAt(b *testing.B, dir string, items int, override string, budget int64) (*Server, *app.App) {
+	ctx := context.Background()
 	_, statErr := os.Stat(filepath.Join(dir, "shiji.db"))
 	db, err := data.Open(ctx, filepath.Join(dir, "shiji.db"), time.Now)
 	if err != nil {
@@ -122,7 +136,7 @@ func benchServer(b *testing.B, items int) (*Server, *app.App) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	fs, err := themes.Open("default", os.Getenv("SHIJI_BENCH_THEME_OVERRIDE"))
+	fs, err := themes.Open("default", override)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -133,13 +147,6 @@ func benchServer(b *testing.B, items int) (*Server, *app.App) {
 	a := app.New(db, time.Now)
 	if err := a.Warm(ctx); err != nil {
 		b.Fatal(err)
-	}
-	var budget int64
-	if os.Getenv("SHIJI_BENCH_CACHE") == "off" {
-		budget = -1
-	}
-	if v, err := strconv.ParseInt(os.Getenv("SHIJI_BENCH_CACHE"), 10, 64); err == nil && v > 0 {
-		budget = v << 20
 	}
 	s, err := New(Config{App: a, Catalog: cat, Theme: fs, BaseURL: "https://market.test", Media: photos,
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), CacheBytes: budget})

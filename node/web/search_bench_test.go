@@ -5,8 +5,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -14,14 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/shiji-market/shiji/data"
-	"github.com/shiji-market/shiji/data/demo"
 	"github.com/shiji-market/shiji/node/app"
-	"github.com/shiji-market/shiji/node/i18n"
-	"github.com/shiji-market/shiji/node/media"
-	"github.com/shiji-market/shiji/themes"
 )
 
 // benchSearches are the words BenchmarkSearchOne looks for: Chinese words
@@ -50,15 +43,7 @@ var benchSearches = []string{
 // it builds a market of 200 stalls and 10,000 items. SHIJI_BENCH_QUERIES
 // (words separated by "|") replaces the words.
 func BenchmarkSearchOne(b *testing.B) {
-	sizes := []int{10_000}
-	if v := os.Getenv("SHIJI_BENCH_SIZES"); v != "" && os.Getenv("SHIJI_BENCH_DATA") != "" {
-		sizes = nil
-		for _, f := range strings.Split(v, ",") {
-			if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n > 0 {
-				sizes = append(sizes, n)
-			}
-		}
-	}
+	sizes := benchSizes()
 	words := benchSearches
 	if v := os.Getenv("SHIJI_BENCH_QUERIES"); v != "" {
 		words = strings.Split(v, "|")
@@ -106,43 +91,25 @@ func BenchmarkSearchOne(b *testing.B) {
 // or a new one of 200 stalls) and serves it with caches of budget bytes
 // (-1: every cache off; 0: the default).
 func marketBenchServer(b *testing.B, items int, budget int64) (*Server, *app.App) {
-	ctx := context.Background()
 	dir := b.TempDir()
 	if root := os.Getenv("SHIJI_BENCH_DATA"); root != "" {
 		dir = filepath.Join(root, strconv.Itoa(items))
 	}
-	_, statErr := os.Stat(filepath.Join(dir, "shiji.db"))
-	db, err := data.Open(ctx, filepath.Join(dir, "shiji.db"), time.Now)
-	if err != nil {
-		b.Fatal(err)
+	return benchServerAt(b, dir, items, "", budget)
+}
+
+// benchSizes is the market sizes of SHIJI_BENCH_SIZES (numbers separated by
+// commas) when SHIJI_BENCH_DATA holds their markets, and 10,000 otherwise.
+func benchSizes() []int {
+	v := os.Getenv("SHIJI_BENCH_SIZES")
+	if v == "" || os.Getenv("SHIJI_BENCH_DATA") == "" {
+		return []int{10_000}
 	}
-	b.Cleanup(func() { db.Close() })
-	if statErr != nil {
-		if _, err := demo.Load(ctx, db, demo.Options{Stalls: 200, Items: items, Seed: 7, MediaDir: filepath.Join(dir, "media"),
-			OrganiserHash: "x"}); err != nil {
-			b.Fatal(err)
+	var sizes []int
+	for _, f := range strings.Split(v, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n > 0 {
+			sizes = append(sizes, n)
 		}
 	}
-	cat, err := i18n.Load()
-	if err != nil {
-		b.Fatal(err)
-	}
-	fs, err := themes.Open("default", "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	photos, err := media.NewStore(filepath.Join(dir, "media"), media.DefaultLimits())
-	if err != nil {
-		b.Fatal(err)
-	}
-	a := app.New(db, time.Now)
-	if err := a.Warm(ctx); err != nil {
-		b.Fatal(err)
-	}
-	s, err := New(Config{App: a, Catalog: cat, Theme: fs, BaseURL: "https://market.test", Media: photos,
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), CacheBytes: budget})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return s, a
+	return sizes
 }
