@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"net/http"
 	"strconv"
 
@@ -42,16 +41,8 @@ func (s *Server) frameFirst(c echo.Context) (bool, error) {
 		return false, nil
 	}
 	s.cache.hits.Add(1)
-	buf, _ := s.bufs.Get().(*bytes.Buffer)
-	if buf == nil {
-		buf = new(bytes.Buffer)
-	}
-	defer func() {
-		if buf.Cap() <= 1<<20 {
-			buf.Reset()
-			s.bufs.Put(buf)
-		}
-	}()
+	buf := s.buffer()
+	defer s.release(buf)
 	h := c.Response().Header()
 	for k, v := range kept.header { // shared: never appended to
 		h[k] = v

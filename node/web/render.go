@@ -278,21 +278,32 @@ func (s *Server) render(c echo.Context, status int, name, title string, data any
 	return s.write(c, status, name, p)
 }
 
+// buffer returns an empty buffer from the server's pool, for release.
+func (s *Server) buffer() *bytes.Buffer {
+	if buf, _ := s.bufs.Get().(*bytes.Buffer); buf != nil {
+		return buf
+	}
+	return new(bytes.Buffer)
+}
+
+// release empties buf and gives it back to the pool, unless it grew past
+// 1 MiB (a rare page is not worth holding that much for).
+func (s *Server) release(buf *bytes.Buffer) {
+	if buf.Cap() <= 1<<20 {
+		buf.Reset()
+		s.bufs.Put(buf)
+	}
+}
+
+// write sends page name for p: the reader's kept frame when there is one,
+// or the layout rendered.
 func (s *Server) write(c echo.Context, status int, name string, p *page) error {
 	pt := s.pages[name]
 	if pt == nil {
 		return fmt.Errorf("web: no template %q", name)
 	}
-	buf, _ := s.bufs.Get().(*bytes.Buffer)
-	if buf == nil {
-		buf = new(bytes.Buffer)
-	}
-	defer func() {
-		if buf.Cap() <= 1<<20 {
-			buf.Reset()
-			s.bufs.Put(buf)
-		}
-	}()
+	buf := s.buffer()
+	defer s.release(buf)
 	t, err := pt.set()
 	if err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
