@@ -68,12 +68,7 @@ func TestPlainReadersShareFramesBeforeTheHandler(t *testing.T) {
 	}
 
 	// A question, a price change: on both readers' next read.
-	if r := m.call("POST", fmt.Sprintf("/api/v1/items/%d/thread", id), m.li, `{"body":"Does it whistle?"}`); r.Status != 201 {
-		t.Fatalf("question: %d %s", r.Status, r.Body)
-	}
-	if r := m.call("PATCH", fmt.Sprintf("/api/v1/items/%d", id), m.wang, `{"price":{"amount":"42.00","currency":"CNY"}}`); r.Status != 200 {
-		t.Fatalf("price: %d %s", r.Status, r.Body)
-	}
+	askAndReprice(t, m, id)
 	for _, who := range []struct {
 		c    *client
 		name string

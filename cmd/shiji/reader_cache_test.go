@@ -95,12 +95,7 @@ func TestSignedInReadersShareKeptContent(t *testing.T) {
 	page("reservation", li, "li", itemPath, []string{"Copper kettle"}, "Your reservations of this")
 
 	// A question by anyone, a price change: on everyone's next read.
-	if r := m.call("POST", fmt.Sprintf("/api/v1/items/%d/thread", id), m.li, `{"body":"Does it whistle?"}`); r.Status != 201 {
-		t.Fatalf("question: %d %s", r.Status, r.Body)
-	}
-	if r := m.call("PATCH", fmt.Sprintf("/api/v1/items/%d", id), m.wang, `{"price":{"amount":"42.00","currency":"CNY"}}`); r.Status != 200 {
-		t.Fatalf("price: %d %s", r.Status, r.Body)
-	}
+	askAndReprice(t, m, id)
 	for _, who := range []struct {
 		c    *client
 		name string
@@ -114,4 +109,17 @@ func TestSignedInReadersShareKeptContent(t *testing.T) {
 	}
 	page("display name", ajie, "ajie", "/", []string{"Good to see you, A &lt;Jie&gt; &amp; &#34;co&#34;"}, "<Jie>")
 	page("display name", li, "li", "/", []string{"Good to see you, li"}, "Jie")
+}
+
+// askAndReprice has li ask about item id in its public thread ("Does it
+// whistle?") and its stallholder wang set its price to ¥42.00: two writes
+// every kept page of the item must show on its next read.
+func askAndReprice(t *testing.T, m *market, id int) {
+	t.Helper()
+	if r := m.call("POST", fmt.Sprintf("/api/v1/items/%d/thread", id), m.li, `{"body":"Does it whistle?"}`); r.Status != 201 {
+		t.Fatalf("question: %d %s", r.Status, r.Body)
+	}
+	if r := m.call("PATCH", fmt.Sprintf("/api/v1/items/%d", id), m.wang, `{"price":{"amount":"42.00","currency":"CNY"}}`); r.Status != 200 {
+		t.Fatalf("price: %d %s", r.Status, r.Body)
+	}
 }
