@@ -11,9 +11,6 @@ import (
 	"os"
 	"strconv"
 	"testing"
-	"time"
-
-	"github.com/shiji-market/shiji/node"
 )
 
 // BenchmarkFlatCost serves the pages of BenchmarkMarketPages straight
@@ -41,14 +38,7 @@ func BenchmarkFlatCost(b *testing.B) {
 			b.Fatal(err)
 		}
 		stalls := len(snap.Stalls)
-		acc, err := a.AddAccount(context.Background(), fmt.Sprintf("flat%d", time.Now().UnixNano()%1e9), node.RoleResident, "a long secret phrase")
-		if err != nil {
-			b.Fatal(err)
-		}
-		tok, err := a.StartSession(context.Background(), acc, "web", "bench")
-		if err != nil {
-			b.Fatal(err)
-		}
+		tok := benchReader(b, a)
 		pages := []struct {
 			name string
 			n    int
