@@ -2,11 +2,12 @@ package federation
 
 import (
 	"context"
-	"github.com/shiji-market/shiji/node"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/shiji-market/shiji/node"
 )
 
 // What the inbox does for every signed activity, made cheap (issue 14).
@@ -21,26 +22,11 @@ import (
 // which our handlers read from the raw JSON (hashtags in parseNote) and
 // never through go-fed. The maps given are not changed.
 func goFedView(m map[string]any) map[string]any {
-	obj, _ := m["object"].(map[string]any)
-	_, tagged := m["tag"]
-	_, objTagged := obj["tag"]
-	if !tagged && !objTagged {
-		return m
-	}
-	v := make(map[string]any, len(m))
-	for k, x := range m {
-		if k != "tag" {
-			v[k] = x
+	v := withoutTag(m)
+	if obj, _ := m["object"].(map[string]any); obj != nil {
+		if _, tagged := obj["tag"]; tagged {
+			v = withObject(v, withoutTag(obj))
 		}
-	}
-	if objTagged {
-		o := make(map[string]any, len(obj))
-		for k, x := range obj {
-			if k != "tag" {
-				o[k] = x
-			}
-		}
-		v["object"] = o
 	}
 	return v
 }
@@ -65,14 +51,14 @@ func embeddedNote(typ string, m map[string]any) map[string]any {
 	return obj
 }
 
-// withObject returns m with its object replaced by the IRI id (m is not
-// changed).
-func withObject(m map[string]any, id string) map[string]any {
+// withObject returns m with its object replaced by obj (an IRI, or an
+// object's map); m is not changed.
+func withObject(m map[string]any, obj any) map[string]any {
 	v := make(map[string]any, len(m))
 	for k, x := range m {
 		v[k] = x
 	}
-	v["object"] = id
+	v["object"] = obj
 	return v
 }
 
