@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/shiji-market/shiji/federation"
@@ -29,28 +27,8 @@ const federationWaitsHelp = "connect=10s header=20s fetch=20s delivery=30s follo
 // (named by what in errors), "fetch=60s follow=30s" (any of them, spaces or
 // commas between), over w.
 func parseFederationWaits(what, s string, w federationWaits) (federationWaits, error) {
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' }) {
-		k, v, ok := strings.Cut(f, "=")
-		d, err := time.ParseDuration(v)
-		if !ok || err != nil || d <= 0 || d > 24*time.Hour {
-			return w, fmt.Errorf("%s: %q: write a name and a positive duration up to 24h, as in %q", what, f, federationWaitsHelp)
-		}
-		switch k {
-		case "connect":
-			w.timeouts.Connect = d
-		case "header":
-			w.timeouts.Header = d
-		case "fetch":
-			w.timeouts.Fetch = d
-		case "delivery":
-			w.timeouts.Delivery = d
-		case "follow":
-			w.follow = d
-		case "settle":
-			w.settle = d
-		default:
-			return w, fmt.Errorf("%s: unknown %q: use connect, header, fetch, delivery, follow and settle", what, k)
-		}
-	}
-	return w, nil
+	err := parseDurations(what, s, federationWaitsHelp, []namedDuration{
+		{"connect", &w.timeouts.Connect}, {"header", &w.timeouts.Header}, {"fetch", &w.timeouts.Fetch},
+		{"delivery", &w.timeouts.Delivery}, {"follow", &w.follow}, {"settle", &w.settle}})
+	return w, err
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -24,22 +25,37 @@ func defaultHTTPTimeouts() httpTimeouts {
 // idle=120s" (any of them, spaces or commas between), over the defaults.
 func parseHTTPTimeouts(s string) (httpTimeouts, error) {
 	t := defaultHTTPTimeouts()
+	err := parseDurations("SHIJI_HTTP_TIMEOUTS", s, "header=10s read=60s idle=120s",
+		[]namedDuration{{"header", &t.header}, {"read", &t.read}, {"idle", &t.idle}})
+	return t, err
+}
+
+// A namedDuration is one setting of a list of durations (parseDurations).
+type namedDuration struct {
+	name string
+	d    *time.Duration
+}
+
+// parseDurations reads a setting of durations by name, "header=10s
+// read=60s" (spaces or commas between), into the durations named in set;
+// what names the setting in errors, and example is a good value. A
+// duration is positive and at most 24 hours.
+func parseDurations(what, s, example string, set []namedDuration) error {
 	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' }) {
 		k, v, ok := strings.Cut(f, "=")
 		d, err := time.ParseDuration(v)
 		if !ok || err != nil || d <= 0 || d > 24*time.Hour {
-			return t, fmt.Errorf("SHIJI_HTTP_TIMEOUTS: %q: write header=10s, read=60s or idle=120s", f)
+			return fmt.Errorf("%s: %q: write a name and a positive duration up to 24h, as in %q", what, f, example)
 		}
-		switch k {
-		case "header":
-			t.header = d
-		case "read":
-			t.read = d
-		case "idle":
-			t.idle = d
-		default:
-			return t, fmt.Errorf("SHIJI_HTTP_TIMEOUTS: unknown %q: use header, read and idle", k)
+		i := slices.IndexFunc(set, func(n namedDuration) bool { return n.name == k })
+		if i < 0 {
+			names := make([]string, len(set))
+			for j, n := range set {
+				names[j] = n.name
+			}
+			return fmt.Errorf("%s: unknown %q: use %s", what, k, strings.Join(names, ", "))
 		}
+		*set[i].d = d
 	}
-	return t, nil
+	return nil
 }
