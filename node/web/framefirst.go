@@ -40,13 +40,8 @@ func (s *Server) frameFirst(c echo.Context) (bool, error) {
 		c.Set(frameKeyCtx, key)
 		return false, nil
 	}
-	s.cache.hits.Add(1)
+	s.hit(c.Response().Header(), kept)
 	buf := s.buffer()
 	defer s.release(buf)
-	h := c.Response().Header()
-	for k, v := range kept.header { // shared: never appended to
-		h[k] = v
-	}
-	h[cacheHeader] = hit
 	return true, s.writePacked(c, http.StatusOK, kept.frame, lang, a, buf)
 }

@@ -187,12 +187,7 @@ func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
 		key := lang + " " + r.URL.RequestURI()
 		w := c.Response()
 		if p := s.cache.get(key, version, live, now); p != nil {
-			s.cache.hits.Add(1)
-			h := w.Header()
-			for k, v := range p.header {
-				h[k] = v
-			}
-			h[cacheHeader] = hit
+			s.hit(w.Header(), p)
 			return writeCached(w, r, p)
 		}
 		s.cache.misses.Add(1)
@@ -221,6 +216,16 @@ func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
 			version: version, live: live, until: until})
 		return nil
 	}
+}
+
+// hit counts an answer from the kept page p and puts p's headers, marked
+// as a hit, on the answer's headers h.
+func (s *Server) hit(h http.Header, p *cachedPage) {
+	s.cache.hits.Add(1)
+	for k, v := range p.header { // shared: never appended to
+		h[k] = v
+	}
+	h[cacheHeader] = hit
 }
 
 // everyonesKey marks a request whose answer is the same for every reader,
