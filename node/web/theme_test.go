@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -239,4 +240,36 @@ func tradeForThemeTest(t *testing.T, a *app.App, org *node.Account, st *node.Sta
 		t.Fatal(err)
 	}
 	return days[1].Date, fmt.Sprintf("/trades/%d", tr.ID)
+}
+
+// TestThemePagesAreCheckedAtStartUp: a page of a theme override that does
+// not parse, or defines no "content", stops the start-up naming its file,
+// though page sets are built on first use (pageTemplate.set).
+func TestThemePagesAreCheckedAtStartUp(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{`{{define "content"}}{{.Nope`, "stall.html"},
+		{`{{define "body"}}a stall{{end}}`, `stall.html does not define "content"`},
+		{`{{define "content"}}{{nosuchfunc .}}{{end}}`, "stall.html"},
+	} {
+		dir := t.TempDir()
+		writeThemeFile(t, filepath.Join(dir, "templates", "stall.html"), c.text)
+		fs, err := themes.Open("default", dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &Server{cfg: Config{Theme: fs}}
+		if err := s.parseTemplates(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want an error with %q", c.text, err, c.want)
+		}
+	}
+}
+
+func writeThemeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
