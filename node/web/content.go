@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"
@@ -212,15 +211,11 @@ func (s *Server) writeFrame(buf *bytes.Buffer, pt *pageTemplate, p *page) (*pack
 	}
 	f := s.pack(buf.String())
 	buf.Reset()
-	_, until := p.snap.Upcoming(now)
-	if t, ok := p.ec.Get(untilKey).(time.Time); ok && t.Before(until) {
-		until = t
-	}
 	var h http.Header
 	if cc := p.ec.Response().Header().Values(echo.HeaderCacheControl); len(cc) > 0 {
 		h = http.Header{echo.HeaderCacheControl: slices.Clip(slices.Clone(cc))}
 	}
-	s.cache.put(&cachedPage{key: key, status: http.StatusOK, header: h, frame: f, version: p.version, live: live, until: until})
+	s.cache.put(&cachedPage{key: key, status: http.StatusOK, header: h, frame: f, version: p.version, live: live, until: keptUntil(p.ec, p.snap, now)})
 	return f, nil
 }
 

@@ -146,6 +146,16 @@ func keepUntil(c echo.Context, t time.Time) {
 	}
 }
 
+// keptUntil is when a page made at now for this request stops being valid
+// by itself: the market's next day's edge, or sooner (keepUntil).
+func keptUntil(c echo.Context, snap *app.Snapshot, now time.Time) time.Time {
+	_, until := snap.Upcoming(now)
+	if t, ok := c.Get(untilKey).(time.Time); ok && t.Before(until) {
+		until = t
+	}
+	return until
+}
+
 // noCache marks the response of this request as not to be cached (it
 // carries something of the visitor's own, such as a CSRF token).
 func noCache(c echo.Context) { c.Set("nocache", true) }
@@ -182,7 +192,6 @@ func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		now := s.app.Now()
 		version, live := s.app.DB.Versions().Pages, s.app.Live.Count(app.Ambience)
-		_, until := snap.Upcoming(now)
 		lang := s.lang(c, snap.Market)
 		key := lang + " " + r.URL.RequestURI()
 		w := c.Response()
@@ -200,9 +209,6 @@ func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
 			w.Header().Get(echo.HeaderSetCookie) != "" {
 			return err
 		}
-		if t, ok := c.Get(untilKey).(time.Time); ok && t.Before(until) {
-			until = t
-		}
 		h := http.Header{}
 		for _, k := range []string{echo.HeaderContentType, "Content-Language", "Cache-Control", echo.HeaderVary} { // not cacheHeader
 			if v := w.Header().Values(k); len(v) > 0 {
@@ -213,7 +219,7 @@ func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
 		// Hits share these slices: never append to them.
 		h[echo.HeaderVary] = slices.Clip(append(h[echo.HeaderVary], echo.HeaderAcceptEncoding))
 		s.cache.put(&cachedPage{key: key, status: rec.status, header: h, gz: gzipped(rec.buf.Bytes()), plain: rec.buf.Len(),
-			version: version, live: live, until: until})
+			version: version, live: live, until: keptUntil(c, snap, now)})
 		return nil
 	}
 }
