@@ -126,10 +126,6 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if d := node.RetryAfter(err); d > 0 {
 		c.Response().Header().Set("Retry-After", retryAfterSeconds(d))
 	}
-	if c.Request().Method == http.MethodHead {
-		c.NoContent(status)
-		return
-	}
 	if wantsJSON(c) {
 		c.JSON(status, map[string]string{"error": msg})
 		return

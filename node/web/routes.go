@@ -34,6 +34,7 @@ func (s *Server) routes() {
 	// of its own (federation's inboxes and ActivityPub fetches) passes it too.
 	e.Pre(newFrontDoor(s).handle)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(restoreHead) // the first after routing (head.go)
 	e.Use(s.authenticate)
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: csrfCookie, CookiePath: "/",

@@ -180,6 +180,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Mount != nil {
 		cfg.Mount(s.e)
 	}
+	s.e.Pre(routeHeadAsGet) // the innermost Pre middleware (head.go)
 	return s, nil
 }
 
