@@ -24,6 +24,9 @@ func (db *DB) SetFederated(ctx context.Context, id node.ConversationID, on bool)
 type RoomMember struct {
 	Actor, Name string
 	Removed     bool
+	// Following: they follow the room, so it sends them its messages. A
+	// member let back in after a removal is not, until they join again.
+	Following bool
 }
 
 // AddRoomMember records actor (user@host name) as a member of room id; a
@@ -62,7 +65,9 @@ func (db *DB) RemoveRoomMember(ctx context.Context, id node.ConversationID, who 
 
 // RoomMembers lists room id's members elsewhere (removed ones too).
 func (db *DB) RoomMembers(ctx context.Context, id node.ConversationID) ([]RoomMember, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT actor, name, removed_at IS NOT NULL FROM ap_room_members WHERE conversation_id = ? ORDER BY joined_at, actor`, id)
+	rows, err := db.r.QueryContext(ctx, `SELECT m.actor, m.name, m.removed_at IS NOT NULL,
+		EXISTS(SELECT 1 FROM ap_followers f WHERE f.actor = 'room:' || m.conversation_id AND f.follower = m.actor)
+		FROM ap_room_members m WHERE m.conversation_id = ? ORDER BY m.joined_at, m.actor`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +75,7 @@ func (db *DB) RoomMembers(ctx context.Context, id node.ConversationID) ([]RoomMe
 	var out []RoomMember
 	for rows.Next() {
 		var m RoomMember
-		if err := rows.Scan(&m.Actor, &m.Name, &m.Removed); err != nil {
+		if err := rows.Scan(&m.Actor, &m.Name, &m.Removed, &m.Following); err != nil {
 			return nil, err
 		}
 		out = append(out, m)

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"cmp"
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -108,12 +110,25 @@ func (s *Server) createGroupPage(c echo.Context) error {
 type conversationPageData struct {
 	Conversation *node.Conversation
 	Messages     []*node.Message
-	Members      []string
+	Members      []memberRow // here first, then elsewhere; removed ones last
 	Item         *node.Item
 	Older        node.MessageID
 	CanModerate  bool
+	CanOpen      bool         // the owner may open (or close) this group chat to other markets
+	RoomAcct     string       // what people elsewhere follow, when it is open
 	Trade        node.TradeID // the trade this private chat belongs to, if any
 }
+
+// memberRow is one member as the conversation page lists them. Printed as
+// is ({{.}}, as themes did when members were names), it is the name.
+type memberRow struct {
+	Name      string // name here, or user@host
+	Elsewhere bool   // a member on another server (a group chat open to other markets)
+	Removed   bool   // removed by the chat's moderators: listed to them, to be let back in
+	Removable bool   // the reader may remove them
+}
+
+func (m memberRow) String() string { return m.Name }
 
 func (s *Server) conversationPage(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -143,12 +158,16 @@ func (s *Server) conversationPage(c echo.Context) error {
 			d.Older = d.Messages[0].ID
 		}
 	}
-	ms, err := s.app.DB.Members(ctx, id)
-	if err != nil {
+	acc := account(c)
+	d.CanModerate = acc.Role.Moderates() || conv.Role == "owner" || conv.Role == "moderator"
+	if d.Members, err = s.memberRows(ctx, acc, conv, d.CanModerate); err != nil {
 		return err
 	}
-	for _, m := range ms {
-		d.Members = append(d.Members, m.Name)
+	if conv.Kind == node.Group && conv.RoomElsewhere == "" && conv.Role == "owner" {
+		d.CanOpen = s.app.Fed != nil
+	}
+	if conv.Federated {
+		d.RoomAcct = s.app.RoomAcct(conv)
 	}
 	if conv.Item != 0 {
 		d.Item, _ = s.app.DB.Item(ctx, conv.Item)
@@ -158,8 +177,6 @@ func (s *Server) conversationPage(c echo.Context) error {
 			return err
 		}
 	}
-	acc := account(c)
-	d.CanModerate = acc.Role.Moderates() || conv.Role == "owner" || conv.Role == "moderator"
 	p, err := s.newPage(c, "", d)
 	if err != nil {
 		return err
@@ -197,7 +214,46 @@ func (s *Server) postMessagePage(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/conversations/%d#bottom", id))
 }
 
-// membershipPage handles join, leave, mute and unmute forms.
+// memberRows lists a conversation's members: people here (the owner and
+// moderators cannot be removed from the page, nor can the reader remove
+// themself: they leave), then members elsewhere of a group chat open to
+// other markets or followed from here; removed members elsewhere only to
+// those who may let them back in.
+func (s *Server) memberRows(ctx context.Context, acc *node.Account, conv *node.Conversation, moderate bool) ([]memberRow, error) {
+	ms, err := s.app.DB.Members(ctx, conv.ID)
+	if err != nil {
+		return nil, err
+	}
+	group := conv.Kind == node.Group
+	rows := make([]memberRow, 0, len(ms))
+	for _, m := range ms {
+		rows = append(rows, memberRow{Name: m.Name,
+			Removable: moderate && group && m.Account != acc.ID && m.Role != "owner" && m.Role != "moderator"})
+	}
+	if !group || (!conv.Federated && conv.RoomElsewhere == "") {
+		return rows, nil
+	}
+	rm, err := s.app.DB.RoomMembers(ctx, conv.ID)
+	if err != nil {
+		return nil, err
+	}
+	var removed []memberRow
+	for _, m := range rm {
+		r := memberRow{Name: cmp.Or(m.Name, m.Actor), Elsewhere: true, Removed: m.Removed}
+		// A room followed from here is moderated where it lives.
+		r.Removable = moderate && conv.RoomElsewhere == "" && !m.Removed
+		switch {
+		case m.Following && !m.Removed:
+			rows = append(rows, r)
+		case m.Removed && moderate && conv.RoomElsewhere == "":
+			removed = append(removed, r)
+		}
+	}
+	return append(rows, removed...), nil
+}
+
+// membershipPage handles join, leave, mute and unmute forms, and the
+// moderators' remove and let-back-in forms, and the owner's open and close.
 func (s *Server) membershipPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	id, err := convID(c)
@@ -218,6 +274,10 @@ func (s *Server) membershipPage(c echo.Context) error {
 		err = s.app.Mute(ctx, account(c), id, false)
 	case "remove":
 		err = s.app.RemoveMember(ctx, account(c), id, c.FormValue("name"))
+	case "readmit":
+		err = s.app.ReadmitMember(ctx, account(c), id, c.FormValue("name"))
+	case "open", "close":
+		_, err = s.app.FederateRoom(ctx, account(c), id, c.Param("action") == "open")
 	default:
 		return echo.ErrNotFound
 	}
