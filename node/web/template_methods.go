@@ -78,6 +78,13 @@ func init() {
 		}
 		return nil
 	})
+	template.RegisterMethods(func(x *memberRow, name string) any {
+		switch name {
+		case "String":
+			return x.String
+		}
+		return nil
+	})
 	template.RegisterMethods(func(x *page, name string) any {
 		switch name {
 		case "CSRF":
