@@ -20,14 +20,68 @@ import (
 // renders nor compresses, and a frame takes a half (an item page) to a
 // fifth (a stall page) of its text's bytes: as text, the frames of a
 // market's 1,000 item pages did not fit their share of the budget.
+//
+// A part that other frames hold too (the layout's head, top and foot, the
+// bits between the reader's names, the market days' options) is the same
+// bytes, kept once (sharedParts) and counted in the size of the first
+// frame that held it only.
 type packedFrame struct {
-	parts [][]byte // each part deflated, sync-flushed, not final
+	parts []string // each part deflated, sync-flushed, not final
 	crcs  []uint32 // CRC-32 (IEEE) of each part's text
 	shift []uint32 // x^(8·len) mod the CRC polynomial, for each part's text
 	marks []byte   // the mark after part i: markCSRF, markName or markShown
 	plain int      // the length of the parts' text
-	size  int      // bytes kept
+	size  int      // bytes kept (its own: not the shared parts)
 	gz    int      // the parts' deflated length
+}
+
+// sharedParts holds the deflated parts of frames by their bytes, so that a
+// part many frames hold is one string: its bytes, once. It holds at most
+// maxSharedParts parts of at most maxSharedPart bytes each; when full, the
+// parts seen once go, and all of them if that frees nothing.
+type sharedParts struct {
+	mu    sync.Mutex
+	parts map[string]*sharedPart
+}
+
+type sharedPart struct {
+	s    string
+	seen int
+}
+
+const (
+	maxSharedParts = 512
+	maxSharedPart  = 2 << 10
+)
+
+// intern returns the kept copy of the part b and whether a frame held it
+// before (then its bytes are not the caller's to count).
+func (sp *sharedParts) intern(b []byte) (string, bool) {
+	if len(b) > maxSharedPart {
+		return string(b), false
+	}
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if p := sp.parts[string(b)]; p != nil {
+		p.seen++
+		return p.s, true
+	}
+	if len(sp.parts) >= maxSharedParts {
+		for k, p := range sp.parts {
+			if p.seen < 2 {
+				delete(sp.parts, k)
+			}
+		}
+		if len(sp.parts) >= maxSharedParts {
+			clear(sp.parts)
+		}
+	}
+	if sp.parts == nil {
+		sp.parts = map[string]*sharedPart{}
+	}
+	p := &sharedPart{s: string(b), seen: 1}
+	sp.parts[p.s] = p
+	return p.s, false
 }
 
 const (
@@ -51,12 +105,15 @@ func (s *Server) pack(h string) *packedFrame {
 		w.Reset(&out)
 		io.WriteString(w, text)
 		w.Flush()
-		b := bytes.Clone(out.Bytes())
+		b, held := s.shared.intern(out.Bytes())
 		f.parts = append(f.parts, b)
 		f.crcs = append(f.crcs, crc32.ChecksumIEEE([]byte(text)))
 		f.shift = append(f.shift, x8nmodp(len(text)))
 		f.plain += len(text)
-		f.size += len(b) + 12
+		f.size += 24
+		if !held {
+			f.size += len(b)
+		}
 		f.gz += len(b)
 	}
 	for {
@@ -73,6 +130,16 @@ func (s *Server) pack(h string) *packedFrame {
 			mark = markName
 		case s.shownMark:
 			mark = markShown
+		case s.cutMark:
+			// The end of a part, nothing in its place (an empty part is
+			// left out).
+			if i > 0 {
+				add(h[:i])
+				f.marks = append(f.marks, 0)
+				f.size++
+			}
+			h = h[i+len(s.cutMark):]
+			continue
 		}
 		if mark == 0 { // the prefix alone, by chance: text
 			add(h[:i+len(s.markPrefix)])
@@ -104,7 +171,7 @@ func (f *packedFrame) writeGzip(buf *bytes.Buffer, vals *[4]string) {
 	var crc uint32
 	n = f.plain
 	for i, p := range f.parts {
-		buf.Write(p)
+		buf.WriteString(p)
 		crc = multmodp(f.shift[i], crc) ^ f.crcs[i]
 		if i < len(f.marks) {
 			v := vals[f.marks[i]]
