@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // A packedFrame is a signed-in reader's page kept for every reader like
@@ -27,12 +28,17 @@ import (
 // frame that held it only.
 type packedFrame struct {
 	parts []string // each part deflated, sync-flushed, not final
-	crcs  []uint32 // CRC-32 (IEEE) of each part's text
-	shift []uint32 // x^(8·len) mod the CRC polynomial, for each part's text
-	marks []byte   // the mark after part i: markCSRF, markName or markShown
-	plain int      // the length of the parts' text
-	size  int      // bytes kept (its own: not the shared parts)
-	gz    int      // the parts' deflated length
+	// crcs and shift are, for each run of parts with no value between
+	// them (the parts before the first mark of markCSRF, markName or
+	// markShown, those up to the next and so on), the CRC-32 (IEEE) of
+	// their text and x^(8·len) mod the CRC polynomial: a hit combines one
+	// CRC per value, however many parts were cut.
+	crcs  []uint32
+	shift []uint32
+	marks []byte // the mark after part i: markCSRF, markName, markShown or 0 (nothing)
+	plain int    // the length of the parts' text
+	size  int    // bytes kept (its own: not the shared parts)
+	gz    int    // the parts' deflated length
 }
 
 // sharedParts holds the deflated parts of frames by their bytes, so that a
@@ -100,6 +106,14 @@ func (s *Server) pack(h string) *packedFrame {
 	f := &packedFrame{}
 	w := flateWriters.Get().(*flate.Writer)
 	defer flateWriters.Put(w)
+	var runCRC uint32
+	var runLen int
+	endRun := func() {
+		f.crcs = append(f.crcs, runCRC)
+		f.shift = append(f.shift, x8nmodp(runLen))
+		runCRC, runLen = 0, 0
+		f.size += 8
+	}
 	add := func(text string) {
 		var out bytes.Buffer
 		w.Reset(&out)
@@ -107,10 +121,10 @@ func (s *Server) pack(h string) *packedFrame {
 		w.Flush()
 		b, held := s.shared.intern(out.Bytes())
 		f.parts = append(f.parts, b)
-		f.crcs = append(f.crcs, crc32.ChecksumIEEE([]byte(text)))
-		f.shift = append(f.shift, x8nmodp(len(text)))
+		runCRC = crc32.Update(runCRC, crc32.IEEETable, []byte(text))
+		runLen += len(text)
 		f.plain += len(text)
-		f.size += 24
+		f.size += 16
 		if !held {
 			f.size += len(b)
 		}
@@ -120,6 +134,7 @@ func (s *Server) pack(h string) *packedFrame {
 		i := strings.Index(h, s.markPrefix)
 		if i < 0 || len(h) < i+len(s.csrfMark) {
 			add(h)
+			endRun()
 			break
 		}
 		var mark byte
@@ -148,6 +163,7 @@ func (s *Server) pack(h string) *packedFrame {
 			continue
 		}
 		add(h[:i])
+		endRun()
 		f.marks = append(f.marks, mark)
 		h = h[i+len(s.csrfMark):]
 		f.size++
@@ -169,21 +185,25 @@ func (f *packedFrame) writeGzip(buf *bytes.Buffer, vals *[4]string) {
 	buf.Grow(n)
 	buf.Write(gzipHeader)
 	var crc uint32
+	run := 0
 	n = f.plain
 	for i, p := range f.parts {
 		buf.WriteString(p)
-		crc = multmodp(f.shift[i], crc) ^ f.crcs[i]
-		if i < len(f.marks) {
+		if i < len(f.marks) && f.marks[i] != 0 {
+			crc = multmodp(f.shift[run], crc) ^ f.crcs[run]
+			run++
 			v := vals[f.marks[i]]
 			for len(v) > 0 { // stored blocks of at most 65,535 bytes
 				k := min(len(v), 0xffff)
 				buf.Write([]byte{0, byte(k), byte(k >> 8), ^byte(k), ^byte(k >> 8)})
 				buf.WriteString(v[:k])
-				crc = crc32.Update(crc, crc32.IEEETable, []byte(v[:k]))
+				// The value's bytes as they are: crc32 only reads them.
+				crc = crc32.Update(crc, crc32.IEEETable, unsafe.Slice(unsafe.StringData(v), k))
 				v, n = v[k:], n+k
 			}
 		}
 	}
+	crc = multmodp(f.shift[run], crc) ^ f.crcs[run]
 	buf.Write([]byte{1, 0, 0, 0xff, 0xff}) // the final block, empty and stored
 	var tail [8]byte
 	binary.LittleEndian.PutUint32(tail[:4], crc)
