@@ -44,7 +44,12 @@ type packedFrame struct {
 // sharedParts holds the deflated parts of frames by their bytes, so that a
 // part many frames hold is one string: its bytes, once. It holds at most
 // maxSharedParts parts of at most maxSharedPart bytes each; when full, the
-// parts seen once go, and all of them if that frees nothing.
+// parts not seen again since the last sweep go (a page's own parts, seen
+// again when its frame is made again after a write, go at the sweep after
+// next), and all of them if that frees nothing. A shared part's bytes are
+// counted in the size of the frame that first held it only: when that
+// frame goes before the others, they are held uncounted (the layout's
+// parts, about 1 KB a language).
 type sharedParts struct {
 	mu    sync.Mutex
 	parts map[string]*sharedPart
@@ -76,6 +81,8 @@ func (sp *sharedParts) intern(b []byte) (string, bool) {
 		for k, p := range sp.parts {
 			if p.seen < 2 {
 				delete(sp.parts, k)
+			} else {
+				p.seen = 1 // to stay past the next sweep, seen again before it
 			}
 		}
 		if len(sp.parts) >= maxSharedParts {

@@ -111,6 +111,11 @@ func TestFramesShareTheirCommonParts(t *testing.T) {
 	if n := len(s.shared.parts); n > maxSharedParts {
 		t.Fatalf("%d parts kept, at most %d wanted", n, maxSharedParts)
 	}
+	// The part every one of them held stayed through the sweeps.
+	last := s.pack("<p>last</p>" + s.cutMark + "the same" + s.cutMark)
+	if p := s.shared.parts[last.parts[1]]; p == nil || unsafe.StringData(p.s) != unsafe.StringData(last.parts[1]) {
+		t.Fatal("the part every frame held was swept out")
+	}
 }
 
 func TestCRCCombine(t *testing.T) {
