@@ -50,6 +50,11 @@ type DB struct {
 	watchMu     sync.Mutex
 	watch       *sql.Conn
 	dataVersion int64
+	// commits counts the commits this process made and the times it saw
+	// another connection's (NoticeOtherWriters); visitors holds the page
+	// readers' sessions read at some count, valid while it has not moved.
+	commits  atomic.Int64
+	visitors visitorCache
 }
 
 // The page caches of the writer and of each reader connection, in KiB. The

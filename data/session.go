@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/shiji-market/shiji/node"
@@ -56,11 +57,24 @@ type Visitor struct {
 // SessionVisitor is SessionAccount for a page's reader, with the counts
 // Unread returns, read in the same query (one round trip per page instead
 // of two). EUNAUTHORIZED when the token is unknown or expired.
+//
+// What it read is kept in memory by the token's SHA-256 (visitorCache) and
+// given again while this process has committed nothing since and the
+// session has not expired: any write (a logout, a password change, a new
+// message, a follow…) makes the next read a query, so a session is never
+// given after the write that ended it has returned. A write by another
+// process is seen when NoticeOtherWriters next runs (within a second in
+// the node), as for the Versions.
 func (db *DB) SessionVisitor(ctx context.Context, token, kind string) (*Visitor, error) {
 	sum := sha256.Sum256([]byte(token))
+	commits := db.commits.Load() // before the query: a write after it makes this entry stale
+	now := db.now().Unix()
+	if v, ok := db.visitors.get(sum, kind, commits, now); ok {
+		return v, nil
+	}
 	var v Visitor
 	var a node.Account
-	var created int64
+	var created, expires int64
 	err := db.queryRow(ctx, `SELECT a.id, a.name, a.display_name, a.role, a.lang, a.created_at,
 		(SELECT count(*) FROM members m JOIN messages x ON x.conversation_id = m.conversation_id
 			WHERE m.account_id = a.id AND m.muted = 0 AND x.id > m.last_read AND coalesce(x.author_id, 0) != a.id AND x.deleted_at IS NULL),
@@ -68,11 +82,12 @@ func (db *DB) SessionVisitor(ctx context.Context, token, kind string) (*Visitor,
 		EXISTS (SELECT 1 FROM trades WHERE buyer_id = a.id),
 		EXISTS (SELECT 1 FROM stall_follows WHERE account_id = a.id),
 		EXISTS (SELECT 1 FROM world_hidden WHERE account_id = a.id),
-		EXISTS (SELECT 1 FROM blocks WHERE blocker_id = a.id)
+		EXISTS (SELECT 1 FROM blocks WHERE blocker_id = a.id),
+		s.expires_at
 		FROM sessions s JOIN accounts a ON a.id = s.account_id
-		WHERE s.token_hash = ? AND s.kind = ? AND s.expires_at > ? AND a.disabled = 0`, sum[:], kind, db.now().Unix()).
+		WHERE s.token_hash = ? AND s.kind = ? AND s.expires_at > ? AND a.disabled = 0`, sum[:], kind, now).
 		Scan(&a.ID, &a.Name, &a.DisplayName, &a.Role, &a.Lang, &created, &v.Unread, &v.Notices, &v.Reserved,
-			&v.Follows, &v.Hides, &v.Blocks)
+			&v.Follows, &v.Hides, &v.Blocks, &expires)
 	if err == sql.ErrNoRows {
 		return nil, node.Errorf(node.EUNAUTHORIZED, "Your session has ended; please log in again.")
 	} else if err != nil {
@@ -80,7 +95,52 @@ func (db *DB) SessionVisitor(ctx context.Context, token, kind string) (*Visitor,
 	}
 	a.CreatedAt = time.Unix(created, 0).UTC()
 	v.Account = &a
+	db.visitors.put(sum, kind, commits, expires, &v)
 	return &v, nil
+}
+
+// visitorCache keeps the page readers' sessions as SessionVisitor read
+// them, each with the commit count it was read at and when it expires.
+type visitorCache struct {
+	mu sync.Mutex
+	m  map[[32]byte]keptVisitor
+}
+
+type keptVisitor struct {
+	v       Visitor
+	a       node.Account
+	kind    string
+	commits int64
+	expires int64 // Unix seconds: given while now is before
+}
+
+// maxKeptVisitors bounds the cache (about 200 bytes each); when it is full
+// it starts again empty.
+const maxKeptVisitors = 4096
+
+// get returns a copy of the reader of the token hash sum, if kept for kind
+// at commits and not expired at now.
+func (c *visitorCache) get(sum [32]byte, kind string, commits, now int64) (*Visitor, bool) {
+	c.mu.Lock()
+	k, ok := c.m[sum]
+	c.mu.Unlock()
+	if !ok || k.kind != kind || k.commits != commits || now >= k.expires {
+		return nil, false
+	}
+	v, a := k.v, k.a // copies: the caller may change them
+	v.Account = &a
+	return &v, true
+}
+
+func (c *visitorCache) put(sum [32]byte, kind string, commits, expires int64, v *Visitor) {
+	k := keptVisitor{v: *v, a: *v.Account, kind: kind, commits: commits, expires: expires}
+	k.v.Account = nil
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxKeptVisitors {
+		c.m = make(map[[32]byte]keptVisitor, 64)
+	}
+	c.m[sum] = k
 }
 
 // DeleteSession ends the session for token (no error if there is none).

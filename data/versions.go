@@ -99,5 +99,6 @@ func (db *DB) NoticeOtherWriters(ctx context.Context) error {
 		return nil
 	}
 	db.dataVersion = dv
+	db.commits.Add(1) // a session may have ended elsewhere (shiji user …)
 	return db.refreshVersions(ctx)
 }

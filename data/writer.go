@@ -129,6 +129,7 @@ func (db *DB) runBatch(batch []*writeReq) {
 	v, err := db.txVersions(tx)
 	if err == nil {
 		err = tx.Commit()
+		db.commits.Add(1) // whether or not it took: the sessions kept are read again
 		if err != nil {
 			err = fmt.Errorf("data: commit: %w", err)
 		}

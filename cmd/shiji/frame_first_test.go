@@ -140,3 +140,75 @@ func TestPlainReadersShareFramesBeforeTheHandler(t *testing.T) {
 		}
 	}
 }
+
+// A reader's session is kept in memory between writes (data.SessionVisitor),
+// and never outlives its end: after a logout, or a new password chosen on
+// another device, the old cookie reads the item page as a visitor's, at
+// once, though the page was answered from a kept frame just before.
+func TestKeptSessionEndsWithLogoutAndNewPassword(t *testing.T) {
+	m := newMarket(t)
+	itemPath := fmt.Sprintf("/items/%d", m.itemQ(t, "Enamel mug", 1))
+	if r := newClient(t, m.n.URL).postForm("/signup", "/signup", url.Values{"name": {"pei"}, "password": {"a long secret phrase"}}); r.Status != 303 {
+		t.Fatalf("sign-up = %d %.300s", r.Status, r.Body)
+	}
+	login := func() *client {
+		c := newClient(t, m.n.URL)
+		if r := c.postForm("/login", "/login", url.Values{"name": {"pei"}, "password": {"a long secret phrase"}}); r.Status != 303 {
+			t.Fatalf("login = %d %.300s", r.Status, r.Body)
+		}
+		return c
+	}
+	cookie := func(c *client) string {
+		u, _ := url.Parse(m.n.URL)
+		for _, ck := range c.hc.Jar.Cookies(u) {
+			if ck.Name == "shiji_session" {
+				return ck.Value
+			}
+		}
+		t.Fatal("no session cookie")
+		return ""
+	}
+	// as reads the item page with a session cookie of its own and says
+	// whether it was pei's page.
+	as := func(token string) bool {
+		t.Helper()
+		r := newClient(t, m.n.URL).get(itemPath, "Cookie", "shiji_session="+token)
+		if r.Status != 200 {
+			t.Fatalf("GET %s = %d", itemPath, r.Status)
+		}
+		return strings.Contains(r.Body, `content="pei"`)
+	}
+	laptop, phone := login(), login()
+	old := cookie(laptop)
+	for i := 0; i < 3; i++ {
+		if !as(old) {
+			t.Fatalf("read %d: the item page does not name its reader", i)
+		}
+	}
+	if r := laptop.postForm(itemPath, "/logout", url.Values{}); r.Status != 303 {
+		t.Fatalf("logout = %d %.300s", r.Status, r.Body)
+	}
+	if as(old) {
+		t.Fatal("after the logout, the old cookie still reads as pei")
+	}
+	if !as(cookie(phone)) {
+		t.Fatal("the logout on the laptop ended the phone's session")
+	}
+
+	tablet := login()
+	held := cookie(tablet)
+	for i := 0; i < 2; i++ {
+		if !as(held) {
+			t.Fatal("the tablet's session does not read as pei")
+		}
+	}
+	if r := phone.postForm("/account", "/account/password", url.Values{"current": {"a long secret phrase"}, "new": {"another long secret phrase"}}); r.Status != 303 && r.Status != 200 {
+		t.Fatalf("new password = %d %.300s", r.Status, r.Body)
+	}
+	if as(held) {
+		t.Fatal("after a new password on the phone, the tablet's old cookie still reads as pei")
+	}
+	if !as(cookie(phone)) {
+		t.Fatal("the phone's own session ended with its new password")
+	}
+}

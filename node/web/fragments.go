@@ -74,7 +74,7 @@ func (p *page) Fragment(name string, key any, data any) (template.HTML, error) {
 	k := fmt.Sprint(name, "\x00", p.Lang, "\x00", key)
 	if s.fragments != nil {
 		if h, ok := s.fragments.get(p.version, k); ok {
-			return h, nil
+			return p.cut(h, key, data), nil
 		}
 	}
 	var b bytes.Buffer
@@ -85,5 +85,18 @@ func (p *page) Fragment(name string, key any, data any) (template.HTML, error) {
 	if s.fragments != nil {
 		s.fragments.put(p.version, k, h)
 	}
-	return h, nil
+	return p.cut(h, key, data), nil
+}
+
+// cut puts a fragment of every page alike (the layout's head, top and
+// foot: no key, no data) between cut marks in a frame (writeFrame), so
+// that its parts are kept once for all frames (pack). Others are left in
+// their part: cut out of the text around it, one of a page of its own
+// compresses worse (a frame of an item page 4.2 KB instead of 3.4 KB with
+// every fragment cut).
+func (p *page) cut(h template.HTML, key, data any) template.HTML {
+	if !p.framing || p.s.cutMark == "" || key != "" || data != nil {
+		return h
+	}
+	return template.HTML(p.s.cutMark) + h + template.HTML(p.s.cutMark)
 }

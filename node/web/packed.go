@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // A packedFrame is a signed-in reader's page kept for every reader like
@@ -20,14 +21,80 @@ import (
 // renders nor compresses, and a frame takes a half (an item page) to a
 // fifth (a stall page) of its text's bytes: as text, the frames of a
 // market's 1,000 item pages did not fit their share of the budget.
+//
+// A part that other frames hold too (the layout's head, top and foot, the
+// bits between the reader's names, the market days' options) is the same
+// bytes, kept once (sharedParts) and counted in the size of the first
+// frame that held it only.
 type packedFrame struct {
-	parts [][]byte // each part deflated, sync-flushed, not final
-	crcs  []uint32 // CRC-32 (IEEE) of each part's text
-	shift []uint32 // x^(8·len) mod the CRC polynomial, for each part's text
-	marks []byte   // the mark after part i: markCSRF, markName or markShown
-	plain int      // the length of the parts' text
-	size  int      // bytes kept
-	gz    int      // the parts' deflated length
+	parts []string // each part deflated, sync-flushed, not final
+	// crcs and shift are, for each run of parts with no value between
+	// them (the parts before the first mark of markCSRF, markName or
+	// markShown, those up to the next and so on), the CRC-32 (IEEE) of
+	// their text and x^(8·len) mod the CRC polynomial: a hit combines one
+	// CRC per value, however many parts were cut.
+	crcs  []uint32
+	shift []uint32
+	marks []byte // the mark after part i: markCSRF, markName, markShown or 0 (nothing)
+	plain int    // the length of the parts' text
+	size  int    // bytes kept (its own: not the shared parts)
+	gz    int    // the parts' deflated length
+}
+
+// sharedParts holds the deflated parts of frames by their bytes, so that a
+// part many frames hold is one string: its bytes, once. It holds at most
+// maxSharedParts parts of at most maxSharedPart bytes each; when full, the
+// parts not seen again since the last sweep go (a page's own parts, seen
+// again when its frame is made again after a write, go at the sweep after
+// next), and all of them if that frees nothing. A shared part's bytes are
+// counted in the size of the frame that first held it only: when that
+// frame goes before the others, they are held uncounted (the layout's
+// parts, about 1 KB a language).
+type sharedParts struct {
+	mu    sync.Mutex
+	parts map[string]*sharedPart
+}
+
+type sharedPart struct {
+	s    string
+	seen int
+}
+
+const (
+	maxSharedParts = 512
+	maxSharedPart  = 2 << 10
+)
+
+// intern returns the kept copy of the part b and whether a frame held it
+// before (then its bytes are not the caller's to count).
+func (sp *sharedParts) intern(b []byte) (string, bool) {
+	if len(b) > maxSharedPart {
+		return string(b), false
+	}
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if p := sp.parts[string(b)]; p != nil {
+		p.seen++
+		return p.s, true
+	}
+	if len(sp.parts) >= maxSharedParts {
+		for k, p := range sp.parts {
+			if p.seen < 2 {
+				delete(sp.parts, k)
+			} else {
+				p.seen = 1 // to stay past the next sweep, seen again before it
+			}
+		}
+		if len(sp.parts) >= maxSharedParts {
+			clear(sp.parts)
+		}
+	}
+	if sp.parts == nil {
+		sp.parts = map[string]*sharedPart{}
+	}
+	p := &sharedPart{s: string(b), seen: 1}
+	sp.parts[p.s] = p
+	return p.s, false
 }
 
 const (
@@ -46,23 +113,35 @@ func (s *Server) pack(h string) *packedFrame {
 	f := &packedFrame{}
 	w := flateWriters.Get().(*flate.Writer)
 	defer flateWriters.Put(w)
+	var runCRC uint32
+	var runLen int
+	endRun := func() {
+		f.crcs = append(f.crcs, runCRC)
+		f.shift = append(f.shift, x8nmodp(runLen))
+		runCRC, runLen = 0, 0
+		f.size += 8
+	}
 	add := func(text string) {
 		var out bytes.Buffer
 		w.Reset(&out)
 		io.WriteString(w, text)
 		w.Flush()
-		b := bytes.Clone(out.Bytes())
+		b, held := s.shared.intern(out.Bytes())
 		f.parts = append(f.parts, b)
-		f.crcs = append(f.crcs, crc32.ChecksumIEEE([]byte(text)))
-		f.shift = append(f.shift, x8nmodp(len(text)))
+		runCRC = crc32.Update(runCRC, crc32.IEEETable, []byte(text))
+		runLen += len(text)
 		f.plain += len(text)
-		f.size += len(b) + 12
+		f.size += 16
+		if !held {
+			f.size += len(b)
+		}
 		f.gz += len(b)
 	}
 	for {
 		i := strings.Index(h, s.markPrefix)
 		if i < 0 || len(h) < i+len(s.csrfMark) {
 			add(h)
+			endRun()
 			break
 		}
 		var mark byte
@@ -73,6 +152,16 @@ func (s *Server) pack(h string) *packedFrame {
 			mark = markName
 		case s.shownMark:
 			mark = markShown
+		case s.cutMark:
+			// The end of a part, nothing in its place (an empty part is
+			// left out).
+			if i > 0 {
+				add(h[:i])
+				f.marks = append(f.marks, 0)
+				f.size++
+			}
+			h = h[i+len(s.cutMark):]
+			continue
 		}
 		if mark == 0 { // the prefix alone, by chance: text
 			add(h[:i+len(s.markPrefix)])
@@ -81,6 +170,7 @@ func (s *Server) pack(h string) *packedFrame {
 			continue
 		}
 		add(h[:i])
+		endRun()
 		f.marks = append(f.marks, mark)
 		h = h[i+len(s.csrfMark):]
 		f.size++
@@ -102,21 +192,25 @@ func (f *packedFrame) writeGzip(buf *bytes.Buffer, vals *[4]string) {
 	buf.Grow(n)
 	buf.Write(gzipHeader)
 	var crc uint32
+	run := 0
 	n = f.plain
 	for i, p := range f.parts {
-		buf.Write(p)
-		crc = multmodp(f.shift[i], crc) ^ f.crcs[i]
-		if i < len(f.marks) {
+		buf.WriteString(p)
+		if i < len(f.marks) && f.marks[i] != 0 {
+			crc = multmodp(f.shift[run], crc) ^ f.crcs[run]
+			run++
 			v := vals[f.marks[i]]
 			for len(v) > 0 { // stored blocks of at most 65,535 bytes
 				k := min(len(v), 0xffff)
 				buf.Write([]byte{0, byte(k), byte(k >> 8), ^byte(k), ^byte(k >> 8)})
 				buf.WriteString(v[:k])
-				crc = crc32.Update(crc, crc32.IEEETable, []byte(v[:k]))
+				// The value's bytes as they are: crc32 only reads them.
+				crc = crc32.Update(crc, crc32.IEEETable, unsafe.Slice(unsafe.StringData(v), k))
 				v, n = v[k:], n+k
 			}
 		}
 	}
+	crc = multmodp(f.shift[run], crc) ^ f.crcs[run]
 	buf.Write([]byte{1, 0, 0, 0xff, 0xff}) // the final block, empty and stored
 	var tail [8]byte
 	binary.LittleEndian.PutUint32(tail[:4], crc)

@@ -3,12 +3,14 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"hash/crc32"
 	"html/template"
 	"io"
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/shiji-market/shiji/node"
 )
@@ -19,8 +21,9 @@ import (
 func TestPackedFrameIsTheSplicedPage(t *testing.T) {
 	s := &Server{markPrefix: "Zq8mark"}
 	s.csrfMark, s.nameMark, s.shownMark = s.markPrefix+"CSRF", s.markPrefix+"NAME", s.markPrefix+"SHOW"
+	s.cutMark = s.markPrefix + "CUT_"
 	rng := rand.New(rand.NewPCG(1, 2))
-	words := []string{"<p>", "市集", "kettle ", s.csrfMark, s.nameMark, s.shownMark, s.markPrefix, s.markPrefix + "XY",
+	words := []string{"<p>", "市集", "kettle ", s.csrfMark, s.nameMark, s.shownMark, s.cutMark, s.cutMark, s.markPrefix, s.markPrefix + "XY",
 		strings.Repeat("the same words again ", 40), "\n", "&amp;"}
 	for round := 0; round < 300; round++ {
 		var b strings.Builder
@@ -38,7 +41,7 @@ func TestPackedFrameIsTheSplicedPage(t *testing.T) {
 		p := &page{view: &view{}, csrf: func() string { return "tok" + strings.Repeat("x", round) }}
 		p.Account = &node.Account{Name: "ajie", DisplayName: shown}
 		var want bytes.Buffer
-		want.WriteString(strings.NewReplacer(s.csrfMark, p.csrf(), s.nameMark, "ajie",
+		want.WriteString(strings.NewReplacer(s.csrfMark, p.csrf(), s.nameMark, "ajie", s.cutMark, "",
 			s.shownMark, template.HTMLEscapeString(shown)).Replace(text))
 
 		f := s.pack(text)
@@ -61,6 +64,57 @@ func TestPackedFrameIsTheSplicedPage(t *testing.T) {
 		if err := f.writePlain(&plain, vals); err != nil || plain.String() != want.String() {
 			t.Fatalf("round %d: the plain frame differs (%v) at byte %d", round, err, firstDiff(plain.String(), want.String()))
 		}
+	}
+}
+
+// Frames that hold the same fragment (between cut marks) or the same text
+// between marks hold the same bytes for it, kept once: the second frame's
+// size counts only its own parts; each is still its own page.
+func TestFramesShareTheirCommonParts(t *testing.T) {
+	s := &Server{markPrefix: "Zq8mark"}
+	s.csrfMark, s.nameMark, s.shownMark = s.markPrefix+"CSRF", s.markPrefix+"NAME", s.markPrefix+"SHOW"
+	s.cutMark = s.markPrefix + "CUT_"
+	head := s.cutMark + strings.Repeat(`<link rel="stylesheet" href="/static/shiji.css">`, 20) + s.cutMark
+	top := `<nav>` + s.nameMark + strings.Repeat(`<a href="/wander">Stroll</a>`, 20) + s.shownMark + `</nav>`
+	page := func(title, body string) string {
+		return "<title>" + title + "</title>" + head + top + "<main>" + body + s.csrfMark + "</main>"
+	}
+	a := s.pack(page("Kettle", strings.Repeat("A copper kettle. ", 50)))
+	b := s.pack(page("Teapot", strings.Repeat("A clay teapot, old. ", 50)))
+	shared := 0
+	for _, pa := range a.parts {
+		for _, pb := range b.parts {
+			if pa == pb && len(pa) > 0 && unsafe.StringData(pa) == unsafe.StringData(pb) {
+				shared += len(pa)
+			}
+		}
+	}
+	if shared == 0 || b.size >= a.size || a.size-b.size < shared/2 {
+		t.Fatalf("two frames share %d bytes; sizes %d and %d", shared, a.size, b.size)
+	}
+	vals := frameValues(func() string { return "tok" }, &node.Account{Name: "ajie", DisplayName: "A Jie"})
+	for i, f := range []*packedFrame{a, b} {
+		var plain bytes.Buffer
+		if err := f.writePlain(&plain, vals); err != nil {
+			t.Fatal(err)
+		}
+		want := strings.NewReplacer(s.csrfMark, "tok", s.nameMark, "ajie", s.shownMark, "A Jie", s.cutMark, "").
+			Replace(page([]string{"Kettle", "Teapot"}[i], strings.Repeat([]string{"A copper kettle. ", "A clay teapot, old. "}[i], 50)))
+		if plain.String() != want {
+			t.Fatalf("frame %d differs at byte %d", i, firstDiff(plain.String(), want))
+		}
+	}
+	// The table of parts stays bounded.
+	for i := 0; i < 3*maxSharedParts; i++ {
+		s.pack(fmt.Sprintf("<p>%d</p>", i) + s.cutMark + "the same" + s.cutMark)
+	}
+	if n := len(s.shared.parts); n > maxSharedParts {
+		t.Fatalf("%d parts kept, at most %d wanted", n, maxSharedParts)
+	}
+	// The part every one of them held stayed through the sweeps.
+	last := s.pack("<p>last</p>" + s.cutMark + "the same" + s.cutMark)
+	if p := s.shared.parts[last.parts[1]]; p == nil || unsafe.StringData(p.s) != unsafe.StringData(last.parts[1]) {
+		t.Fatal("the part every frame held was swept out")
 	}
 }
 

@@ -115,8 +115,13 @@ type Server struct {
 	csrfMark string
 	// nameMark, shownMark stand for the reader's handle and display name in
 	// kept frames of pages (writeFrame). The three marks are markPrefix and
-	// four letters, found in one scan (splice).
-	nameMark, shownMark, markPrefix string
+	// four letters, found in one scan (splice). cutMark, around a shared
+	// fragment in a frame, stands for nothing: the frame's parts end there,
+	// so that the fragment's parts are the same bytes in every frame and
+	// kept once (sharedParts).
+	nameMark, shownMark, cutMark, markPrefix string
+	// shared holds the frames' parts seen more than once (pack).
+	shared sharedParts
 }
 
 // DefaultCacheBytes is what the caches hold together when Config leaves
@@ -148,6 +153,7 @@ func New(cfg Config) (*Server, error) {
 		streamsDone: make(chan struct{}), buckets: limits.NewSet(cfg.Limits),
 		crossOrigin: http.NewCrossOriginProtection(), markPrefix: app.NewToken(20)}
 	s.csrfMark, s.nameMark, s.shownMark = s.markPrefix+"CSRF", s.markPrefix+"NAME", s.markPrefix+"SHOW"
+	s.cutMark = s.markPrefix + "CUT_"
 	if cfg.CacheBytes == 0 {
 		cfg.CacheBytes = DefaultCacheBytes
 	}
