@@ -269,7 +269,9 @@ func startBenchNode(b *testing.B, dir, cert, key string) *testNode {
 	return nil
 }
 
-// benchResident signs a new resident up and returns the session cookie.
+// benchResident signs a new resident up and returns the Cookie header value
+// a browser would send from then on: the session and the CSRF token's
+// cookies (without the latter every page would mint a token and set it).
 func benchResident(b *testing.B, base string) string {
 	c := newClient(b, base)
 	c.hc.Transport = insecureClient(1).Transport
@@ -278,13 +280,19 @@ func benchResident(b *testing.B, base string) string {
 		b.Fatalf("sign-up for the benchmark = %d %.300s", r.Status, r.Body)
 	}
 	u, _ := url.Parse(base)
+	var session, token string
 	for _, ck := range c.hc.Jar.Cookies(u) {
-		if ck.Name == "shiji_session" {
-			return "shiji_session=" + ck.Value
+		switch ck.Name {
+		case "shiji_session":
+			session = ck.String()
+		case "shiji_csrf":
+			token = ck.String()
 		}
 	}
-	b.Fatal("no session cookie after sign-up")
-	return ""
+	if session == "" || token == "" {
+		b.Fatalf("after sign-up: session cookie %q, CSRF cookie %q", session, token)
+	}
+	return session + "; " + token
 }
 
 // samplePage fetches a few of the paths as the visitor (header) would, each
