@@ -100,3 +100,28 @@ func TestInboxSeenFilterFollowsTheTable(t *testing.T) {
 		t.Fatal("an id kept by the pruning left the filter")
 	}
 }
+
+// Before a filter is built every id is asked of the database, and an id
+// marked while a rebuild reads the table goes into the filter being built
+// as well as the one in use.
+func TestSeenFilterWhileRebuilt(t *testing.T) {
+	var s seenFilter
+	if s.never("https://remote.test/a/1") {
+		t.Fatal("without a filter an id is answered 'never seen'")
+	}
+	s.cur.Store(newBloom(0))
+	building := newBloom(0)
+	s.next.Store(building)
+	s.add("https://remote.test/a/2")
+	s.next.Store(nil)
+	if !building.has("https://remote.test/a/2") {
+		t.Fatal("an id marked during a rebuild is missing from the new filter")
+	}
+	if s.never("https://remote.test/a/2") {
+		t.Fatal("an id marked during a rebuild is missing from the filter in use")
+	}
+	s.cur.Store(building)
+	if s.never("https://remote.test/a/2") {
+		t.Fatal("an id marked during a rebuild is 'never seen' once the new filter is in use")
+	}
+}
