@@ -299,6 +299,7 @@ func (b *Bulk) Commit() error {
 	if err != nil {
 		return fmt.Errorf("data: commit bulk: %w", err)
 	}
+	b.db.ckpt.soon() // the load's pages, out of the WAL
 	return nil
 }
 

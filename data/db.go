@@ -46,6 +46,8 @@ type DB struct {
 	closing atomic.Bool
 	// group commits the writes waiting for the writer together.
 	group groupWriter
+	// ckpt checkpoints the WAL off the writer's path (checkpoint.go).
+	ckpt *checkpointer
 	// watch is the connection NoticeOtherWriters asks for data_version.
 	watchMu     sync.Mutex
 	watch       *sql.Conn
@@ -95,7 +97,9 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	// Page caches in KiB: the writer keeps the indexes a write walks; each
 	// reader a little (the operating system caches the file for all of
 	// them, and RSS stays small: see readerCacheKiB).
-	w, err := sql.Open("sqlite", base+fmt.Sprintf("&_pragma=cache_size(-%d)&_txlock=immediate", writerCacheKiB))
+	// wal_autocheckpoint(0): the writer's commits never checkpoint; the
+	// checkpointer does, on a connection of its own (checkpoint.go).
+	w, err := sql.Open("sqlite", base+fmt.Sprintf("&_pragma=cache_size(-%d)&_txlock=immediate&_pragma=wal_autocheckpoint(0)", writerCacheKiB))
 	if err != nil {
 		return nil, fmt.Errorf("data: open %s: %w", path, err)
 	}
@@ -116,10 +120,15 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
 	db := &DB{w: w, r: r, path: path, now: now}
+	if db.ckpt, err = startCheckpointer(base); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("data: open %s: %w", path, err)
+	}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("data: cannot open the database %s: %w", path, err)
 	}
+	db.ckpt.soon() // migrations may have written much
 	if err := db.PrepareWrites(ctx, versionsQuery, sqlSavepoint, sqlRollbackTo, sqlRelease); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("data: cannot open the database %s: %w", path, err)
@@ -131,10 +140,11 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	return db, nil
 }
 
-// Close closes both pools; WAL is checkpointed by SQLite when the last
-// connection closes.
+// Close stops the checkpointer and closes both pools; WAL is checkpointed
+// by SQLite when the last connection closes.
 func (db *DB) Close() error {
 	db.closing.Store(true)
+	cerr := db.ckpt.close()
 	db.watchMu.Lock()
 	if db.watch != nil {
 		db.watch.Close()
@@ -143,7 +153,7 @@ func (db *DB) Close() error {
 	db.watchMu.Unlock()
 	db.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	db.wstmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
-	return errors.Join(db.r.Close(), db.w.Close())
+	return errors.Join(cerr, db.r.Close(), db.w.Close())
 }
 
 // Path is the database file's path.

@@ -141,6 +141,7 @@ func (db *DB) runBatch(batch []*writeReq) {
 	}
 	if err == nil {
 		db.publish(v)
+		db.ckpt.committed()
 	}
 }
 

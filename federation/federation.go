@@ -137,6 +137,7 @@ type Federation struct {
 	pems       pemCache
 	signers    signerCache // keys and their owners as last read (ingest_fast.go)
 	actorFacts factsCache  // rooms and followed actors, for the Inbox version (ingest_fast.go)
+	seen       seenFilter  // ids certainly never taken in, answered from memory (ingest_seen.go)
 	refetch    refetchGate // keys fetched again after a failed signature
 	hashes     blurhashes  // of our photos (blurhash.go)
 	client     *client
@@ -226,6 +227,9 @@ func New(cfg Config) (*Federation, error) {
 	f.keys = newKeyring(f)
 	f.client = newClient(f)
 	if err := f.prepareIngest(context.Background()); err != nil {
+		return nil, err
+	}
+	if err := f.rebuildSeen(context.Background()); err != nil {
 		return nil, err
 	}
 	return f, nil

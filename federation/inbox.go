@@ -161,6 +161,9 @@ func (f *Federation) ingest(ctx context.Context, r *http.Request, body []byte) (
 	mctx, mark := f.seenRider(ctx, id)
 	err = f.dispatch(mctx, m, signer)
 	committed := mark.Close()
+	if committed {
+		f.seen.add(id) // again after the commit, for a filter being rebuilt
+	}
 	if errors.Is(err, errDuplicate) || errors.Is(mark.Err(), errDuplicate) {
 		return nil // the same activity, taken in meanwhile by another request
 	}
@@ -185,8 +188,12 @@ func (f *Federation) ingest(ctx context.Context, r *http.Request, body []byte) (
 var errDuplicate = errors.New("federation: activity seen before")
 
 // seenBefore reports whether the activity id was taken in before (on a
-// reader: a repeat costs the writer nothing).
+// reader: a repeat costs the writer nothing), without the reader when the
+// filter of ids taken in knows it never was.
 func (f *Federation) seenBefore(ctx context.Context, id string) (bool, error) {
+	if f.seen.never(id) {
+		return false, nil
+	}
 	var n int
 	err := f.db.QueryRow(ctx, sqlSeen, id).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -207,6 +214,7 @@ func (f *Federation) seenRider(ctx context.Context, id string) (context.Context,
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errDuplicate
 		}
+		f.seen.add(id)
 		return nil
 	})
 }
@@ -291,9 +299,14 @@ func (f *Federation) markSeen(ctx context.Context, id string) (fresh bool, err e
 			return err
 		}
 		n, _ := res.RowsAffected()
-		fresh = n == 1
+		if fresh = n == 1; fresh {
+			f.seen.add(id)
+		}
 		return nil
 	})
+	if fresh && err == nil {
+		f.seen.add(id) // again after the commit, for a filter being rebuilt
+	}
 	return fresh, err
 }
 

@@ -127,10 +127,18 @@ func (w *worker) step(ctx context.Context) {
 	}
 	if now := f.now(); now.Sub(w.pruned) > time.Hour {
 		w.pruned = now
-		f.db.Write(ctx, func(tx *sql.Tx) error {
+		err := f.db.Write(ctx, func(tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, `DELETE FROM ap_inbox_seen WHERE received_at < ?`, now.Add(-seenTTL).Unix())
 			return err
 		})
+		if err == nil {
+			// The ids pruned leave the filter, and it is sized again for
+			// those kept.
+			err = f.rebuildSeen(ctx)
+		}
+		if err != nil && ctx.Err() == nil {
+			f.log.Error("queue: pruning de-duplication ids", "err", err)
+		}
 	}
 	if err := w.dispatch(ctx, true); err != nil && ctx.Err() == nil {
 		f.log.Error("queue: claiming deliveries", "err", err)
