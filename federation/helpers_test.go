@@ -282,9 +282,12 @@ func decode(t testing.TB, b []byte) map[string]any {
 	return m
 }
 
+// waitUntil polls cond until it holds. Its deadline is a guard against a
+// hang, not a measure: a loaded CI machine under the race detector may take
+// many seconds for what takes milliseconds on a quiet one.
 func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		if cond() {
 			return

@@ -135,8 +135,13 @@ func (f *fedNode) timeline(user string) ([]string, []any) {
 	return names, items
 }
 
+// waitForIn polls cond until it holds. d is how long it may take on a quiet
+// machine; the wait goes on for at least hangGuard, as the deadline is a
+// guard against a hang, not a measure (a test that wants something not to
+// happen checks after an observable moment instead).
 func waitForIn(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
+	d = max(d, hangGuard)
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		if cond() {
