@@ -120,8 +120,8 @@ func (n *testNode) Stop(t testing.TB) {
 		if err != nil {
 			t.Errorf("shiji serve returned %v", err)
 		}
-	case <-time.After(20 * time.Second):
-		t.Errorf("shiji serve did not stop within 20s")
+	case <-time.After(hangGuard):
+		t.Errorf("shiji serve did not stop within %s", hangGuard)
 	}
 }
 
