@@ -372,16 +372,16 @@ func submit(sel, then string) chromedp.Action {
 		if err := chromedp.Click(sel).Do(ctx); err != nil {
 			return err
 		}
-		var err error
-		for i := 0; i < 20; i++ {
+		// Twenty one-second tries were a measure a loaded Chromium could miss;
+		// the tries go on for hangGuard (within step's budget).
+		for deadline := time.Now().Add(hangGuard); ; {
 			c, cancel := context.WithTimeout(ctx, time.Second)
-			err = chromedp.WaitVisible(then).Do(c)
+			err := chromedp.WaitVisible(then).Do(c)
 			cancel()
-			if err == nil || ctx.Err() != nil {
+			if err == nil || ctx.Err() != nil || time.Now().After(deadline) {
 				return err
 			}
 		}
-		return err
 	})
 }
 
