@@ -216,14 +216,23 @@ func (n *testNode) run() {
 	n.t.Cleanup(func() { cancel(); <-done })
 }
 
+// account adds an account whose password is "a long secret phrase". Its
+// hash is made once per test binary (testPasswordHash): argon2id costs about
+// half a second under the race detector, and the tests add a hundred.
 func (n *testNode) account(name string, role node.Role) *node.Account {
 	n.t.Helper()
-	acc, err := n.app.AddAccount(context.Background(), name, role, "a long secret phrase")
-	if err != nil {
+	if err := node.ValidateName(name); err != nil {
+		n.t.Fatal(err)
+	}
+	acc := &node.Account{Name: name, Role: role}
+	if err := n.db.CreateAccount(context.Background(), acc, testPasswordHash(), ""); err != nil {
 		n.t.Fatal(err)
 	}
 	return acc
 }
+
+// testPasswordHash is app.HashPassword("a long secret phrase"), made once.
+var testPasswordHash = sync.OnceValue(func() string { return app.HashPassword("a long secret phrase") })
 
 func (n *testNode) stall(holder *node.Account, name string) *node.Stall {
 	n.t.Helper()
@@ -282,9 +291,12 @@ func decode(t testing.TB, b []byte) map[string]any {
 	return m
 }
 
+// waitUntil polls cond until it holds. Its deadline is a guard against a
+// hang, not a measure: a loaded CI machine under the race detector may take
+// many seconds for what takes milliseconds on a quiet one.
 func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		if cond() {
 			return
@@ -367,12 +379,36 @@ type remoteKey struct {
 	priv      *rsa.PrivateKey
 }
 
+// testKey is a 2048-bit RSA key for a remote actor of the test: every call
+// within one test (its subtests too) gives another key, and the tests share
+// them, the n-th key of each test being the same (testKeys). Making one
+// costs about a second under the race detector, and the tests make seventy.
 func testKey(t testing.TB) *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
+	top, _, _ := strings.Cut(t.Name(), "/")
+	testKeys.mu.Lock()
+	if testKeys.used == nil {
+		testKeys.used = map[string]int{}
 	}
+	i := testKeys.used[top]
+	testKeys.used[top]++
+	for len(testKeys.keys) <= i {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			testKeys.mu.Unlock()
+			t.Fatal(err)
+		}
+		testKeys.keys = append(testKeys.keys, k)
+	}
+	k := testKeys.keys[i]
+	testKeys.mu.Unlock()
 	return k
+}
+
+// testKeys are the keys testKey made, and how many each test has taken.
+var testKeys struct {
+	mu   sync.Mutex
+	keys []*rsa.PrivateKey
+	used map[string]int // by top-level test name
 }
 
 // newRemote makes a remote Person at id served by net.

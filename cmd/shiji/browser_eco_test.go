@@ -169,7 +169,7 @@ func TestBrowserAppWorksOfflineAndShowsPushes(t *testing.T) {
 			select {
 			case regID = <-ch:
 				return nil
-			case <-time.After(10 * time.Second):
+			case <-time.After(hangGuard):
 				return context.DeadlineExceeded
 			}
 		}),

@@ -93,11 +93,11 @@ func pageText(ctx context.Context) string {
 	return url + "\n" + text
 }
 
-// step runs actions with a 60 s budget (a deadline against hangs on a loaded machine) and fails the test with the page's
+// step runs actions with a budget of hangGuard (a deadline against hangs on a loaded machine) and fails the test with the page's
 // text when they do not finish.
 func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action) {
 	t.Helper()
-	c, cancel := context.WithTimeout(ctx, 60*time.Second)
+	c, cancel := context.WithTimeout(ctx, hangGuard)
 	defer cancel()
 	if err := chromedp.Run(c, actions...); err != nil {
 		t.Fatalf("%s: %v\n%s", what, err, pageText(ctx))
@@ -288,7 +288,7 @@ func TestBrowserWander(t *testing.T) {
 		chromedp.WaitVisible(`ul.stroll .item-card`),
 		chromedp.Evaluate(`[...document.querySelectorAll("ul.stroll .item-card .title")].map(e => e.textContent)`, &first),
 		// The live count arrives over SSE: this page is one wanderer.
-		chromedp.Poll(`document.querySelector('[data-live="wanderers"]').textContent === "1"`, nil, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(100*time.Millisecond)),
+		chromedp.Poll(`document.querySelector('[data-live="wanderers"]').textContent === "1"`, nil, chromedp.WithPollingTimeout(hangGuard), chromedp.WithPollingInterval(100*time.Millisecond)),
 		chromedp.Text(`[data-live="wanderers"]`, &count1),
 	)
 	screenshot(t, ctx, "wander")
@@ -312,10 +312,10 @@ func TestBrowserWander(t *testing.T) {
 	tab2, cancel2 := chromedp.NewContext(ctx)
 	step(t, tab2, "second visitor", chromedp.Navigate(m.n.URL+"/wander"), chromedp.WaitVisible(`ul.stroll`))
 	step(t, ctx, "count rises",
-		chromedp.Poll(`document.querySelector('[data-live="wanderers"]').textContent === "2"`, nil, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(100*time.Millisecond)))
+		chromedp.Poll(`document.querySelector('[data-live="wanderers"]').textContent === "2"`, nil, chromedp.WithPollingTimeout(hangGuard), chromedp.WithPollingInterval(100*time.Millisecond)))
 	cancel2()
 	step(t, ctx, "count falls",
-		chromedp.Poll(`document.querySelector('[data-live="wanderers"]').textContent === "1"`, nil, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(100*time.Millisecond)))
+		chromedp.Poll(`document.querySelector('[data-live="wanderers"]').textContent === "1"`, nil, chromedp.WithPollingTimeout(hangGuard), chromedp.WithPollingInterval(100*time.Millisecond)))
 
 	// Walk the alley: open a stall and follow "next stall" twice.
 	var s1, s2, s3 string
@@ -372,16 +372,16 @@ func submit(sel, then string) chromedp.Action {
 		if err := chromedp.Click(sel).Do(ctx); err != nil {
 			return err
 		}
-		var err error
-		for i := 0; i < 20; i++ {
+		// Twenty one-second tries were a measure a loaded Chromium could miss;
+		// the tries go on for hangGuard (within step's budget).
+		for deadline := time.Now().Add(hangGuard); ; {
 			c, cancel := context.WithTimeout(ctx, time.Second)
-			err = chromedp.WaitVisible(then).Do(c)
+			err := chromedp.WaitVisible(then).Do(c)
 			cancel()
-			if err == nil || ctx.Err() != nil {
+			if err == nil || ctx.Err() != nil || time.Now().After(deadline) {
 				return err
 			}
 		}
-		return err
 	})
 }
 
@@ -390,7 +390,7 @@ func submit(sel, then string) chromedp.Action {
 func waitText(sel, text string) chromedp.Action {
 	js := fmt.Sprintf(`(document.querySelector(%q) || {textContent: ""}).textContent.includes(%q)`, sel, text)
 	return chromedp.ActionFunc(func(ctx context.Context) error {
-		deadline := time.Now().Add(10 * time.Second)
+		deadline := time.Now().Add(hangGuard)
 		for {
 			var ok bool
 			err := chromedp.Evaluate(js, &ok).Do(ctx)

@@ -72,14 +72,14 @@ func TestBrowserYourDataAndDeletingYourAccount(t *testing.T) {
 // under way (an error while the page changes is a "not yet").
 func waitJS(js string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
-		deadline := time.Now().Add(10 * time.Second)
+		deadline := time.Now().Add(hangGuard)
 		for {
 			var ok bool
 			if err := chromedp.Evaluate(js, &ok).Do(ctx); err == nil && ok {
 				return nil
 			}
 			if time.Now().After(deadline) {
-				return fmt.Errorf("still not true after 10 s: %s", js)
+				return fmt.Errorf("still not true after %s: %s", hangGuard, js)
 			}
 			select {
 			case <-ctx.Done():

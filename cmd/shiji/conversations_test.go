@@ -55,7 +55,7 @@ func openStream(t *testing.T, url, token string) *eventStream {
 // next waits for an event of type typ whose data contains want.
 func (es *eventStream) next(typ, want string) string {
 	es.t.Helper()
-	deadline := time.After(10 * time.Second)
+	deadline := time.After(hangGuard)
 	for {
 		select {
 		case ev, ok := <-es.events:
@@ -66,7 +66,7 @@ func (es *eventStream) next(typ, want string) string {
 				return ev[1]
 			}
 		case <-deadline:
-			es.t.Fatalf("no %s event with %q within 10s", typ, want)
+			es.t.Fatalf("no %s event with %q within %s", typ, want, hangGuard)
 			return ""
 		}
 	}

@@ -158,8 +158,8 @@ func (c *childNode) kill(t *testing.T) {
 	}
 	select {
 	case <-c.exited:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the killed node has not exited after 20s")
+	case <-time.After(hangGuard):
+		t.Fatalf("the killed node has not exited after %s", hangGuard)
 	}
 }
 
@@ -174,8 +174,8 @@ func (c *childNode) stop(t *testing.T) {
 		if c.err != nil {
 			t.Fatalf("the node did not stop cleanly: %v", c.err)
 		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("the node did not stop within 20s of SIGINT")
+	case <-time.After(hangGuard):
+		t.Fatalf("the node did not stop within %s of SIGINT", hangGuard)
 	}
 }
 
@@ -315,7 +315,12 @@ func TestCrashDuringFanOut(t *testing.T) {
 			t.Fatal(err, e)
 		}
 	}
-	first := startChild(t, "first node", dir, addr)
+	// A delivery's lease is twice its timeout: 10 min here (not the
+	// default's 60 s), so the restarted node is given minutes to deliver
+	// and still shows that it released the leases of the deliveries in
+	// flight at the kill rather than waiting for them to lapse.
+	waits := []string{"--federation-waits", "delivery=5m"}
+	first := startChildWith(t, "first node", dir, addr, waits...)
 	m := &market{c: newClient(t, first.URL)}
 	login := func(name string) string {
 		r := m.c.postJSON("/api/v1/sessions", fmt.Sprintf(`{"name":%q,"password":"a long secret phrase"}`, name))
@@ -369,8 +374,8 @@ func TestCrashDuringFanOut(t *testing.T) {
 	case <-sinks.reached:
 	case <-first.exited:
 		t.Fatalf("the node exited during the fan-out: %v", first.err)
-	case <-time.After(30 * time.Second):
-		t.Fatalf("only %d of %d inboxes had the Create after 30s", sinks.received(), followers)
+	case <-time.After(hangGuard):
+		t.Fatalf("only %d of %d inboxes had the Create after %s", sinks.received(), followers, hangGuard)
 	}
 	first.kill(t)
 	atKill := sinks.received()
@@ -388,21 +393,24 @@ func TestCrashDuringFanOut(t *testing.T) {
 	t.Logf("killed after %s with %d of %d inboxes served; %d deliveries left in the queue, %d of them in flight",
 		time.Since(start).Round(time.Millisecond), atKill, followers, left, leased)
 
-	second := startChild(t, "restarted node", dir, addr)
+	second := startChildWith(t, "restarted node", dir, addr, waits...)
 	restarted := time.Now()
-	// Well within the 60 s lease of the deliveries in flight at the kill: the
-	// restarted node must release them, not wait for them to lapse.
-	deadline := time.Now().Add(30 * time.Second)
+	// Well within the 10 min lease of the deliveries in flight at the kill:
+	// the restarted node must release them, not wait for them to lapse. (A
+	// 30 s deadline against a 60 s lease was a measure a loaded machine
+	// could miss.)
+	const within = 5 * time.Minute
+	deadline := time.Now().Add(within)
 	for sinks.received() < followers {
 		if time.Now().After(deadline) {
-			t.Fatalf("after the restart only %d of %d inboxes had the Create within 30s", sinks.received(), followers)
+			t.Fatalf("after the restart only %d of %d inboxes had the Create within %s", sinks.received(), followers, within)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	db = openDB(t, dir, true)
 	for n := queryInt(t, db, `SELECT count(*) FROM ap_deliveries`); n != 0; n = queryInt(t, db, `SELECT count(*) FROM ap_deliveries`) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the restarted node still holds %d deliveries 30s after its start", n)
+			t.Fatalf("the restarted node still holds %d deliveries %s after its start", n, within)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

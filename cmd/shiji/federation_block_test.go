@@ -133,7 +133,13 @@ func TestTwoMarketsApproveAndBlock(t *testing.T) {
 	if c := a.count(`SELECT count(*) FROM ap_follow_requests`) + a.count(`SELECT count(*) FROM ap_followers`); c != 0 {
 		t.Fatalf("a blocked server's follow arrived")
 	}
-	time.Sleep(3 * time.Second) // past the settle time: the item would have gone by now
+	// Once A has rendered the item (its settle time passed, fanned), the
+	// deliveries it makes are queued: none may be for B. (A fixed 3 s sleep
+	// here could end before a loaded machine rendered it, proving nothing.)
+	itemID := int(it.JSON(t)["id"].(float64))
+	waitForIn(t, 20*time.Second, "A to render the item", func() bool {
+		return a.count(`SELECT count(*) FROM ap_outbox WHERE fanned = 1 AND item_id = ?`, itemID) >= 1
+	})
 	if c := a.count(`SELECT count(*) FROM ap_deliveries WHERE host = ?`, b.host()); c != 0 {
 		t.Fatalf("deliveries queued for a blocked server = %d", c)
 	}

@@ -1,16 +1,21 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"net"
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/internal/freshdb"
+	"github.com/shiji-market/shiji/node"
+	"github.com/shiji-market/shiji/node/app"
 )
 
 // fedNode is a node for the federation tests: a fixed loopback port (so it
@@ -48,23 +53,54 @@ func newFedNode(t *testing.T, users ...string) *fedNode {
 func newFedNodeWith(t *testing.T, flags []string, users ...string) *fedNode {
 	t.Helper()
 	f := &fedNode{t: t, dir: freshdb.Dir(t), addr: freeAddr(t), tokens: map[string]string{}, flags: flags}
-	for _, u := range users {
-		name, role, _ := strings.Cut(u, ":")
-		if _, e, err := runCmd(t, "a long secret phrase\n", "user", "add", name, "--role", role, "--data", f.dir); err != nil {
-			t.Fatal(err, e)
-		}
-	}
+	addUsers(t, f.dir, f.tokens, users...)
 	f.start()
-	for _, u := range users {
-		name, _, _ := strings.Cut(u, ":")
-		r := f.c.postJSON("/api/v1/sessions", fmt.Sprintf(`{"name":%q,"password":"a long secret phrase"}`, name))
-		if r.Status != 201 {
-			t.Fatalf("login %s: %d %s", name, r.Status, r.Body)
-		}
-		f.tokens[name] = r.JSON(t)["token"].(string)
-	}
 	return f
 }
+
+// addUsers adds accounts ("name:role") with the password "a long secret
+// phrase" to the database in dir before its node starts, and an API session
+// for each into tokens: what `shiji user add` and logging in through the API
+// store, without hashing the password twice for each (argon2id costs about
+// half a second under the race detector; the hash is made once, see
+// testPasswordHash). The commands and the login have tests of their own.
+func addUsers(t *testing.T, dir string, tokens map[string]string, users ...string) {
+	t.Helper()
+	if len(users) == 0 {
+		return
+	}
+	ctx := context.Background()
+	db, err := data.Open(ctx, filepath.Join(dir, "shiji.db"), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	a := app.New(db, time.Now)
+	for _, u := range users {
+		name, role, _ := strings.Cut(u, ":")
+		r, err := node.ParseRole(role)
+		if err != nil {
+			t.Fatalf("user %s: %v", u, err)
+		}
+		acc := &node.Account{Name: name, Role: r}
+		if err := node.ValidateName(name); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CreateAccount(ctx, acc, testPasswordHash(), ""); err != nil {
+			t.Fatal(err)
+		}
+		if tokens[name], err = a.StartSession(ctx, acc, "api", "shiji tests"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// testPasswordHash is app.HashPassword("a long secret phrase"), made once
+// per test binary.
+var testPasswordHash = sync.OnceValue(func() string { return app.HashPassword("a long secret phrase") })
 
 // fedWaits are the federation waits (--federation-waits) of the tests'
 // federating nodes: an item change is sent 200 ms after it is made instead
@@ -135,8 +171,13 @@ func (f *fedNode) timeline(user string) ([]string, []any) {
 	return names, items
 }
 
+// waitForIn polls cond until it holds. d is how long it may take on a quiet
+// machine; the wait goes on for at least hangGuard, as the deadline is a
+// guard against a hang, not a measure (a test that wants something not to
+// happen checks after an observable moment instead).
 func waitForIn(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
+	d = max(d, hangGuard)
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		if cond() {

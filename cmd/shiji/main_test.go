@@ -120,8 +120,8 @@ func (n *testNode) Stop(t testing.TB) {
 		if err != nil {
 			t.Errorf("shiji serve returned %v", err)
 		}
-	case <-time.After(20 * time.Second):
-		t.Errorf("shiji serve did not stop within 20s")
+	case <-time.After(hangGuard):
+		t.Errorf("shiji serve did not stop within %s", hangGuard)
 	}
 }
 
@@ -251,13 +251,20 @@ func contextWithCancel() (context.Context, context.CancelFunc) {
 	return context.WithCancel(context.Background())
 }
 
+// waitFor polls cond until it holds, for up to hangGuard.
 func waitFor(t testing.TB, cond func() bool) {
 	t.Helper()
-	for i := 0; i < 3000; i++ {
+	for deadline := time.Now().Add(hangGuard); ; time.Sleep(10 * time.Millisecond) {
 		if cond() {
 			return
 		}
-		time.Sleep(10 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %s", hangGuard)
+		}
 	}
-	t.Fatal("condition not met within 30s")
 }
+
+// hangGuard is the shortest deadline of a test's polled waits: a guard
+// against a hang, not a measure. Under the race detector on a loaded 2-core
+// CI machine, what takes a second on a quiet one may take ten times as long.
+const hangGuard = 3 * time.Minute

@@ -228,7 +228,7 @@ func TestTLSBadFlagsAndFilesStopServe(t *testing.T) {
 			var out, errOut syncBuffer
 			args := append([]string{"shiji", "serve", "--addr", "127.0.0.1:0", "--data", data}, tc.args...)
 			// Should serve start after all, it stops here and the test fails.
-			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			ctx, cancel := context.WithTimeout(t.Context(), hangGuard)
 			defer cancel()
 			err := runWith(ctx, args, env{getenv: func(k string) string { return tc.env[k] }, stdin: strings.NewReader(""), stdout: &out, stderr: &errOut})
 			if err == nil {

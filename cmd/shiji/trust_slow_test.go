@@ -82,9 +82,9 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 			t.Fatalf("healthz while slow clients hang on: %d", r.Status)
 		}
 	}
-	hungUp(t, loris, 20*time.Second, "headers a line at a time")
-	hungUp(t, slowBody, 20*time.Second, "a body a byte at a time")
-	hungUp(t, idle, 20*time.Second, "an idle keep-alive connection")
+	hungUp(t, loris, hangGuard, "headers a line at a time")
+	hungUp(t, slowBody, hangGuard, "a body a byte at a time")
+	hungUp(t, idle, hangGuard, "an idle keep-alive connection")
 	close(stop)
 
 	// Headers over 64 KiB: 431, and the node goes on.

@@ -192,8 +192,8 @@ func TestAmbienceStream(t *testing.T) {
 		select {
 		case d := <-done:
 			return d
-		case <-time.After(10 * time.Second):
-			t.Fatalf("no %s event within 10s", typ)
+		case <-time.After(hangGuard):
+			t.Fatalf("no %s event within %s", typ, hangGuard)
 			return ""
 		}
 	}

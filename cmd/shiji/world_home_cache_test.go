@@ -47,7 +47,9 @@ func TestHomeKeptWhileLinkedShowsLinkedChanges(t *testing.T) {
 	home := func(step, want string) {
 		t.Helper()
 		kept := false
-		for n := 0; n < 50 && !kept; n++ {
+		// Fifty tries (about 5 s on a quiet machine) were a measure: a loaded
+		// one may write the catalogue for longer. hangGuard bounds it.
+		for deadline := time.Now().Add(hangGuard); !kept && time.Now().Before(deadline); {
 			for i, who := range []*client{a.c, a.c, ajie, ajie, wang} {
 				r := who.get("/")
 				if r.Status != 200 {

@@ -285,7 +285,7 @@ func TestExpirySurvivesARestart(t *testing.T) {
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { w.a.RunTrades(runCtx, nil); close(done) }()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute) // a guard against a hang, not a measure
 	for w.status(t, tr.ID) != node.TradeExpired {
 		if time.Now().After(deadline) {
 			t.Fatal("RunTrades did not expire the trade")
