@@ -77,6 +77,8 @@ func init() {
 			return x.CalendarAccount
 		case "CalendarToken":
 			return x.CalendarToken
+		case "Checkpoints":
+			return x.Checkpoints
 		case "Close":
 			return x.Close
 		case "Conversation":
