@@ -57,13 +57,8 @@ func startCheckpointer(dsn string) (*checkpointer, error) {
 // committed counts a commit of the writer, waking the goroutine every
 // checkpointEvery commits. It never waits.
 func (cp *checkpointer) committed() {
-	if cp == nil || cp.commits.Add(1) < checkpointEvery {
-		return
-	}
-	cp.commits.Store(0)
-	select {
-	case cp.wake <- struct{}{}:
-	default: // one is already due
+	if cp != nil && cp.commits.Add(1) >= checkpointEvery {
+		cp.soon()
 	}
 }
 
@@ -76,7 +71,7 @@ func (cp *checkpointer) soon() {
 	cp.commits.Store(0)
 	select {
 	case cp.wake <- struct{}{}:
-	default:
+	default: // one is already due
 	}
 }
 

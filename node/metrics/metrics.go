@@ -144,7 +144,8 @@ var knownTypes = map[string]bool{"Create": true, "Update": true, "Delete": true,
 	"Remove": true, "Flag": true, "Move": true, "EmojiReact": true, "unknown": true}
 
 // poolCollector reports the SQLite pools' statistics: how often and how
-// long a query waited for a connection, open and in-use connections.
+// long a query waited for a connection, open and in-use connections; and
+// the background WAL checkpoints (data/checkpoint.go).
 type poolCollector struct{ db *data.DB }
 
 var (
@@ -154,6 +155,12 @@ var (
 		"Time spent waiting for a free connection, by pool.", []string{"pool"}, nil)
 	poolOpen = prometheus.NewDesc("shiji_sqlite_pool_open_connections", "Open connections, by pool.", []string{"pool"}, nil)
 	poolUsed = prometheus.NewDesc("shiji_sqlite_pool_in_use_connections", "Connections in use, by pool.", []string{"pool"}, nil)
+	ckptRuns = prometheus.NewDesc("shiji_sqlite_checkpoints_total",
+		"WAL checkpoints run in the background (the writer's commits never checkpoint).", nil, nil)
+	ckptFailing = prometheus.NewDesc("shiji_sqlite_checkpoint_failing",
+		"1 when the last background WAL checkpoint failed: the WAL file then grows until one succeeds.", nil, nil)
+	walFrames = prometheus.NewDesc("shiji_sqlite_wal_frames",
+		"Frames in the WAL at the last background checkpoint, and of them not yet copied into the database.", []string{"state"}, nil)
 )
 
 func (p poolCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -161,6 +168,9 @@ func (p poolCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- poolWaited
 	ch <- poolOpen
 	ch <- poolUsed
+	ch <- ckptRuns
+	ch <- ckptFailing
+	ch <- walFrames
 }
 
 func (p poolCollector) Collect(ch chan<- prometheus.Metric) {
@@ -175,4 +185,13 @@ func (p poolCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(poolOpen, prometheus.GaugeValue, float64(st.open), name)
 		ch <- prometheus.MustNewConstMetric(poolUsed, prometheus.GaugeValue, float64(st.used), name)
 	}
+	cp := p.db.Checkpoints()
+	failing := 0.0
+	if cp.LastErr != nil {
+		failing = 1
+	}
+	ch <- prometheus.MustNewConstMetric(ckptRuns, prometheus.CounterValue, float64(cp.Runs))
+	ch <- prometheus.MustNewConstMetric(ckptFailing, prometheus.GaugeValue, failing)
+	ch <- prometheus.MustNewConstMetric(walFrames, prometheus.GaugeValue, float64(cp.WALFrames), "total")
+	ch <- prometheus.MustNewConstMetric(walFrames, prometheus.GaugeValue, float64(cp.WALFrames-cp.CopiedFrames), "left")
 }
