@@ -162,7 +162,7 @@ func (f *Federation) ingest(ctx context.Context, r *http.Request, body []byte) (
 	err = f.dispatch(mctx, m, signer)
 	committed := mark.Close()
 	if committed {
-		f.seen.add(id) // again after the commit, for a filter being rebuilt
+		f.seen.add(id)
 	}
 	if errors.Is(err, errDuplicate) || errors.Is(mark.Err(), errDuplicate) {
 		return nil // the same activity, taken in meanwhile by another request
@@ -214,7 +214,6 @@ func (f *Federation) seenRider(ctx context.Context, id string) (context.Context,
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errDuplicate
 		}
-		f.seen.add(id)
 		return nil
 	})
 }
@@ -299,13 +298,11 @@ func (f *Federation) markSeen(ctx context.Context, id string) (fresh bool, err e
 			return err
 		}
 		n, _ := res.RowsAffected()
-		if fresh = n == 1; fresh {
-			f.seen.add(id)
-		}
+		fresh = n == 1
 		return nil
 	})
 	if fresh && err == nil {
-		f.seen.add(id) // again after the commit, for a filter being rebuilt
+		f.seen.add(id) // once committed (ingest_seen.go)
 	}
 	return fresh, err
 }

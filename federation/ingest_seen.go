@@ -28,10 +28,8 @@ type seenFilter struct {
 // bloom is a Bloom filter of seenHashes probes per id; its words are set
 // with atomic operations, so adds and tests need no lock.
 type bloom struct {
-	words    []atomic.Uint64
-	mask     uint64 // bits - 1 (a power of two)
-	capacity int64  // ids it holds at about 1 % false "maybe"
-	n        atomic.Int64
+	words []atomic.Uint64
+	mask  uint64 // bits - 1 (a power of two)
 }
 
 const (
@@ -42,13 +40,14 @@ const (
 
 var seenSeed = maphash.MakeSeed()
 
+// newBloom is a filter for capacity ids at about 1 % false "maybe".
 func newBloom(capacity int64) *bloom {
 	capacity = max(capacity, seenMinCapacity)
 	bits := uint64(64)
 	for bits < uint64(capacity)*seenBitsPerID {
 		bits <<= 1
 	}
-	return &bloom{words: make([]atomic.Uint64, bits/64), mask: bits - 1, capacity: capacity}
+	return &bloom{words: make([]atomic.Uint64, bits/64), mask: bits - 1}
 }
 
 // probes returns the two hashes the probes are made of (double hashing).
@@ -70,7 +69,6 @@ func (b *bloom) add(id string) {
 			}
 		}
 	}
-	b.n.Add(1)
 }
 
 func (b *bloom) has(id string) bool {
@@ -91,9 +89,9 @@ func (s *seenFilter) never(id string) bool {
 	return b != nil && !b.has(id)
 }
 
-// add records an id being marked: call it when the mark is written (inside
-// its transaction) and again once it has committed, so that a rebuild that
-// began meanwhile has it too.
+// add records an id marked, once its mark has committed. A rebuild that
+// began before has it through next; one that begins after reads the mark
+// from the table.
 func (s *seenFilter) add(id string) {
 	if b := s.cur.Load(); b != nil {
 		b.add(id)
