@@ -416,8 +416,8 @@ func (a *App) Mute(ctx context.Context, acc *node.Account, id node.ConversationI
 	return a.DB.SetMuted(ctx, id, acc.ID, muted)
 }
 
-// moderatesConversation: the market's moderators, and a group's owner and moderators.
-func moderatesConversation(acc *node.Account, c *node.Conversation) bool {
+// ModeratesConversation reports whether acc may moderate c: the market's moderators, and a group's owner and moderators.
+func ModeratesConversation(acc *node.Account, c *node.Conversation) bool {
 	return acc != nil && (acc.Role.Moderates() || (c.Kind == node.Group && (c.Role == "owner" || c.Role == "moderator")))
 }
 
@@ -427,7 +427,7 @@ func (a *App) RemoveMember(ctx context.Context, acc *node.Account, id node.Conve
 	if err != nil {
 		return err
 	}
-	if !moderatesConversation(acc, c) {
+	if !ModeratesConversation(acc, c) {
 		return node.Errorf(node.EFORBIDDEN, "Only this group's owner and moderators can remove people.")
 	}
 	if strings.Contains(strings.TrimPrefix(name, "@"), "@") || strings.HasPrefix(name, "http") { // a member elsewhere
@@ -491,7 +491,7 @@ func (a *App) DeleteMessage(ctx context.Context, acc *node.Account, id node.Mess
 	if err != nil {
 		return err
 	}
-	if acc == nil || (m.Author != acc.ID && !moderatesConversation(acc, c)) {
+	if acc == nil || (m.Author != acc.ID && !ModeratesConversation(acc, c)) {
 		return node.Errorf(node.EFORBIDDEN, "Only its author and moderators can delete a message.")
 	}
 	if m.Deleted() {

@@ -137,7 +137,7 @@ func (a *App) ReadmitMember(ctx context.Context, acc *node.Account, id node.Conv
 	if err != nil {
 		return err
 	}
-	if !moderatesConversation(acc, c) {
+	if !ModeratesConversation(acc, c) {
 		return node.Errorf(node.EFORBIDDEN, "Only this group's owner and moderators can let people back in.")
 	}
 	if !strings.Contains(strings.TrimPrefix(name, "@"), "@") && !strings.HasPrefix(name, "http") {

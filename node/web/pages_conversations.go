@@ -159,7 +159,7 @@ func (s *Server) conversationPage(c echo.Context) error {
 		}
 	}
 	acc := account(c)
-	d.CanModerate = acc.Role.Moderates() || conv.Role == "owner" || conv.Role == "moderator"
+	d.CanModerate = app.ModeratesConversation(acc, conv)
 	if d.Members, err = s.memberRows(ctx, acc, conv, d.CanModerate); err != nil {
 		return err
 	}
