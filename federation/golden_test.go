@@ -60,13 +60,8 @@ func golden(t *testing.T, name string, doc []byte) {
 // Every kind of activity and document shiji sends, as golden files: what
 // Mastodon documents it reads, kept from drifting.
 func TestGoldenOutgoing(t *testing.T) {
-	// An item change is rendered once Settle has passed, from the item as
-	// it is then. A settle of an hour that the test steps past by hand
-	// (due) makes that moment the test's, not the machine's: with a 1 ms
-	// settle a loaded machine could render the Create before its photo.
-	const settle = time.Hour
-	n := newTestNode(t, "https://market.test", time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), func(c *Config) { c.Settle = settle })
-	due := func() { n.clock.Add(settle); n.f.kick() }
+	// Item changes are rendered when the test says so (n.due).
+	n := newTestNode(t, "https://market.test", time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), holdItemChanges)
 	ctx := context.Background()
 	mei := n.account("mei", node.RoleOrganiser)
 	wang := n.account("wang", node.RoleStallholder)
@@ -116,7 +111,7 @@ func TestGoldenOutgoing(t *testing.T) {
 	if err := n.db.AddPhoto(ctx, "item", int64(it.ID), node.Photo{Hash: "bell", Ext: "jpg", Width: 600, Height: 400, Alt: "The bell"}); err != nil {
 		t.Fatal(err)
 	}
-	due()
+	n.due()
 	golden(t, "create-note-item", last("https://remote.test/inbox", "Create"))
 	golden(t, "announce-note-item", last("https://remote.test/inbox", "Announce"))
 	n.clock.Add(time.Minute) // so the Note has an updated time
@@ -124,7 +119,7 @@ func TestGoldenOutgoing(t *testing.T) {
 	if _, err := n.app.UpdateItem(ctx, wang, it.ID, app.ItemChange{Title: &title}); err != nil {
 		t.Fatal(err)
 	}
-	due()
+	n.due()
 	golden(t, "update-note-item", last("https://remote.test/inbox", "Update"))
 
 	// A question from bo and the stall's answer, edited and deleted.
@@ -169,7 +164,7 @@ func TestGoldenOutgoing(t *testing.T) {
 	if err := n.app.WithdrawItem(ctx, wang, it.ID); err != nil {
 		t.Fatal(err)
 	}
-	due()
+	n.due()
 	golden(t, "delete-item", lastWith(t, n, "https://remote.test/inbox", "Delete", n.f.u.item(it.ID)))
 
 	// ajie follows cy and stops; a stall that approves followers rejects one.

@@ -208,6 +208,19 @@ func newTestNodeAt(t testing.TB, path, base string, start time.Time, tune func(*
 	return n
 }
 
+// heldSettle is an item change's settle time (Config.Settle) that no test
+// waits out: a node made with holdItemChanges renders an item's changes
+// when the test says so (due), not when a loaded machine's clock gets
+// there (with a short settle it could render a Create before the photo
+// added right after it).
+const heldSettle = time.Hour
+
+func holdItemChanges(c *Config) { c.Settle = heldSettle }
+
+// due steps the clock past the held settle time and wakes the worker: the
+// item changes made so far are rendered and sent, as they are now.
+func (n *testNode) due() { n.clock.Add(heldSettle); n.f.kick() }
+
 // run starts the delivery worker until the test ends.
 func (n *testNode) run() {
 	ctx, cancel := context.WithCancel(context.Background())

@@ -38,13 +38,8 @@ func (n *testNode) posts(url, typ string) []map[string]any {
 }
 
 func TestItemActivitiesReachFollowers(t *testing.T) {
-	// An item change is rendered once Settle has passed. A settle of an
-	// hour that the test steps past by hand (due) makes that moment the
-	// test's: with 300 ms a loaded machine could render the Create before
-	// the photo added right after it (as TestGoldenOutgoing did).
-	const settle = time.Hour
-	n := newTestNode(t, "https://market.test", time.Now(), func(c *Config) { c.Settle = settle })
-	due := func() { n.clock.Add(settle); n.f.kick() }
+	// Item changes are rendered when the test says so (n.due).
+	n := newTestNode(t, "https://market.test", time.Now(), holdItemChanges)
 	wang := n.account("wang", node.RoleStallholder)
 	st := n.stall(wang, "Old Wang's Bicycles")
 	stall := n.f.u.stall(st.ID)
@@ -69,7 +64,7 @@ func TestItemActivitiesReachFollowers(t *testing.T) {
 	if err := n.db.AddPhoto(ctx, "item", int64(it.ID), node.Photo{Hash: "bell", Ext: "jpg", Width: 600, Height: 400, Alt: "A rusty bell"}); err != nil {
 		t.Fatal(err)
 	}
-	due()
+	n.due()
 	waitUntil(t, "Create and Announces", func() bool {
 		return len(n.posts("https://remote.test/inbox", "Create")) == 1 && len(n.posts("https://remote.test/inbox", "Announce")) == 1 &&
 			len(n.posts(cy.id+"/inbox", "Announce")) == 1
@@ -149,7 +144,7 @@ func TestItemActivitiesReachFollowers(t *testing.T) {
 	if _, err := n.app.UpdateItem(ctx, wang, it.ID, app.ItemChange{Price: &newPrice}); err != nil {
 		t.Fatal(err)
 	}
-	due()
+	n.due()
 	waitUntil(t, "the Updates", func() bool {
 		return len(n.posts("https://remote.test/inbox", "Update")) == 1 && len(n.posts(cy.id+"/inbox", "Update")) == 1
 	})
@@ -162,7 +157,7 @@ func TestItemActivitiesReachFollowers(t *testing.T) {
 	if err := n.app.WithdrawItem(ctx, wang, it.ID); err != nil {
 		t.Fatal(err)
 	}
-	due()
+	n.due()
 	waitUntil(t, "the Deletes", func() bool {
 		return len(n.posts("https://remote.test/inbox", "Delete")) == 1 && len(n.posts(cy.id+"/inbox", "Delete")) == 1 &&
 			n.count(`SELECT count(*) FROM ap_outbox WHERE fanned = 0`) == 0
