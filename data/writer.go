@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // groupWriter commits the write transactions that wait for the single
@@ -20,6 +21,15 @@ type groupWriter struct {
 	mu      sync.Mutex
 	queue   []*writeReq
 	leading bool
+
+	batches, writes atomic.Int64 // batches run and the writes in them
+}
+
+// WriteBatches reports how many batches the group writer has run and how
+// many writes they held: writes/batches is how many writes a commit takes
+// on average.
+func (db *DB) WriteBatches() (batches, writes int64) {
+	return db.group.batches.Load(), db.group.writes.Load()
 }
 
 type writeReq struct {
@@ -76,6 +86,8 @@ func (db *DB) enqueue(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		batch := g.queue[:n:n]
 		g.queue = g.queue[n:]
 		g.mu.Unlock()
+		g.batches.Add(1)
+		g.writes.Add(int64(n))
 		db.runBatch(batch)
 		g.mu.Lock()
 		if len(g.queue) > 0 {

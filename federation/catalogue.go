@@ -138,7 +138,7 @@ func (f *Federation) catalogueNote(ctx context.Context, lk *linkRef, raw map[str
 
 // catalogueText is an item's title and the rest of its text.
 func catalogueText(n *remoteNote) (title, excerpt string, storyLen int) {
-	text := strings.TrimSpace(n.Text)
+	text := strings.TrimSpace(n.Text())
 	title = strings.TrimSpace(n.Name)
 	if title == "" && n.Offer != nil {
 		title = strings.TrimSpace(n.Offer.Title)
@@ -223,14 +223,15 @@ func (f *Federation) storeCatalogued(ctx context.Context, lk *linkRef, n *remote
 		}
 		var stall int64
 		var named any // the stall named in the item's text needs no fetch of its actor
-		if n.ActorName != "" {
+		actorName := n.ActorName()
+		if actorName != "" {
 			named = now
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO world_stalls(link_id, actor, name, named_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT(actor) DO UPDATE SET link_id = excluded.link_id,
 				name = CASE WHEN excluded.name != '' THEN excluded.name ELSE world_stalls.name END,
 				named_at = coalesce(excluded.named_at, world_stalls.named_at)
-			RETURNING id`, lk.id, n.Actor, n.ActorName, named).Scan(&stall); err != nil {
+			RETURNING id`, lk.id, n.Actor, actorName, named).Scan(&stall); err != nil {
 			return err
 		}
 		if isNew {

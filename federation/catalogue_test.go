@@ -553,9 +553,9 @@ func TestCatalogueText(t *testing.T) {
 		n              remoteNote
 		title, excerpt string
 	}{
-		{remoteNote{Name: "Bell", Text: "Bell\n\nRings \\*loud\\* \\#brass"}, "Bell", "Rings *loud* #brass"},
-		{remoteNote{Text: "Lamp\nfrom 1970"}, "Lamp", "from 1970"},
-		{remoteNote{Offer: &offerFacts{Title: "Kite"}, Text: "Kite\nflies"}, "Kite", "flies"},
+		{remoteNote{Name: "Bell", html: "<p>Bell</p><p>Rings *loud* #brass</p>"}, "Bell", "Rings *loud* #brass"},
+		{remoteNote{html: "Lamp<br>from 1970"}, "Lamp", "from 1970"},
+		{remoteNote{Offer: &offerFacts{Title: "Kite"}, html: "Kite<br>flies"}, "Kite", "flies"},
 		{remoteNote{}, "·", ""},
 	} {
 		title, excerpt, _ := catalogueText(&tc.n)

@@ -28,10 +28,18 @@ type remoteNote struct {
 	Public      bool         `json:"-"`
 	InReplyTo   string       `json:"-"` // the IRI replied to
 	Addressed   []string     `json:"-"` // to and cc
-	Text        string       `json:"-"` // content as a message body (htmlText)
 	Offer       *offerFacts  `json:"-"` // what its FEP-0837 Proposal says, if it has one
-	ActorName   string       `json:"-"` // the author's name, when content links it (a shiji item names its stall)
+	html        string       // content as received: Text and ActorName read it when asked
 }
+
+// Text is the content as a message body (htmlText). Computed when asked:
+// most notes taken in (a followed account's posts) are stored as sanitised
+// HTML and never need it.
+func (n *remoteNote) Text() string { return htmlText(n.html) }
+
+// ActorName is the author's name when the content links it (a shiji item
+// names its stall), or "".
+func (n *remoteNote) ActorName() string { return truncate(linkText(n.html, n.Actor), 200) }
 
 // attachment is a picture of a remote note.
 type attachment struct {
@@ -75,9 +83,8 @@ func (f *Federation) parseNote(_ context.Context, n vocab.ActivityStreamsNote, r
 		rn.Name = truncate(text(p.Begin()), 300)
 	}
 	if p := n.GetActivityStreamsContent(); p != nil && p.Len() > 0 {
-		rn.Content = string(f.md.Sanitize(text(p.Begin())))
-		rn.Text = htmlText(text(p.Begin()))
-		rn.ActorName = truncate(linkText(text(p.Begin()), rn.Actor), 200)
+		rn.html = text(p.Begin())
+		rn.Content = string(f.md.Sanitize(rn.html))
 	}
 	rn.URL = firstURL(n.GetActivityStreamsUrl())
 	if rn.URL == "" || !strings.HasPrefix(rn.URL, "http") {

@@ -49,7 +49,7 @@ func (f *Federation) takeMessage(ctx context.Context, signer *remoteActor, n *re
 	if err != nil || t == nil {
 		return false, err
 	}
-	body := n.Text
+	body := n.Text()
 	if utf8.RuneCountInString(body) > node.MaxMessageLen {
 		body = string([]rune(body)[:node.MaxMessageLen-1]) + "…"
 	}
@@ -332,7 +332,7 @@ func (f *Federation) updateMessage(ctx context.Context, signer *remoteActor, n *
 	} else if err != nil {
 		return false, err
 	}
-	body := n.Text
+	body := n.Text()
 	if utf8.RuneCountInString(body) > node.MaxMessageLen {
 		body = string([]rune(body)[:node.MaxMessageLen-1]) + "…"
 	}
