@@ -67,3 +67,54 @@ func FuzzSanitize(f *testing.F) {
 		}
 	})
 }
+
+// plainSeeds are inputs plainHTML takes, or nearly takes.
+var plainSeeds = []string{
+	"", "text", "<p>A <b>lamp</b> from the 1970s, still works. 一盏七十年代的台灯。</p>", "<p>It&#39;s &amp; \"quoted\" 'single' &lt;b&gt;</p>",
+	"<p>a<br>b<br/>c<br />d</p>", "<p>x</p>\n<p>y</p>", "<p><em>a <strong>b</strong></em> <code>c</code> <del>d</del> <s>e</s> <u>f</u> x<sub>2</sub> y<sup>3</sup></p>",
+	"<p>&nbsp;&copy;&#x1F600;&unknown; &amp</p>", "<p><p>nested</p></p>", "<b><p>x</p></b>", "<p><b>x</p></b>", "<p>a</b></p>", "</br>",
+	"<P>upper</P>", "<p class=x>attr</p>", "<p>a > b</p>", "<p>a < b</p>", "<p>unclosed", "<b>x", "a\rb", "<p>\x00</p>", "<br>",
+	"<p></p>", "<i><b>x</i></b>", "<p>1 &lt; 2 &gt; 0</p>", "&", "<p>&#0;</p>", "<p>&#13;</p>", "<p>\u00a0</p>",
+}
+
+// TestPlainHTML: what plainHTML takes comes out as the full way makes it,
+// and what it should take it takes.
+func TestPlainHTML(t *testing.T) {
+	r := New()
+	for _, in := range plainSeeds {
+		if got, ok := plainHTML(in); ok {
+			if want := string(r.sanitize(in)); got != want {
+				t.Errorf("plainHTML(%q) = %q, the full way %q", in, got, want)
+			}
+		}
+	}
+	for _, in := range []string{"<p>A <b>lamp</b> from the 1970s, still works. 一盏七十年代的台灯。</p>", "<p>It&#39;s</p><p>a<br>b</p>", "plain"} {
+		if _, ok := plainHTML(in); !ok {
+			t.Errorf("plainHTML(%q) takes the full way", in)
+		}
+	}
+	for _, in := range []string{"<p class=x>a</p>", "<p><p>a</p></p>", `<a href="https://x.example">a</a>`, "<script>x</script>", "<b>x"} {
+		if _, ok := plainHTML(in); ok {
+			t.Errorf("plainHTML(%q) took it", in)
+		}
+	}
+}
+
+// FuzzPlainHTML: whenever plainHTML takes an input, its answer is the full
+// way's, byte for byte.
+func FuzzPlainHTML(f *testing.F) {
+	for _, s := range append(plainSeeds, markdownSeeds...) {
+		f.Add(s)
+	}
+	r := New()
+	f.Fuzz(func(t *testing.T, in string) {
+		if len(in) > 16<<10 {
+			return
+		}
+		if got, ok := plainHTML(in); ok {
+			if want := string(r.sanitize(in)); got != want {
+				t.Fatalf("plainHTML(%q) = %q, the full way %q", in, got, want)
+			}
+		}
+	})
+}

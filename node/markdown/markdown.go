@@ -59,10 +59,18 @@ func (r *Renderer) HTML(src string) template.HTML {
 // written out again, so that what comes out is well-formed: an unclosed tag
 // from elsewhere cannot swallow the rest of our page.
 func (r *Renderer) Sanitize(h string) template.HTML {
+	if out, ok := plainHTML(h); ok {
+		return template.HTML(out)
+	}
+	return template.HTML(r.sanitize(h))
+}
+
+// sanitize is Sanitize the full way: parsed, rendered, then sanitised.
+func (r *Renderer) sanitize(h string) []byte {
 	out := r.policy.SanitizeBytes(wellFormed(h))
 	out = bytes.ReplaceAll(out, []byte(`rel="nofollow noopener"`), []byte(`rel="nofollow noopener ugc"`))
 	out = bytes.ReplaceAll(out, []byte(`rel="nofollow"`), []byte(`rel="nofollow noopener ugc"`))
-	return template.HTML(out)
+	return out
 }
 
 // wellFormed parses h as the content of a div, as the HTML5 parser of a
