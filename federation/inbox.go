@@ -355,9 +355,8 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 	if err := f.observeWorld(ctx, m, signer); err != nil { // linked markets' items (catalogue.go)
 		return err
 	}
-	view, noteMap := goFedView(m), embeddedNote(typ, m)
-	var note vocab.ActivityStreamsNote // the Note of a Create or Update, read by itself
-	if noteMap != nil {
+	if noteMap := embeddedNote(typ, m); noteMap != nil {
+		var note vocab.ActivityStreamsNote
 		nr, err := streams.NewJSONResolver(func(_ context.Context, n vocab.ActivityStreamsNote) error { note = n; return nil })
 		if err != nil {
 			return err
@@ -365,8 +364,16 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 		if err := nr.Resolve(ctx, withoutTag(noteMap)); err != nil {
 			return node.Errorf(node.EINVALID, "The activity cannot be read: %v.", err)
 		}
-		view = withObject(view, str(noteMap, "id"))
+		// The Note is what a Create or Update of one is about: the
+		// handlers need nothing of the activity that ingest has not
+		// checked (its type, actor, id), so go-fed does not read it.
+		if typ == "Update" {
+			return f.onUpdate(ctx, signer, nil, note, raw)
+		}
+		return f.onCreate(ctx, signer, nil, note, raw)
 	}
+	view := goFedView(m)
+	var note vocab.ActivityStreamsNote // none: a Create or Update of something else
 	res, err := streams.NewJSONResolver(
 		func(ctx context.Context, a vocab.ActivityStreamsFollow) error {
 			return handled(f.onFollow(ctx, signer, a))

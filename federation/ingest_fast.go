@@ -35,8 +35,8 @@ func goFedView(m map[string]any) map[string]any {
 // type "Note" with an http(s) id), to be read by itself: go-fed v1.0.0
 // reads an embedded object by trying each of its ~70 types in turn (each
 // failing with a formatted error) before Note, ~80 µs an activity; read
-// alone, the Note costs what its own properties cost. The activity is
-// then read with the Note's id as its object (withObject).
+// alone, the Note costs what its own properties cost. The activity around
+// it is not read by go-fed at all (dispatch).
 func embeddedNote(typ string, m map[string]any) map[string]any {
 	if typ != "Create" && typ != "Update" {
 		return nil
