@@ -12,6 +12,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -58,7 +60,7 @@ func benchIngestVsVerify(b *testing.B, senders int) {
 			b.Fatal(err)
 		}
 	}
-	cpu0 := benchCPU()
+	cpu0, w0 := benchCPU(), writeCalls()
 	start := time.Now()
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -76,7 +78,7 @@ func benchIngestVsVerify(b *testing.B, senders int) {
 	}
 	wg.Wait()
 	rate := float64(b.N) / time.Since(start).Seconds()
-	cpu := benchCPU() - cpu0
+	cpu, wcalls := benchCPU()-cpu0, writeCalls()-w0
 	pprof.StopCPUProfile()
 	b.StopTimer()
 	v2, vcpu2 := verifyRate(b, verifies)
@@ -86,6 +88,9 @@ func benchIngestVsVerify(b *testing.B, senders int) {
 	b.ReportMetric(100*rate/ceiling, "%-of-verify")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/activity")
 	b.ReportMetric((vcpu1+vcpu2)/2, "cpu-µs/verify")
+	if w0 >= 0 {
+		b.ReportMetric(float64(wcalls)/float64(b.N), "write-calls/activity")
+	}
 	if batches, writes := n.db.WriteBatches(); batches > batches0 {
 		b.ReportMetric(float64(writes-writes0)/float64(batches-batches0), "writes/commit")
 	}
@@ -171,4 +176,22 @@ func BenchmarkFanOutVsBare(b *testing.B) {
 	b.ReportMetric(fanRate, "deliveries/s")
 	b.ReportMetric(bareRate, "bare-posts/s")
 	b.ReportMetric(100*fanRate/bareRate, "%-of-bare")
+}
+
+// writeCalls is how many write system calls this process has made (Linux's
+// /proc/self/io), or -1.
+func writeCalls() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "syscw: "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err == nil {
+				return n
+			}
+		}
+	}
+	return -1
 }
