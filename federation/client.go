@@ -127,7 +127,7 @@ func (c *client) getJSONWithin(ctx context.Context, rawURL, accept, signAs strin
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 		return nil, &statusError{status: resp.StatusCode, url: rawURL}
 	}
-	body, err := readCapped(resp.Body)
+	body, err := readCapped(resp.Body, resp.ContentLength)
 	if err != nil {
 		return nil, fmt.Errorf("federation: GET %s: %w", rawURL, err)
 	}
@@ -166,10 +166,27 @@ func (c *client) post(ctx context.Context, inbox string, body []byte, signAs str
 }
 
 // readCapped reads at most maxBodyBytes; more is ETOOLARGE.
-func readCapped(r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, maxBodyBytes+1))
-	if err != nil {
-		return nil, err
+func readCapped(r io.Reader, size int64) ([]byte, error) {
+	if size < 0 || size > maxBodyBytes {
+		size = 511 // io.ReadAll's first buffer
+	}
+	// size is a body's Content-Length (-1: unknown): read into a buffer of
+	// that size at once, not one grown as it fills (+1: the read that finds
+	// the end). A size that lies costs nothing more.
+	b := make([]byte, 0, size+1)
+	r = io.LimitReader(r, maxBodyBytes+1)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	if len(b) > maxBodyBytes {
 		return nil, node.Errorf(node.ETOOLARGE, "The document is larger than %d bytes.", maxBodyBytes)

@@ -79,3 +79,24 @@ func verifyWithKey(n *testNode, r *http.Request, actor string) error {
 	}
 	return sr.v.Verify(&k.priv.PublicKey, httpsig.RSA_SHA256)
 }
+
+// TestReadCapped: a body is read whole whatever size it claims, and one
+// over the cap is ETOOLARGE.
+func TestReadCapped(t *testing.T) {
+	body := strings.Repeat("x", 3000)
+	for _, size := range []int64{-1, 0, 10, 2999, 3000, 3001, 1 << 40} {
+		got, err := readCapped(strings.NewReader(body), size)
+		if err != nil || string(got) != body {
+			t.Errorf("size %d: %d bytes, %v", size, len(got), err)
+		}
+	}
+	big := strings.Repeat("y", maxBodyBytes+1)
+	for _, size := range []int64{-1, maxBodyBytes, maxBodyBytes + 1} {
+		if _, err := readCapped(strings.NewReader(big), size); node.ErrorCode(err) != node.ETOOLARGE {
+			t.Errorf("size %d of a body over the cap: %v", size, err)
+		}
+	}
+	if got, err := readCapped(strings.NewReader(big[:maxBodyBytes]), maxBodyBytes); err != nil || len(got) != maxBodyBytes {
+		t.Errorf("a body at the cap: %d bytes, %v", len(got), err)
+	}
+}

@@ -46,7 +46,7 @@ func (f *Federation) postInbox(c echo.Context, target *actorRef) error {
 	if wait, ok := f.limit.allow(limitBy, f.now()); !ok {
 		return f.refused(ctx, limitBy, node.Errorf(node.ETOOMANY, "Too many activities from %s; slow down.", limitBy).After(wait))
 	}
-	body, err := readCapped(http.MaxBytesReader(c.Response(), r.Body, maxBodyBytes+1))
+	body, err := readCapped(http.MaxBytesReader(c.Response(), r.Body, maxBodyBytes+1), r.ContentLength)
 	if err != nil {
 		if node.ErrorCode(err) == node.EINTERNAL {
 			err = node.Errorf(node.ETOOLARGE, "The activity is larger than %d bytes.", maxBodyBytes)
