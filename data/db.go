@@ -55,7 +55,10 @@ type DB struct {
 	// commits counts the commits this process made and the times it saw
 	// another connection's (NoticeOtherWriters); visitors holds the page
 	// readers' sessions read at some count, valid while it has not moved.
-	commits  atomic.Int64
+	commits atomic.Int64
+	// batch holds the statements of the group writer's running batch
+	// (stmt.go).
+	batch    atomic.Pointer[batchStmts]
 	visitors visitorCache
 }
 

@@ -104,10 +104,42 @@ func (db *DB) PrepareWrites(ctx context.Context, queries ...string) error {
 // Exec runs a statement in a write transaction, through the writer's
 // prepared statement when PrepareWrites prepared it.
 func (db *DB) Exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
-	if st := db.wstmt(q); st != nil {
-		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	if st := db.txStmt(ctx, tx, q); st != nil {
+		return st.ExecContext(ctx, args...)
 	}
 	return tx.ExecContext(ctx, q, args...)
+}
+
+// batchStmts are the writer's prepared statements bound to the
+// transaction of the batch the group writer is running (tx.Stmt), each
+// made once a batch rather than once an Exec: a batch runs the same few
+// statements (the savepoint's, the write's own) for every write in it.
+// Only the batch's leader uses them, as only it holds tx.
+type batchStmts struct {
+	tx *sql.Tx
+	m  map[string]*sql.Stmt
+}
+
+// txStmt returns the writer's prepared statement for q bound to tx, or nil
+// when q was not prepared with PrepareWrites.
+func (db *DB) txStmt(ctx context.Context, tx *sql.Tx, q string) *sql.Stmt {
+	st := db.wstmt(q)
+	if st == nil {
+		return nil
+	}
+	bs := db.batch.Load()
+	if bs == nil || bs.tx != tx {
+		return tx.StmtContext(ctx, st)
+	}
+	if s := bs.m[q]; s != nil {
+		return s
+	}
+	s := tx.StmtContext(ctx, st)
+	if bs.m == nil {
+		bs.m = make(map[string]*sql.Stmt, 8)
+	}
+	bs.m[q] = s
+	return s
 }
 
 // QueryRow runs a one-row read of fixed text on the read-only pool through

@@ -121,6 +121,8 @@ func (db *DB) runBatch(batch []*writeReq) {
 		return
 	}
 	defer tx.Rollback()
+	db.batch.Store(&batchStmts{tx: tx})
+	defer db.batch.Store(nil) // before Rollback: its statements end with tx
 	ok := 0
 	for _, r := range batch {
 		if r.err = r.ctx.Err(); r.err != nil {
@@ -160,12 +162,12 @@ func (db *DB) runBatch(batch []*writeReq) {
 // txVersions reads the counters in tx, through the writer's prepared
 // statement.
 func (db *DB) txVersions(tx *sql.Tx) (Versions, error) {
-	st := db.wstmt(versionsQuery)
+	st := db.txStmt(context.Background(), tx, versionsQuery)
 	if st == nil {
 		return readVersions(context.Background(), tx)
 	}
 	var v Versions
-	if err := tx.Stmt(st).QueryRow().Scan(&v.Floor, &v.Market, &v.Pages, &v.Inbox); err != nil {
+	if err := st.QueryRow().Scan(&v.Floor, &v.Market, &v.Pages, &v.Inbox); err != nil {
 		return v, fmt.Errorf("data: versions: %w", err)
 	}
 	return v, nil
