@@ -294,7 +294,7 @@ func (b *Bulk) Commit() error {
 	}
 	b.closeStmts()
 	err := b.tx.Commit()
-	b.db.commits.Add(1)
+	b.db.unpublished.Add(1)
 	b.end()
 	if err != nil {
 		return fmt.Errorf("data: commit bulk: %w", err)

@@ -35,8 +35,8 @@ type DB struct {
 	path string
 	now  func() time.Time
 
-	// vFloor, vMarket, vPages and vInbox are the published Versions.
-	vFloor, vMarket, vPages, vInbox atomic.Int64
+	// vFloor, vMarket, vPages, vInbox and vVisitors are the published Versions.
+	vFloor, vMarket, vPages, vInbox, vVisitors atomic.Int64
 	// stmts holds the reader pool's prepared statements by query text.
 	stmts  sync.Map // string → *sql.Stmt
 	nstmts atomic.Int32
@@ -52,10 +52,13 @@ type DB struct {
 	watchMu     sync.Mutex
 	watch       *sql.Conn
 	dataVersion int64
-	// commits counts the commits this process made and the times it saw
-	// another connection's (NoticeOtherWriters); visitors holds the page
-	// readers' sessions read at some count, valid while it has not moved.
-	commits atomic.Int64
+	// unpublished counts the writes whose change to the 'visitors' counter
+	// this process may not have published: a commit that failed (it may
+	// have taken), a bulk load, another process's writes (seen by
+	// NoticeOtherWriters). visitors holds the page readers' sessions read
+	// at some (unpublished, Versions().Visitors), valid while neither has
+	// moved.
+	unpublished atomic.Int64
 	// batch holds the statements of the group writer's running batch
 	// (stmt.go).
 	batch    atomic.Pointer[batchStmts]

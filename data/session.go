@@ -59,15 +59,19 @@ type Visitor struct {
 // of two). EUNAUTHORIZED when the token is unknown or expired.
 //
 // What it read is kept in memory by the token's SHA-256 (visitorCache) and
-// given again while this process has committed nothing since and the
-// session has not expired: any write (a logout, a password change, a new
-// message, a follow…) makes the next read a query, so a session is never
-// given after the write that ended it has returned. A write by another
-// process is seen when NoticeOtherWriters next runs (within a second in
-// the node), as for the Versions.
+// given again while the 'visitors' counter has not moved and the session
+// has not expired: a write to anything the query reads (a logout, a
+// password change, a new message, a notification, a follow…) moves the
+// counter in its own transaction (migration 0081) and makes the next read
+// a query, so a session is never given after the write that ended it has
+// returned. Writes to anything else (the inbox's notes, the delivery
+// queue) leave the kept sessions be. A write by another process is seen
+// when NoticeOtherWriters next runs (within a second in the node), as for
+// the Versions.
 func (db *DB) SessionVisitor(ctx context.Context, token, kind string) (*Visitor, error) {
 	sum := sha256.Sum256([]byte(token))
-	commits := db.commits.Load() // before the query: a write after it makes this entry stale
+	// Before the query: a write after it makes this entry stale.
+	commits := visitorStamp{db.unpublished.Load(), db.vVisitors.Load()}
 	now := db.now().Unix()
 	if v, ok := db.visitors.get(sum, kind, commits, now); ok {
 		return v, nil
@@ -100,7 +104,7 @@ func (db *DB) SessionVisitor(ctx context.Context, token, kind string) (*Visitor,
 }
 
 // visitorCache keeps the page readers' sessions as SessionVisitor read
-// them, each with the commit count it was read at and when it expires.
+// them, each with the stamp it was read at and when it expires.
 type visitorCache struct {
 	mu sync.Mutex
 	m  map[[32]byte]keptVisitor
@@ -110,9 +114,14 @@ type keptVisitor struct {
 	v       Visitor
 	a       node.Account
 	kind    string
-	commits int64
+	commits visitorStamp
 	expires int64 // Unix seconds: given while now is before
 }
+
+// visitorStamp is what a kept session is valid for: the writes not
+// published and the published 'visitors' counter, as they were before it
+// was read.
+type visitorStamp struct{ unpublished, version int64 }
 
 // maxKeptVisitors bounds the cache (about 200 bytes each); when it is full
 // it starts again empty.
@@ -120,7 +129,7 @@ const maxKeptVisitors = 4096
 
 // get returns a copy of the reader of the token hash sum, if kept for kind
 // at commits and not expired at now.
-func (c *visitorCache) get(sum [32]byte, kind string, commits, now int64) (*Visitor, bool) {
+func (c *visitorCache) get(sum [32]byte, kind string, commits visitorStamp, now int64) (*Visitor, bool) {
 	c.mu.Lock()
 	k, ok := c.m[sum]
 	c.mu.Unlock()
@@ -132,7 +141,7 @@ func (c *visitorCache) get(sum [32]byte, kind string, commits, now int64) (*Visi
 	return &v, true
 }
 
-func (c *visitorCache) put(sum [32]byte, kind string, commits, expires int64, v *Visitor) {
+func (c *visitorCache) put(sum [32]byte, kind string, commits visitorStamp, expires int64, v *Visitor) {
 	k := keptVisitor{v: *v, a: *v.Account, kind: kind, commits: commits, expires: expires}
 	k.v.Account = nil
 	c.mu.Lock()

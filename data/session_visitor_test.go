@@ -2,7 +2,9 @@ package data
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -147,4 +149,122 @@ func TestSessionVisitorKeptUntilAWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	ended("mei-3", "the account was disabled by another process")
+}
+
+// What the top of a signed-in page counts shows on the next read after a
+// write to any table the reader's query reads (the 'visitors' counter,
+// migration 0081), and a write to anything else (the inbox's notes and
+// de-duplication marks, the delivery queue) leaves the kept reader be.
+func TestSessionVisitorCountsShowAtOnce(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "shiji.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	wang := &node.Account{Name: "wang", Role: node.RoleStallholder}
+	mei := &node.Account{Name: "mei", Role: node.RoleResident}
+	for _, a := range []*node.Account{wang, mei} {
+		if err := db.CreateAccount(ctx, a, "x", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alley := &node.Alley{Slug: "vintage", Name: node.Text{"en": "Vintage"}, Colour: "#8a5a44"}
+	if err := db.CreateAlley(ctx, alley); err != nil {
+		t.Fatal(err)
+	}
+	st := &node.Stall{Name: "Old Wang's", Alley: alley.ID}
+	if err := db.CreateStall(ctx, st, wang.ID); err != nil {
+		t.Fatal(err)
+	}
+	it := &node.Item{Stall: st.ID, Title: "Lamp", Quantity: 1, Price: node.Price{Kind: node.PriceFree}}
+	if err := db.CreateItem(ctx, it); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateSession(ctx, "mei-1", mei.ID, "web", time.Hour, "test"); err != nil {
+		t.Fatal(err)
+	}
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if err := db.Write(ctx, func(tx *sql.Tx) error { _, err := tx.ExecContext(ctx, q, args...); return err }); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	read := func() *Visitor {
+		t.Helper()
+		v, err := db.SessionVisitor(ctx, "mei-1", "web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	read()
+	for _, q := range []string{
+		`INSERT INTO ap_inbox_seen(id, received_at) VALUES ('https://remote.test/a/1', 1)`,
+		`INSERT INTO ap_notes(id, actor, name, published, updated, received_at) VALUES ('https://remote.test/n/1', 'https://remote.test/u', 'Lamp', 1, 1, 1)`,
+		`UPDATE sessions SET last_used_at = 99 WHERE account_id = ` + fmt.Sprint(int64(mei.ID)),
+	} {
+		v0 := db.Versions().Visitors
+		exec(q)
+		if v := db.Versions().Visitors; v != v0 {
+			t.Errorf("%s moved the visitors counter (%d to %d)", q, v0, v)
+		}
+		sum := sha256.Sum256([]byte("mei-1"))
+		if _, ok := db.visitors.get(sum, "web", visitorStamp{db.unpublished.Load(), db.vVisitors.Load()}, time.Now().Unix()); !ok {
+			t.Errorf("after %s the reader kept was dropped", q)
+		}
+	}
+
+	// Unread messages: a conversation, a message to mei, read, muted.
+	exec(`INSERT INTO conversations(id, kind, created_at, last_message_at) VALUES (7, 'private', 1, 1)`)
+	exec(`INSERT INTO members(conversation_id, account_id, joined_at) VALUES (7, ?, 1), (7, ?, 1)`, mei.ID, wang.ID)
+	exec(`INSERT INTO messages(id, conversation_id, author_id, author_name, body, created_at) VALUES (70, 7, ?, 'wang', 'still here?', 2)`, wang.ID)
+	if v := read(); v.Unread != 1 {
+		t.Fatalf("after a message to her, mei reads %d unread", v.Unread)
+	}
+	exec(`UPDATE members SET last_read = 70 WHERE conversation_id = 7 AND account_id = ?`, mei.ID)
+	if v := read(); v.Unread != 0 {
+		t.Fatalf("after reading it, mei reads %d unread", v.Unread)
+	}
+	exec(`INSERT INTO messages(id, conversation_id, author_id, author_name, body, created_at) VALUES (71, 7, ?, 'wang', 'hello?', 3)`, wang.ID)
+	if v := read(); v.Unread != 1 {
+		t.Fatalf("after a second message, mei reads %d unread", v.Unread)
+	}
+	exec(`UPDATE messages SET deleted_at = 4 WHERE id = 71`)
+	if v := read(); v.Unread != 0 {
+		t.Fatalf("after it was deleted, mei reads %d unread", v.Unread)
+	}
+	exec(`INSERT INTO messages(id, conversation_id, author_id, author_name, body, created_at) VALUES (72, 7, ?, 'wang', 'hello!', 5)`, wang.ID)
+	read()
+	exec(`UPDATE members SET muted = 1 WHERE conversation_id = 7 AND account_id = ?`, mei.ID)
+	if v := read(); v.Unread != 0 {
+		t.Fatalf("after muting, mei reads %d unread", v.Unread)
+	}
+	// Notifications, a reservation, a hidden market.
+	exec(`INSERT INTO notifications(id, account_id, kind, created_at) VALUES (5, ?, 'follow', 1)`, mei.ID)
+	if v := read(); v.Notices != 1 {
+		t.Fatalf("after a notification, mei reads %d", v.Notices)
+	}
+	exec(`UPDATE notifications SET read_at = 2 WHERE id = 5`)
+	if v := read(); v.Notices != 0 {
+		t.Fatalf("after reading it, mei reads %d notifications", v.Notices)
+	}
+	exec(`INSERT INTO trades(item_id, stall_id, buyer_id, quantity, day, starts_at, closes_at, status, created_at, updated_at)
+		VALUES (?, ?, ?, 1, '2026-05-02', 1, 2, 'requested', 1, 1)`, it.ID, st.ID, mei.ID)
+	if v := read(); !v.Reserved {
+		t.Fatal("after a reservation, mei reads as never having reserved")
+	}
+	exec(`INSERT INTO world_links(id, actor, host, follow_id, state, created_at) VALUES (3, 'https://far.test/market', 'far.test', 'https://here.test/f/1', 'linked', 1)`)
+	exec(`INSERT INTO world_hidden(account_id, link_id) VALUES (?, 3)`, mei.ID)
+	if v := read(); !v.Hides {
+		t.Fatal("after hiding a market, mei reads as hiding none")
+	}
+	exec(`DELETE FROM world_hidden WHERE account_id = ?`, mei.ID)
+	if v := read(); v.Hides {
+		t.Fatal("after showing it again, mei still reads as hiding one")
+	}
+	exec(`UPDATE accounts SET role = 'stallholder' WHERE id = ?`, mei.ID)
+	if v := read(); v.Role != node.RoleStallholder {
+		t.Fatalf("after a new role, mei reads as %q", v.Role)
+	}
 }

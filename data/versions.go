@@ -16,6 +16,9 @@ type Versions struct {
 	Market int64 // the market, alleys, schedule, stalls, stallholders, stall photos and days
 	Pages  int64 // anything a public page shows
 	Inbox  int64 // the group chats elsewhere and the actors followed from here (migration 0080)
+	// Visitors: what the top of a signed-in reader's page counts, their
+	// session and account (SessionVisitor; migration 0081).
+	Visitors int64
 }
 
 // versionsQuery reads the counters in one statement.
@@ -23,13 +26,14 @@ const versionsQuery = `SELECT
 	(SELECT value FROM versions WHERE name = 'floor'),
 	(SELECT coalesce((SELECT value FROM versions WHERE name = 'market'), 0)),
 	(SELECT coalesce((SELECT value FROM versions WHERE name = 'pages'), 0)),
-	(SELECT coalesce((SELECT value FROM versions WHERE name = 'inbox'), 0))`
+	(SELECT coalesce((SELECT value FROM versions WHERE name = 'inbox'), 0)),
+	(SELECT coalesce((SELECT value FROM versions WHERE name = 'visitors'), 0))`
 
 func readVersions(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }) (Versions, error) {
 	var v Versions
-	if err := q.QueryRowContext(ctx, versionsQuery).Scan(&v.Floor, &v.Market, &v.Pages, &v.Inbox); err != nil {
+	if err := q.QueryRowContext(ctx, versionsQuery).Scan(&v.Floor, &v.Market, &v.Pages, &v.Inbox, &v.Visitors); err != nil {
 		return v, fmt.Errorf("data: versions: %w", err)
 	}
 	return v, nil
@@ -42,7 +46,8 @@ func readVersions(ctx context.Context, q interface {
 // that moved it. Writes from other processes (shiji user add) are not seen
 // here; none of them changes what the counters stand for.
 func (db *DB) Versions() Versions {
-	return Versions{Floor: db.vFloor.Load(), Market: db.vMarket.Load(), Pages: db.vPages.Load(), Inbox: db.vInbox.Load()}
+	return Versions{Floor: db.vFloor.Load(), Market: db.vMarket.Load(), Pages: db.vPages.Load(), Inbox: db.vInbox.Load(),
+		Visitors: db.vVisitors.Load()}
 }
 
 // publish raises the in-memory counters to v (never lowers them: two
@@ -60,6 +65,7 @@ func (db *DB) publish(v Versions) {
 	raise(&db.vMarket, v.Market)
 	raise(&db.vPages, v.Pages)
 	raise(&db.vInbox, v.Inbox)
+	raise(&db.vVisitors, v.Visitors)
 }
 
 // refreshVersions reads the counters from the database and publishes them.
@@ -99,6 +105,6 @@ func (db *DB) NoticeOtherWriters(ctx context.Context) error {
 		return nil
 	}
 	db.dataVersion = dv
-	db.commits.Add(1) // a session may have ended elsewhere (shiji user …)
+	db.unpublished.Add(1) // a session may have ended elsewhere (shiji user …)
 	return db.refreshVersions(ctx)
 }

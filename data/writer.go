@@ -143,8 +143,8 @@ func (db *DB) runBatch(batch []*writeReq) {
 	v, err := db.txVersions(tx)
 	if err == nil {
 		err = tx.Commit()
-		db.commits.Add(1) // whether or not it took: the sessions kept are read again
 		if err != nil {
+			db.unpublished.Add(1) // it may have taken: the sessions kept are read again
 			err = fmt.Errorf("data: commit: %w", err)
 		}
 	}
@@ -167,7 +167,7 @@ func (db *DB) txVersions(tx *sql.Tx) (Versions, error) {
 		return readVersions(context.Background(), tx)
 	}
 	var v Versions
-	if err := st.QueryRow().Scan(&v.Floor, &v.Market, &v.Pages, &v.Inbox); err != nil {
+	if err := st.QueryRow().Scan(&v.Floor, &v.Market, &v.Pages, &v.Inbox, &v.Visitors); err != nil {
 		return v, fmt.Errorf("data: versions: %w", err)
 	}
 	return v, nil
