@@ -409,6 +409,8 @@ func init() {
 			return x.WorldVersion
 		case "Write":
 			return x.Write
+		case "WriteBatches":
+			return x.WriteBatches
 		}
 		return nil
 	})
