@@ -223,15 +223,25 @@ func New(cfg Config) (*Federation, error) {
 		retry: cfg.RetryBase,
 	}
 	f.bgCtx, f.bgCancel = context.WithCancel(context.Background())
+	f.seen.built = make(chan struct{})
 	f.world = newWorldState(&f.cfg)
 	f.keys = newKeyring(f)
 	f.client = newClient(f)
 	if err := f.prepareIngest(context.Background()); err != nil {
 		return nil, err
 	}
-	if err := f.rebuildSeen(context.Background()); err != nil {
-		return nil, err
-	}
+	// The filter of ids taken in is read from the table in the background
+	// (a month of a busy inbox is a few hundred thousand ids: start-up
+	// does not wait for them); until it is there, every id is asked of
+	// the database, as the filter's "maybe" is.
+	f.bgWG.Add(1)
+	go func() {
+		defer f.bgWG.Done()
+		defer close(f.seen.built)
+		if err := f.rebuildSeen(f.bgCtx); err != nil && f.bgCtx.Err() == nil {
+			f.log.Error("inbox: reading the ids taken in", "err", err)
+		}
+	}()
 	return f, nil
 }
 

@@ -11,9 +11,9 @@ import (
 // seenFilter answers "never taken in" for most new activities from memory,
 // so that the repeat check costs no reader (issue 14: the check on a reader
 // was a tenth of an activity's CPU time in BenchmarkIngestVsVerify). It is a
-// Bloom filter of the ids in ap_inbox_seen: built from the table when the
-// inbox starts and after each pruning, and given every id the inbox marks.
-// "Maybe" sends the question to the database as before, so a repeat is
+// Bloom filter of the ids in ap_inbox_seen: built from the table in the
+// background when the inbox starts and after each pruning, and given every
+// id the inbox marks. "Maybe" sends the question to the database as before, so a repeat is
 // still found before any work. The filter is never what keeps an activity
 // from being stored twice: the mark riding with the activity's first write
 // does that (seenRider); an id the filter missed (marked by another process,
@@ -23,6 +23,8 @@ type seenFilter struct {
 	mu   sync.Mutex // held while the filter is replaced
 	cur  atomic.Pointer[bloom]
 	next atomic.Pointer[bloom] // being built by rebuild, given new ids too
+
+	built chan struct{} // closed once the first build (at start-up) has ended
 }
 
 // bloom is a Bloom filter of seenHashes probes per id; its words are set

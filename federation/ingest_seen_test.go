@@ -5,7 +5,11 @@ import (
 	"database/sql"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/shiji-market/shiji/internal/freshdb"
 )
 
 // The filter never says "never" of an id it was given (no false negatives),
@@ -35,6 +39,7 @@ func TestInboxSeenFilterFollowsTheTable(t *testing.T) {
 	n, bo, create := ingestNode(t)
 	ctx := context.Background()
 	act := bo.id + "/notes/1/activity"
+	<-n.f.seen.built // read at start-up, in the background
 	if !n.f.seen.never(act) {
 		t.Fatal("an id never taken in is not answered from memory")
 	}
@@ -123,5 +128,39 @@ func TestSeenFilterWhileRebuilt(t *testing.T) {
 	s.cur.Store(building)
 	if s.never("https://remote.test/a/2") {
 		t.Fatal("an id marked during a rebuild is 'never seen' once the new filter is in use")
+	}
+}
+
+// The ids taken in before the inbox started are read into the filter in
+// the background: a restarted node has them once the first build ends, and
+// answers every id from the database until then.
+func TestSeenFilterBuiltAfterARestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shiji.db")
+	freshdb.Write(t, path)
+	first := newTestNodeAt(t, path, "https://market.test", time.Now(), nil)
+	ids := make([]string, 200)
+	if err := first.db.Write(context.Background(), func(tx *sql.Tx) error {
+		for i := range ids {
+			ids[i] = fmt.Sprintf("https://remote.test/activities/%d", i)
+			if _, err := tx.Exec(`INSERT INTO ap_inbox_seen(id, received_at) VALUES (?, 1)`, ids[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	<-first.f.seen.built
+	first.db.Close()
+
+	again := newTestNodeAt(t, path, "https://market.test", time.Now(), nil)
+	<-again.f.seen.built
+	for _, id := range ids {
+		if again.f.seen.never(id) {
+			t.Fatalf("%s was taken in before the restart but is 'never seen' after it", id)
+		}
+	}
+	if !again.f.seen.never("https://remote.test/activities/new") {
+		t.Fatal("an id never taken in is not answered from memory after the build")
 	}
 }
