@@ -27,21 +27,7 @@ func TestSessionVisitorKeptUntilAWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	wang := &node.Account{Name: "wang", DisplayName: "Old Wang", Role: node.RoleStallholder}
-	mei := &node.Account{Name: "mei", Role: node.RoleResident}
-	for _, a := range []*node.Account{wang, mei} {
-		if err := db.CreateAccount(ctx, a, "x", ""); err != nil {
-			t.Fatal(err)
-		}
-	}
-	alley := &node.Alley{Slug: "vintage", Name: node.Text{"en": "Vintage"}, Colour: "#8a5a44"}
-	if err := db.CreateAlley(ctx, alley); err != nil {
-		t.Fatal(err)
-	}
-	st := &node.Stall{Name: "Old Wang's", Alley: alley.ID}
-	if err := db.CreateStall(ctx, st, wang.ID); err != nil {
-		t.Fatal(err)
-	}
+	wang, mei, st := visitorMarket(t, db)
 	for tok, id := range map[string]node.AccountID{"wang-1": wang.ID, "wang-2": wang.ID, "mei-1": mei.ID, "mei-2": mei.ID} {
 		if err := db.CreateSession(ctx, tok, id, "web", time.Hour, "test"); err != nil {
 			t.Fatal(err)
@@ -162,21 +148,7 @@ func TestSessionVisitorCountsShowAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	wang := &node.Account{Name: "wang", Role: node.RoleStallholder}
-	mei := &node.Account{Name: "mei", Role: node.RoleResident}
-	for _, a := range []*node.Account{wang, mei} {
-		if err := db.CreateAccount(ctx, a, "x", ""); err != nil {
-			t.Fatal(err)
-		}
-	}
-	alley := &node.Alley{Slug: "vintage", Name: node.Text{"en": "Vintage"}, Colour: "#8a5a44"}
-	if err := db.CreateAlley(ctx, alley); err != nil {
-		t.Fatal(err)
-	}
-	st := &node.Stall{Name: "Old Wang's", Alley: alley.ID}
-	if err := db.CreateStall(ctx, st, wang.ID); err != nil {
-		t.Fatal(err)
-	}
+	wang, mei, st := visitorMarket(t, db)
 	it := &node.Item{Stall: st.ID, Title: "Lamp", Quantity: 1, Price: node.Price{Kind: node.PriceFree}}
 	if err := db.CreateItem(ctx, it); err != nil {
 		t.Fatal(err)
@@ -267,4 +239,27 @@ func TestSessionVisitorCountsShowAtOnce(t *testing.T) {
 	if v := read(); v.Role != node.RoleStallholder {
 		t.Fatalf("after a new role, mei reads as %q", v.Role)
 	}
+}
+
+// visitorMarket makes the stallholder wang ("Old Wang"), the resident mei
+// and wang's stall.
+func visitorMarket(t *testing.T, db *DB) (wang, mei *node.Account, st *node.Stall) {
+	t.Helper()
+	ctx := context.Background()
+	wang = &node.Account{Name: "wang", DisplayName: "Old Wang", Role: node.RoleStallholder}
+	mei = &node.Account{Name: "mei", Role: node.RoleResident}
+	for _, a := range []*node.Account{wang, mei} {
+		if err := db.CreateAccount(ctx, a, "x", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alley := &node.Alley{Slug: "vintage", Name: node.Text{"en": "Vintage"}, Colour: "#8a5a44"}
+	if err := db.CreateAlley(ctx, alley); err != nil {
+		t.Fatal(err)
+	}
+	st = &node.Stall{Name: "Old Wang's", Alley: alley.ID}
+	if err := db.CreateStall(ctx, st, wang.ID); err != nil {
+		t.Fatal(err)
+	}
+	return wang, mei, st
 }
