@@ -139,3 +139,121 @@ func TestRoomMirrorTakesAMessageOnce(t *testing.T) {
 		})
 	}
 }
+
+// A room's messages reach a member's market in any order (its deliveries
+// to one server run side by side, Config.PerHost): B's copy of the room
+// reads in the order they were written (their published, to the
+// millisecond, which the room sends), whichever came first and by either
+// of the two ways a room sends a message; reading it marks all of it read;
+// its pages follow the same order; a message saying it was written in the
+// future takes its place when it arrived, not below everything said later.
+func TestRoomMirrorReadsInWrittenOrder(t *testing.T) {
+	start := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	p := newRoomPair(t, start)
+	ctx := context.Background()
+	written := []struct {
+		body string
+		at   time.Duration // on A's clock
+	}{{"one", 0}, {"two", 250 * time.Millisecond}, {"three", 900 * time.Millisecond}, {"four", 1500 * time.Millisecond}, {"five", 3 * time.Second}}
+	var creates, boosts []map[string]any
+	var want []string
+	for _, w := range written {
+		p.a.clock.Freeze(start.Add(w.at))
+		c, b := p.post(t, w.body)
+		creates, boosts, want = append(creates, c), append(boosts, b), append(want, w.body)
+	}
+	if got := str(asMap(asMap(creates[1]["object"])["object"]), "published"); got != "2026-11-20T10:00:00.25Z" {
+		t.Errorf("the room says %q was written at %q, want it to the millisecond", "two", got)
+	}
+	p.b.clock.Freeze(start.Add(10 * time.Second))
+	for _, a := range []map[string]any{creates[4], creates[1], boosts[3], creates[0], boosts[2], boosts[4], creates[2], creates[3], boosts[0], boosts[1]} {
+		p.deliver(t, a)
+	}
+	if got := p.mirrored(t); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("B's copy of the room reads %q, want %q", got, want)
+	}
+	if c, err := p.b.db.Conversation(ctx, p.mirror, p.bo.ID); err != nil || c.Unread != 0 {
+		t.Errorf("after reading it all, bo has %v unread (%v)", c.Unread, err)
+	}
+
+	// A market whose clock runs a year fast: its message takes its place
+	// when it arrived.
+	p.a.clock.Freeze(start.Add(4 * time.Second))
+	c, _ := p.post(t, "from the future")
+	future := start.AddDate(1, 0, 0).Format(time.RFC3339)
+	c["published"] = future
+	asMap(c["object"])["published"] = future
+	asMap(asMap(c["object"])["object"])["published"] = future
+	p.deliver(t, c)
+	p.b.clock.Freeze(start.Add(20 * time.Second))
+	if _, err := p.b.app.Post(ctx, p.bo, app.PostInput{Conversation: p.mirror, Body: "six"}); err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, "from the future", "six")
+	if got := p.mirrored(t); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("B's copy of the room reads %q, want %q", got, want)
+	}
+
+	// Three to a page: each page the three written before the first of
+	// the page after it.
+	var paged []string
+	before := node.MessageID(0)
+	for range 4 {
+		_, ms, err := p.b.app.Messages(ctx, p.bo, p.mirror, before, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms) == 0 {
+			break
+		}
+		var page []string
+		for _, m := range ms {
+			page = append(page, m.Body)
+		}
+		paged, before = append(page, paged...), ms[0].ID
+	}
+	if strings.Join(paged, " ") != strings.Join(want, " ") {
+		t.Errorf("page by page, B's copy of the room reads %q, want %q", paged, want)
+	}
+	if _, _, err := p.b.app.Messages(ctx, p.bo, p.mirror, 999, 3); node.ErrorCode(err) != node.EINVALID {
+		t.Errorf("a page before a message not in the chat: %v, want EINVALID", err)
+	}
+}
+
+// The room's own market takes its members' messages in any order too (they
+// write from several markets): the room reads in the order they were
+// written.
+func TestRoomReadsMembersInWrittenOrder(t *testing.T) {
+	start := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	n := newTestNode(t, "https://shiji.test", start.Add(time.Minute), nil)
+	mei := n.account("mei", node.RoleResident)
+	room := openRoom(t, n, mei)
+	r := &roomReplay{t: t, n: n, conv: room, room: n.f.u.room(room)}
+	bo, felix := "https://b.test/users/bo", "https://mastodon.example/users/felix"
+	r.join(bo, "")
+	r.join(felix, "")
+	for i, w := range []struct {
+		actor, body string
+		at          time.Duration
+	}{{bo, "third", 2500 * time.Millisecond}, {felix, "first", 0}, {bo, "second", 2100 * time.Millisecond}} {
+		id := w.actor + "/notes/" + string(rune('a'+i))
+		at := start.Add(w.at).Format("2006-01-02T15:04:05.999Z07:00")
+		create := map[string]any{"@context": asContextIRI, "id": id + "/activity", "type": "Create", "actor": w.actor, "published": at,
+			"object": map[string]any{"type": "Note", "id": id, "attributedTo": w.actor, "content": "<p>" + w.body + "</p>", "published": at,
+				"to": []any{r.room}, "cc": []any{publicIRI}}}
+		if got := r.post(w.actor, mustJSON(create)); got != "202" {
+			t.Fatalf("%s: %s", w.body, got)
+		}
+	}
+	_, ms, err := n.app.Messages(context.Background(), mei, room, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range ms {
+		got = append(got, m.Body)
+	}
+	if strings.Join(got, " ") != "first second third" {
+		t.Errorf("the room reads %q, want first second third", got)
+	}
+}
