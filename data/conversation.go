@@ -347,13 +347,14 @@ func (db *DB) PostMessage(ctx context.Context, nm *NewMessage) error {
 // Messages returns up to limit messages of a conversation written before
 // message before (0 = the newest), in the order they were written (when
 // written, then the order they were stored: a message from elsewhere may
-// arrive after newer ones). EINVALID when before is not a message of the
-// conversation.
+// arrive after newer ones). The tombstone of a message deleted before it
+// arrived (TombstoneByAPID: no author) is not listed. EINVALID when before
+// is not a message of the conversation.
 func (db *DB) Messages(ctx context.Context, id node.ConversationID, before node.MessageID, limit int) ([]*node.Message, error) {
 	if limit <= 0 || limit > 100 {
 		limit = 50
 	}
-	q := `SELECT ` + msgCols + ` FROM messages x WHERE x.conversation_id = ?`
+	q := `SELECT ` + msgCols + ` FROM messages x WHERE x.conversation_id = ? AND (x.deleted_at IS NULL OR x.author_name != '')`
 	args := []any{id}
 	if before > 0 {
 		var written int64

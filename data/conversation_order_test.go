@@ -113,3 +113,44 @@ func TestMessagesWrittenAtMigration(t *testing.T) {
 		t.Errorf("page by page it reads %s, want %s", got, want)
 	}
 }
+
+// A message from elsewhere deleted before it arrived: its tombstone is not
+// listed, and the message is not taken in when it comes; an id taken in by
+// another conversation is left alone.
+func TestTombstoneBeforeTheMessage(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	acc := &node.Account{Name: "mei", Role: node.RoleResident}
+	if err := db.CreateAccount(ctx, acc, "x", ""); err != nil {
+		t.Fatal(err)
+	}
+	var convs []node.ConversationID
+	for _, name := range []string{"Swap corner", "Bikes"} {
+		c := &node.Conversation{Kind: node.Group, Name: name, CreatedBy: acc.ID}
+		if err := db.CreateConversation(ctx, c, []Member{{Account: acc.ID, Role: "owner"}}); err != nil {
+			t.Fatal(err)
+		}
+		convs = append(convs, c.ID)
+	}
+	post := func(conv node.ConversationID, apID, body string) error {
+		return db.PostMessage(ctx, &NewMessage{Message: &node.Message{Conversation: conv, AuthorName: "bo@b.test", Body: body}, APID: apID})
+	}
+	if found, err := db.TombstoneByAPID(ctx, convs[0], "https://b.test/notes/1"); err != nil || found {
+		t.Fatalf("a tombstone ahead of its message: found %v, %v", found, err)
+	}
+	if err := post(convs[0], "https://b.test/notes/1", "deleted before it came"); node.ErrorCode(err) != node.ECONFLICT {
+		t.Errorf("the message arriving after its deletion: %v, want ECONFLICT", err)
+	}
+	if err := post(convs[1], "https://b.test/notes/2", "in the other chat"); err != nil {
+		t.Fatal(err)
+	}
+	if found, err := db.TombstoneByAPID(ctx, convs[0], "https://b.test/notes/2"); err != nil || found {
+		t.Fatalf("the other chat's message deleted from this one: found %v, %v", found, err)
+	}
+	if got := bodies(t, db, convs[0], 0, 10); len(got) != 0 {
+		t.Errorf("the chat lists %q", got)
+	}
+	if got := bodies(t, db, convs[1], 0, 10); len(got) != 1 || got[0] != "in the other chat" {
+		t.Errorf("the other chat lists %q", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -255,5 +256,38 @@ func TestRoomReadsMembersInWrittenOrder(t *testing.T) {
 	}
 	if strings.Join(got, " ") != "first second third" {
 		t.Errorf("the room reads %q, want first second third", got)
+	}
+}
+
+// A message deleted soon after it was written: the room's Announce{Delete}
+// may reach a member's market before the message itself (its deliveries
+// run side by side, and a failed one is retried later). The message does
+// not come back when it arrives after its deletion, by either copy.
+func TestRoomMirrorDeletedBeforeItArrived(t *testing.T) {
+	p := newRoomPair(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	create, boost := p.post(t, "Oops, wrong chat")
+	note := str(asMap(boost["object"]), "id")
+	mid, _ := strconv.ParseInt(lastSegment(note), 10, 64)
+	if err := p.a.app.DeleteMessage(ctx, p.mei, node.MessageID(mid)); err != nil {
+		t.Fatal(err)
+	}
+	var del map[string]any
+	for _, a := range queued(t, p.a, p.room) {
+		if str(a, "type") == "Announce" && str(asMap(a["object"]), "type") == "Delete" && refOf(asMap(a["object"])["object"]) == note {
+			del = a
+		}
+	}
+	if del == nil {
+		t.Fatal("A's room sent no Announce{Delete}")
+	}
+	p.deliver(t, del)
+	p.deliver(t, create)
+	p.deliver(t, boost)
+	if got := p.mirrored(t); len(got) != 0 {
+		t.Errorf("B's copy of the room shows %q, deleted before it arrived", got)
+	}
+	if n := p.b.count(`SELECT count(*) FROM messages WHERE conversation_id = ? AND deleted_at IS NULL`, p.mirror); n != 0 {
+		t.Errorf("%d messages alive in B's copy of the room", n)
 	}
 }
