@@ -173,8 +173,10 @@ func TestRoomMirrorReadsInWrittenOrder(t *testing.T) {
 	if got := p.mirrored(t); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("B's copy of the room reads %q, want %q", got, want)
 	}
-	if c, err := p.b.db.Conversation(ctx, p.mirror, p.bo.ID); err != nil || c.Unread != 0 {
-		t.Errorf("after reading it all, bo has %v unread (%v)", c.Unread, err)
+	if c, err := p.b.db.Conversation(ctx, p.mirror, p.bo.ID); err != nil {
+		t.Fatal(err)
+	} else if c.Unread != 0 {
+		t.Errorf("after reading it all, bo has %d unread", c.Unread)
 	}
 
 	// A market whose clock runs a year fast: its message takes its place
