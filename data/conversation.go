@@ -239,16 +239,16 @@ func (db *DB) SetMuted(ctx context.Context, id node.ConversationID, account node
 }
 
 const msgCols = `x.id, x.conversation_id, coalesce(x.author_id, 0), x.author_name, x.author_shown, x.author_url, x.from_stall, x.body,
-	coalesce(x.reply_to, 0), x.created_at, coalesce(x.edited_at, 0), coalesce(x.deleted_at, 0)`
+	coalesce(x.reply_to, 0), x.written_at, coalesce(x.edited_at, 0), coalesce(x.deleted_at, 0)`
 
 func scanMessage(row scanner) (*node.Message, error) {
 	var m node.Message
-	var created, edited, deleted int64
+	var written, edited, deleted int64
 	if err := row.Scan(&m.ID, &m.Conversation, &m.Author, &m.AuthorName, &m.AuthorShown, &m.AuthorURL, &m.FromStall, &m.Body,
-		&m.ReplyTo, &created, &edited, &deleted); err != nil {
+		&m.ReplyTo, &written, &edited, &deleted); err != nil {
 		return nil, err
 	}
-	m.CreatedAt = time.Unix(created, 0).UTC()
+	m.CreatedAt = time.UnixMilli(written).UTC()
 	if edited != 0 {
 		m.EditedAt = time.Unix(edited, 0).UTC()
 	}
@@ -266,6 +266,10 @@ type NewMessage struct {
 		Stall node.StallID
 	}
 	APID string // the ActivityPub id of a federated message ("" for local ones)
+	// WrittenAt is when a federated message says it was written (its
+	// Note's published; zero when it does not say): its place in the
+	// conversation, as node.WrittenAt rules. Zero for local ones: now.
+	WrittenAt time.Time
 	// RemoteActor is the remote author of a federated message (kept in
 	// ap_messages in the same transaction: only they may edit or delete it).
 	RemoteActor string
@@ -276,7 +280,8 @@ type NewMessage struct {
 // PostMessage stores a message (and its thread when needed), moves the
 // conversation's last activity, marks it read for its author, and writes the
 // notifications, in one transaction. A federated message already stored
-// (same APID) is ECONFLICT.
+// (same APID) is ECONFLICT. The message's CreatedAt is when it was written
+// (node.WrittenAt), to the millisecond: its place in the conversation.
 func (db *DB) PostMessage(ctx context.Context, nm *NewMessage) error {
 	m := nm.Message
 	return db.write(ctx, func(tx *sql.Tx) error {
@@ -299,16 +304,17 @@ func (db *DB) PostMessage(ctx context.Context, nm *NewMessage) error {
 		if nm.APID != "" {
 			apID = nm.APID
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO messages(conversation_id, author_id, author_name, author_shown, author_url, from_stall, body, reply_to, created_at, ap_id)
-			VALUES (?, nullif(?, 0), ?, ?, ?, ?, ?, nullif(?, 0), ?, ?)`, m.Conversation, m.Author, m.AuthorName, m.AuthorShown, m.AuthorURL,
-			m.FromStall, m.Body, m.ReplyTo, now.Unix(), apID)
+		written := node.WrittenAt(nm.WrittenAt, now)
+		res, err := tx.ExecContext(ctx, `INSERT INTO messages(conversation_id, author_id, author_name, author_shown, author_url, from_stall, body, reply_to, created_at, written_at, ap_id)
+			VALUES (?, nullif(?, 0), ?, ?, ?, ?, ?, nullif(?, 0), ?, ?, ?)`, m.Conversation, m.Author, m.AuthorName, m.AuthorShown, m.AuthorURL,
+			m.FromStall, m.Body, m.ReplyTo, now.Unix(), written.UnixMilli(), apID)
 		if isUnique(err) {
 			return node.Errorf(node.ECONFLICT, "This message has already been received.")
 		} else if err != nil {
 			return fmt.Errorf("data: post message: %w", err)
 		}
 		id, _ := res.LastInsertId()
-		m.ID, m.CreatedAt = node.MessageID(id), now.Truncate(time.Second).UTC()
+		m.ID, m.CreatedAt = node.MessageID(id), written
 		if nm.RemoteActor != "" {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO ap_messages(message_id, actor) VALUES (?, ?)`, id, nm.RemoteActor); err != nil {
 				return err
@@ -338,18 +344,29 @@ func (db *DB) PostMessage(ctx context.Context, nm *NewMessage) error {
 	})
 }
 
-// Messages returns up to limit messages of a conversation before message
-// before (0 = the newest), in the order they were written.
+// Messages returns up to limit messages of a conversation written before
+// message before (0 = the newest), in the order they were written (when
+// written, then the order they were stored: a message from elsewhere may
+// arrive after newer ones). The tombstone of a message deleted before it
+// arrived (TombstoneByAPID: no author) is not listed. EINVALID when before
+// is not a message of the conversation.
 func (db *DB) Messages(ctx context.Context, id node.ConversationID, before node.MessageID, limit int) ([]*node.Message, error) {
 	if limit <= 0 || limit > 100 {
 		limit = 50
 	}
-	q := `SELECT ` + msgCols + ` FROM messages x WHERE x.conversation_id = ?`
+	q := `SELECT ` + msgCols + ` FROM messages x WHERE x.conversation_id = ? AND (x.deleted_at IS NULL OR x.author_name != '')`
 	args := []any{id}
 	if before > 0 {
-		q, args = q+` AND x.id < ?`, append(args, before)
+		var written int64
+		err := db.queryRow(ctx, `SELECT written_at FROM messages WHERE id = ? AND conversation_id = ?`, before, id).Scan(&written)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, node.Errorf(node.EINVALID, "Message %d is not in this conversation.", before)
+		} else if err != nil {
+			return nil, fmt.Errorf("data: messages: %w", err)
+		}
+		q, args = q+` AND (x.written_at, x.id) < (?, ?)`, append(args, written, before)
 	}
-	rows, err := db.query(ctx, q+` ORDER BY x.id DESC LIMIT ?`, append(args, limit)...)
+	rows, err := db.query(ctx, q+` ORDER BY x.written_at DESC, x.id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("data: messages: %w", err)
 	}

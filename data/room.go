@@ -122,17 +122,26 @@ func (db *DB) RoomOf(ctx context.Context, actor string) (node.ConversationID, er
 }
 
 // TombstoneByAPID deletes (leaves a tombstone of) the message with ActivityPub
-// id apID in conversation conv; found is false when there is none.
+// id apID in conversation conv; found is false when there is none. A message
+// from elsewhere may be deleted before it arrives (deliveries come in any
+// order): then a tombstone without an author holds its id in conv, so that
+// it is not taken in when it comes (PostMessage answers ECONFLICT), and
+// Messages does not list it. An id taken in elsewhere is left as it is.
 func (db *DB) TombstoneByAPID(ctx context.Context, conv node.ConversationID, apID string) (found bool, err error) {
 	err = db.write(ctx, func(tx *sql.Tx) error {
+		now := db.now()
 		res, err := tx.ExecContext(ctx, `UPDATE messages SET body = '', deleted_at = coalesce(deleted_at, ?) WHERE conversation_id = ? AND ap_id = ?`,
-			db.now().Unix(), conv, apID)
+			now.Unix(), conv, apID)
 		if err != nil {
 			return err
 		}
 		n, _ := res.RowsAffected()
-		found = n > 0
-		return nil
+		if found = n > 0; found {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO messages(conversation_id, author_name, body, created_at, written_at, deleted_at, ap_id)
+			VALUES (?, '', '', ?, ?, ?, ?) ON CONFLICT(ap_id) DO NOTHING`, conv, now.Unix(), now.UnixMilli(), now.Unix(), apID)
+		return err
 	})
 	return found, err
 }

@@ -168,8 +168,8 @@ func (db *DB) CreateTrade(ctx context.Context, t *node.Trade, maxOpen int) error
 		}
 		var msg any
 		if t.Message != "" {
-			res, err := tx.ExecContext(ctx, `INSERT INTO messages(conversation_id, author_id, author_name, author_shown, body, created_at)
-				VALUES (?, ?, ?, ?, ?, ?)`, conv, t.Buyer, t.BuyerName, t.BuyerShown, t.Message, now.Unix())
+			res, err := tx.ExecContext(ctx, `INSERT INTO messages(conversation_id, author_id, author_name, author_shown, body, created_at, written_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, conv, t.Buyer, t.BuyerName, t.BuyerShown, t.Message, now.Unix(), now.UnixMilli())
 			if err != nil {
 				return fmt.Errorf("data: trade message: %w", err)
 			}

@@ -77,8 +77,8 @@ func (db *DB) CreateRemoteTrade(ctx context.Context, t *node.Trade, conv node.Co
 		}
 		var msg any
 		if t.Message != "" && conv != 0 {
-			res, err := tx.ExecContext(ctx, `INSERT INTO messages(conversation_id, author_id, author_name, author_shown, body, created_at)
-				VALUES (?, nullif(?, 0), ?, ?, ?, ?)`, conv, author, authorName, authorShown, t.Message, now.Unix())
+			res, err := tx.ExecContext(ctx, `INSERT INTO messages(conversation_id, author_id, author_name, author_shown, body, created_at, written_at)
+				VALUES (?, nullif(?, 0), ?, ?, ?, ?, ?)`, conv, author, authorName, authorShown, t.Message, now.Unix(), now.UnixMilli())
 			if err != nil {
 				return fmt.Errorf("data: trade message: %w", err)
 			}

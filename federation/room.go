@@ -101,7 +101,7 @@ func (f *Federation) roomMessage(ctx context.Context, roomIRI string, m *node.Me
 		return nil, err
 	}
 	author, id := f.u.person(acc.Name), f.u.message(m.ID)
-	at := m.CreatedAt.UTC().Format(time.RFC3339)
+	at := m.CreatedAt.UTC().Format(publishedMillis)
 	note := map[string]any{"type": "Note", "id": id, "attributedTo": author, "content": string(f.md.HTML(m.Body)), "mediaType": "text/html",
 		"to": []any{roomIRI}, "cc": []any{f.u.followers(roomIRI), publicIRI}, "audience": roomIRI, "published": at,
 		"url": id}
@@ -112,6 +112,23 @@ func (f *Federation) roomMessage(ctx context.Context, roomIRI string, m *node.Me
 	}
 	return map[string]any{"@context": asContextIRI, "type": "Create", "id": id + "#create", "actor": author, "object": note,
 		"to": []any{roomIRI}, "cc": []any{f.u.followers(roomIRI), publicIRI}, "audience": roomIRI, "published": at}, nil
+}
+
+// publishedMillis is how a room message says when it was written: to the
+// millisecond (trailing zeros left out), so that members' markets, which
+// receive a room's messages in any order, put those of one second in order
+// too (xsd:dateTime allows the fraction; Lemmy and Misskey send one).
+const publishedMillis = "2006-01-02T15:04:05.999Z07:00"
+
+// writtenAt is when a room message says it was written: its published, or
+// its Create's; zero when neither says (node.WrittenAt places it then).
+func writtenAt(note, create map[string]any) time.Time {
+	for _, o := range []map[string]any{note, create} {
+		if t, err := time.Parse(time.RFC3339, str(o, "published")); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
 }
 
 // roomPosted sends a message written here in a group chat: Announced by
@@ -299,7 +316,8 @@ func (f *Federation) roomMemberWrote(ctx context.Context, room node.Conversation
 		return nil
 	}
 	if _, err := f.app.PostRemote(ctx, app.RemotePost{Conversation: room, APID: id, Actor: signer.ID, AuthorName: acctOf(signer),
-		AuthorShown: signer.Name, AuthorURL: cmp.Or(signer.URL, signer.ID), Body: truncateBody(body), ReplyTo: reply}); err != nil {
+		AuthorShown: signer.Name, AuthorURL: cmp.Or(signer.URL, signer.ID), Body: truncateBody(body), ReplyTo: reply,
+		Written: writtenAt(note, create)}); err != nil {
 		if node.ErrorCode(err) == node.ECONFLICT {
 			return nil // taken in before
 		}
@@ -337,7 +355,9 @@ func truncateBody(s string) string {
 
 // roomAnnounced takes what a followed room Announces into its mirror: a
 // Create{Note} or a plain Note (not our own people's, which are here
-// already; a Note comes twice, taken in once) or a Delete.
+// already; a Note comes twice, taken in once) or a Delete. A message takes
+// its place by when it was written (writtenAt), not when it arrived: the
+// room's deliveries to one market run side by side.
 func (f *Federation) roomAnnounced(ctx context.Context, mirror node.ConversationID, inner map[string]any) error {
 	if inner == nil {
 		return nil // an Announce by IRI only: rooms send what they announce
@@ -370,8 +390,12 @@ func (f *Federation) roomAnnounced(ctx context.Context, mirror node.Conversation
 		if body == "" {
 			return nil
 		}
+		var create map[string]any // the Create, when the room announced one (a plain boost is the Note alone)
+		if str(inner, "type") == "Create" {
+			create = inner
+		}
 		_, err = f.app.PostRemote(ctx, app.RemotePost{Conversation: mirror, APID: id, Actor: ra.ID, AuthorName: acctOf(ra),
-			AuthorShown: ra.Name, AuthorURL: cmp.Or(ra.URL, ra.ID), Body: truncateBody(body)})
+			AuthorShown: ra.Name, AuthorURL: cmp.Or(ra.URL, ra.ID), Body: truncateBody(body), Written: writtenAt(note, create)})
 		if node.ErrorCode(err) == node.ECONFLICT {
 			return nil
 		}

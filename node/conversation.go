@@ -60,13 +60,32 @@ type Message struct {
 	Body         string    // Markdown; "" once deleted
 	ReplyTo      MessageID
 	Photos       []Photo
-	CreatedAt    time.Time
+	CreatedAt    time.Time // when it was written (WrittenAt), to the millisecond: its place in the conversation
 	EditedAt     time.Time
 	DeletedAt    time.Time
 }
 
 // Deleted reports whether the message is a tombstone.
 func (m *Message) Deleted() bool { return !m.DeletedAt.IsZero() }
+
+// MessageClockAhead is how far ahead of this market's clock a message from
+// elsewhere may say it was written and be believed: the other market's clock
+// may run a little fast, and within this its messages keep their order.
+const MessageClockAhead = 5 * time.Minute
+
+// WrittenAt is when a message stored at now was written, to the
+// millisecond, in UTC: the time it says (its Note's published, for a message
+// from elsewhere), unless it says none (zero) or one more than
+// MessageClockAhead after now: then now. A conversation reads in this order,
+// so a message cannot put itself below the ones written after it. A message
+// may say it was written long ago (it was delayed, or backfilled): it takes
+// its place among the older ones.
+func WrittenAt(said, now time.Time) time.Time {
+	if said.IsZero() || said.After(now.Add(MessageClockAhead)) {
+		said = now
+	}
+	return time.UnixMilli(said.UnixMilli()).UTC()
+}
 
 // Limits on messages and rooms.
 const (

@@ -41,6 +41,22 @@ func (m *tradeMarket) deliveryErrors(what string) int {
 	return n
 }
 
+// roomDeliveries counts m's deliveries of its rooms' activities not done yet.
+func (m *tradeMarket) roomDeliveries() int {
+	m.t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(m.dir, "shiji.db")+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM ap_deliveries d JOIN ap_outbox o ON o.id = d.outbox_id
+		WHERE o.actor LIKE 'room:%' AND d.failed_at IS NULL`).Scan(&n); err != nil {
+		m.t.Fatal(err)
+	}
+	return n
+}
+
 func has(xs []string, s string) bool {
 	for _, x := range xs {
 		if strings.Contains(x, s) {
@@ -133,6 +149,25 @@ func TestGroupChatAcrossMarkets(t *testing.T) {
 		}
 		return true
 	})
+	// Each message once on every market, though a member's market receives
+	// it twice (the room's Announce{Create} and its boost, room_compat.go),
+	// and in the order they were written, though the room's deliveries to
+	// a market run side by side.
+	waitForIn(t, time.Minute, "the room's deliveries done", func() bool { return c.roomDeliveries() == 0 })
+	for _, m := range []struct {
+		market *tradeMarket
+		name   string
+		conv   int
+	}{{a, "ana_0", ma}, {b, "bo_0", mb}, {c, "cy_0", room}} {
+		got, _ := m.market.messagesOf(m.name, m.conv)
+		ok := len(got) == len(all)
+		for i := 0; ok && i < len(all); i++ {
+			ok = strings.Contains(got[i], all[i])
+		}
+		if !ok {
+			t.Errorf("%s reads %q, want each of %q once, in that order", m.name, got, all)
+		}
+	}
 	bodies, remote := c.messagesOf("cy_0", room)
 	for i, body := range bodies {
 		if want := !strings.Contains(body, "Saturday"); remote[i] != want {

@@ -97,7 +97,13 @@ func (a *App) Messages(ctx context.Context, acc *node.Account, id node.Conversat
 			ms = kept
 		}
 		if c.Member && len(ms) > 0 && before == 0 {
-			if err := a.DB.MarkRead(ctx, id, acc.ID, ms[len(ms)-1].ID); err != nil {
+			// The newest page read: up to the last message stored of it,
+			// which is not the last written when an older one arrived late.
+			last := ms[len(ms)-1].ID
+			for _, m := range ms {
+				last = max(last, m.ID)
+			}
+			if err := a.DB.MarkRead(ctx, id, acc.ID, last); err != nil {
 				return nil, nil, err
 			}
 			c.Unread = 0

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node"
@@ -23,6 +24,9 @@ type RemotePost struct {
 	AuthorURL    string       // profile page
 	Body         string       // Markdown-safe text
 	Photos       []node.Photo // its pictures, copied into the media store
+	// Written is when its Note says it was written (published; zero when
+	// unsaid): its place in the conversation, as node.WrittenAt rules.
+	Written time.Time
 }
 
 // PostRemote stores a message by a remote author (no local account), tells
@@ -57,7 +61,7 @@ func (a *App) PostRemote(ctx context.Context, in RemotePost) (*node.Message, err
 	}
 	m := &node.Message{Conversation: c.ID, AuthorName: in.AuthorName, AuthorShown: in.AuthorShown, AuthorURL: in.AuthorURL,
 		Body: body, ReplyTo: in.ReplyTo, Photos: in.Photos}
-	nm := &data.NewMessage{Message: m, APID: in.APID, RemoteActor: in.Actor}
+	nm := &data.NewMessage{Message: m, APID: in.APID, RemoteActor: in.Actor, WrittenAt: in.Written}
 	recipients, err := a.notifyFor(ctx, c, m, nm)
 	if err != nil {
 		return nil, err

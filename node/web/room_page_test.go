@@ -13,6 +13,7 @@ import (
 
 	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node"
+	"github.com/shiji-market/shiji/node/app"
 )
 
 // TestGroupChatPageModeration: a group chat's page lists its members here
@@ -134,4 +135,61 @@ func TestGroupChatPageModeration(t *testing.T) {
 		t.Fatalf("close: %d", s)
 	}
 	mustContain("the owner's page, closed", page("ajie"), "Open to other markets")
+}
+
+// A group chat's page reads in the order its messages were written, though
+// one from another market arrived after a newer one; each message carries
+// its written time (data-at) for the live script to place the next one; a
+// page before a message of another chat is refused with a clear answer.
+func TestGroupChatPageReadsInWrittenOrder(t *testing.T) {
+	m := newMatrix(t)
+	ctx := context.Background()
+	g := m.vals["group"] // ajie's, with xiao and li
+	gid, _ := strconv.ParseInt(g, 10, 64)
+	get := func(path string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", m.srv.URL+path, nil)
+		req.Header.Set("Accept-Language", "en")
+		hc := m.webs["xiao"].hc
+		if strings.HasPrefix(path, "/api/") {
+			req.Header.Set("Authorization", "Bearer "+m.tokens["xiao"])
+			hc = http.DefaultClient
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if s, _ := m.call("POST", "/conversations/"+g+"/open", "ajie", rule{}); s != http.StatusSeeOther {
+		t.Fatalf("open: %d", s)
+	}
+	now := time.Now()
+	for _, w := range []struct {
+		body string
+		at   time.Time
+	}{{"written second, arrived first", now.Add(-time.Minute)}, {"written first, arrived second", now.Add(-2 * time.Minute)}} {
+		if _, err := m.a.PostRemote(ctx, app.RemotePost{Conversation: node.ConversationID(gid), APID: "https://elsewhere.example/notes/" + url.PathEscape(w.body),
+			Actor: "https://elsewhere.example/users/bo", AuthorName: "bo@elsewhere.example", Body: w.body, Written: w.at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, page := get("/conversations/" + g)
+	first, second := strings.Index(page, "written first, arrived second"), strings.Index(page, "written second, arrived first")
+	if s != http.StatusOK || first < 0 || second < 0 || first > second {
+		t.Fatalf("the group chat page (%d) does not read in written order:\n%s", s, page)
+	}
+	if at := `data-at="` + strconv.FormatInt(now.Add(-2*time.Minute).UnixMilli(), 10) + `"`; !strings.Contains(page[:first], at) {
+		t.Errorf("the first message does not carry its written time %s", at)
+	}
+	var elsewhere int64
+	if err := m.a.DB.Read().QueryRow(`SELECT id FROM messages WHERE conversation_id != ? LIMIT 1`, gid).Scan(&elsewhere); err != nil {
+		t.Fatal(err)
+	}
+	if s, body := get("/api/v1/conversations/" + g + "/messages?before=" + strconv.FormatInt(elsewhere, 10)); s != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "is not in this conversation") {
+		t.Errorf("a page before a message of another chat: %d %s", s, body)
+	}
 }

@@ -43,7 +43,15 @@
       body.className = "body";
       body.innerHTML = d.body_html; // sanitised by the server's one Markdown renderer
       li.appendChild(body);
-      list.appendChild(li);
+      // In the order written: a message from another market may arrive
+      // after newer ones (the page lists them the same way).
+      var at = Date.parse(d.created_at);
+      li.setAttribute("data-at", String(at));
+      var next = null;
+      list.querySelectorAll("li[data-at]").forEach(function (x) {
+        if (!next && Number(x.getAttribute("data-at")) > at) next = x;
+      });
+      list.insertBefore(li, next);
       if (thread && !thread.getAttribute("data-thread")) thread.setAttribute("data-thread", d.conversation);
     } else if (badge && d.author !== me.getAttribute("content")) {
       badge.textContent = String((Number(badge.textContent) || 0) + 1);

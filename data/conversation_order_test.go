@@ -1,0 +1,156 @@
+package data
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shiji-market/shiji/node"
+)
+
+// bodies is the bodies of a conversation's messages, as Messages reads them.
+func bodies(t *testing.T, db *DB, conv node.ConversationID, before node.MessageID, limit int) []string {
+	t.Helper()
+	ms, err := db.Messages(context.Background(), conv, before, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Body)
+	}
+	return out
+}
+
+// Messages stored before migration 0035 had only the second they arrived:
+// the migration makes that their written time, so a conversation reads as
+// it did, and messages from elsewhere stored after it take their place by
+// when they were written, between the old ones and in pages.
+func TestMessagesWrittenAtMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "shiji.db")
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	db, err := Open(ctx, path, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := &node.Account{Name: "mei", Role: node.RoleResident}
+	if err := db.CreateAccount(ctx, acc, "x", ""); err != nil {
+		t.Fatal(err)
+	}
+	c := &node.Conversation{Kind: node.Group, Name: "Swap corner", CreatedBy: acc.ID}
+	if err := db.CreateConversation(ctx, c, []Member{{Account: acc.ID, Role: "owner"}}); err != nil {
+		t.Fatal(err)
+	}
+	// The database as it was before 0035: messages with created_at only.
+	if err := db.Write(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{`DROP INDEX messages_written`, `ALTER TABLE messages DROP COLUMN written_at`,
+			`DELETE FROM schema_migrations WHERE version = 35`} {
+			if _, err := tx.Exec(q); err != nil {
+				return err
+			}
+		}
+		for i, body := range []string{"old one", "old two"} {
+			if _, err := tx.Exec(`INSERT INTO messages(conversation_id, author_id, author_name, body, created_at) VALUES (?, ?, 'mei', ?, ?)`,
+				c.ID, acc.ID, body, now.Add(time.Duration(i)*time.Minute).Unix()); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if db, err = Open(ctx, path, clock); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ms, err := db.Messages(ctx, c.ID, 0, 10)
+	if err != nil || len(ms) != 2 || !ms[1].CreatedAt.Equal(now.Add(time.Minute)) {
+		t.Fatalf("the old messages after 0035: %v %v", ms, err)
+	}
+	// Messages from elsewhere, stored later, written between and before.
+	now = now.Add(time.Hour)
+	for i, w := range []struct {
+		body string
+		at   time.Time
+	}{{"between", ms[0].CreatedAt.Add(30 * time.Second)}, {"first", ms[0].CreatedAt.Add(-time.Millisecond)}, {"unsaid", time.Time{}},
+		{"a year ahead", now.AddDate(1, 0, 0)}, {"between too", ms[0].CreatedAt.Add(30 * time.Second)}} {
+		m := &node.Message{Conversation: c.ID, AuthorName: "bo@b.test", Body: w.body}
+		if err := db.PostMessage(ctx, &NewMessage{Message: m, APID: "https://b.test/notes/" + string(rune('a'+i)), WrittenAt: w.at}); err != nil {
+			t.Fatal(err)
+		}
+		if want := node.WrittenAt(w.at, now); !m.CreatedAt.Equal(want) {
+			t.Errorf("%s: CreatedAt %v, want %v", w.body, m.CreatedAt, want)
+		}
+		now = now.Add(time.Second)
+	}
+	want := "first|old one|between|between too|old two|unsaid|a year ahead"
+	if got := strings.Join(bodies(t, db, c.ID, 0, 10), "|"); got != want {
+		t.Errorf("the conversation reads %s, want %s", got, want)
+	}
+	// Two to a page, from the newest.
+	var paged []string
+	before := node.MessageID(0)
+	for range 5 {
+		page, err := db.Messages(ctx, c.ID, before, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for i := len(page) - 1; i >= 0; i-- {
+			paged = append([]string{page[i].Body}, paged...)
+		}
+		before = page[0].ID
+	}
+	if got := strings.Join(paged, "|"); got != want {
+		t.Errorf("page by page it reads %s, want %s", got, want)
+	}
+}
+
+// A message from elsewhere deleted before it arrived: its tombstone is not
+// listed, and the message is not taken in when it comes; an id taken in by
+// another conversation is left alone.
+func TestTombstoneBeforeTheMessage(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	acc := &node.Account{Name: "mei", Role: node.RoleResident}
+	if err := db.CreateAccount(ctx, acc, "x", ""); err != nil {
+		t.Fatal(err)
+	}
+	var convs []node.ConversationID
+	for _, name := range []string{"Swap corner", "Bikes"} {
+		c := &node.Conversation{Kind: node.Group, Name: name, CreatedBy: acc.ID}
+		if err := db.CreateConversation(ctx, c, []Member{{Account: acc.ID, Role: "owner"}}); err != nil {
+			t.Fatal(err)
+		}
+		convs = append(convs, c.ID)
+	}
+	post := func(conv node.ConversationID, apID, body string) error {
+		return db.PostMessage(ctx, &NewMessage{Message: &node.Message{Conversation: conv, AuthorName: "bo@b.test", Body: body}, APID: apID})
+	}
+	if found, err := db.TombstoneByAPID(ctx, convs[0], "https://b.test/notes/1"); err != nil || found {
+		t.Fatalf("a tombstone ahead of its message: found %v, %v", found, err)
+	}
+	if err := post(convs[0], "https://b.test/notes/1", "deleted before it came"); node.ErrorCode(err) != node.ECONFLICT {
+		t.Errorf("the message arriving after its deletion: %v, want ECONFLICT", err)
+	}
+	if err := post(convs[1], "https://b.test/notes/2", "in the other chat"); err != nil {
+		t.Fatal(err)
+	}
+	if found, err := db.TombstoneByAPID(ctx, convs[0], "https://b.test/notes/2"); err != nil || found {
+		t.Fatalf("the other chat's message deleted from this one: found %v, %v", found, err)
+	}
+	if got := bodies(t, db, convs[0], 0, 10); len(got) != 0 {
+		t.Errorf("the chat lists %q", got)
+	}
+	if got := bodies(t, db, convs[1], 0, 10); len(got) != 1 || got[0] != "in the other chat" {
+		t.Errorf("the other chat lists %q", got)
+	}
+}
