@@ -48,7 +48,7 @@ func TestMessagesWrittenAtMigration(t *testing.T) {
 	}
 	// The database as it was before 0035: messages with created_at only.
 	if err := db.Write(ctx, func(tx *sql.Tx) error {
-		for _, q := range []string{`DROP INDEX messages_written`, `ALTER TABLE messages DROP COLUMN written_at`,
+		for _, q := range []string{`DROP TRIGGER IF EXISTS messages_written_default`, `DROP INDEX messages_written`, `ALTER TABLE messages DROP COLUMN written_at`,
 			`DELETE FROM schema_migrations WHERE version = 35`} {
 			if _, err := tx.Exec(q); err != nil {
 				return err
@@ -111,6 +111,18 @@ func TestMessagesWrittenAtMigration(t *testing.T) {
 	}
 	if got := strings.Join(paged, "|"); got != want {
 		t.Errorf("page by page it reads %s, want %s", got, want)
+	}
+	// A message stored without written_at is written when it was stored.
+	if err := db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO messages(conversation_id, author_id, author_name, body, created_at) VALUES (?, ?, 'mei', 'stored plainly', ?)`,
+			c.ID, acc.ID, ms[0].CreatedAt.Add(45*time.Second).Unix())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want = "first|old one|between|between too|stored plainly|old two|unsaid|a year ahead"
+	if got := strings.Join(bodies(t, db, c.ID, 0, 10), "|"); got != want {
+		t.Errorf("with a message stored without written_at it reads %s, want %s", got, want)
 	}
 }
 

@@ -8,3 +8,9 @@
 ALTER TABLE messages ADD COLUMN written_at INTEGER NOT NULL DEFAULT 0;
 UPDATE messages SET written_at = created_at * 1000;
 CREATE INDEX messages_written ON messages(conversation_id, written_at, id);
+
+-- A message stored without written_at (a way of storing one that does not
+-- know the column) is written when it was stored, not at the dawn of time.
+CREATE TRIGGER messages_written_default AFTER INSERT ON messages WHEN new.written_at = 0 BEGIN
+	UPDATE messages SET written_at = new.created_at * 1000 WHERE id = new.id;
+END;
