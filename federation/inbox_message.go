@@ -80,6 +80,10 @@ func (f *Federation) takeMessage(ctx context.Context, signer *remoteActor, n *re
 		p.AuthorURL = signer.ID
 	}
 	p.Actor = signer.ID
+	// Its place in the conversation: when the Note says it was written
+	// (parseNote gives the arrival time when it says nothing), as a group
+	// chat's messages take theirs (node.WrittenAt caps the future).
+	p.Written = n.Published
 	if _, err := f.app.PostRemote(ctx, p); node.ErrorCode(err) != node.ECONFLICT {
 		return true, err
 	}

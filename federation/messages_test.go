@@ -730,3 +730,49 @@ func TestReportRemovalReachesTheRemoteSide(t *testing.T) {
 		t.Fatalf("after the removal bo got %s", mustJSON(del))
 	}
 }
+
+// Private messages and a stall's thread from elsewhere read in the order
+// their Notes were written, not the order they arrived (deliveries to one
+// server run side by side, and retries come late).
+func TestRemoteMessagesReadInWrittenOrder(t *testing.T) {
+	start := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	n := newTestNode(t, "https://market.test", start, nil)
+	ctx := context.Background()
+	wang := n.account("wang", node.RoleStallholder)
+	st := n.stall(wang, "Bikes")
+	stallURL := n.f.u.stall(st.ID)
+	bo := newRemote(t, n.net, "https://remote.test/users/bo", "")
+	note := func(i int, content string, published time.Time, to ...any) map[string]any {
+		id := "https://remote.test/n/" + itoa(int64(i))
+		return map[string]any{"@context": asContextIRI, "id": id + "#create", "type": "Create", "actor": bo.id,
+			"object": map[string]any{"id": id, "type": "Note", "attributedTo": bo.id, "content": content, "to": to,
+				"published": published.Format("2006-01-02T15:04:05.000Z07:00")}}
+	}
+	// Written first, second, third, within one second; they arrive third,
+	// first, second.
+	for k, m := range []struct {
+		i    int
+		body string
+		at   time.Duration
+	}{{3, "third", 900 * time.Millisecond}, {1, "first", 100 * time.Millisecond}, {2, "second", 500 * time.Millisecond}} {
+		n.clock.Set(start.Add(time.Duration(10+k) * time.Second)) // each arrives after all were written, one a second
+		if w := n.do(bo.signedPost(t, "https://market.test/inbox", note(m.i, "<p>"+m.body+"</p>", start.Add(m.at), stallURL), n.clock.Now())); w.Code != http.StatusAccepted {
+			t.Fatalf("%s = %d %s", m.body, w.Code, w.Body)
+		}
+	}
+	convs, err := n.db.Conversations(ctx, wang.ID, 10)
+	if err != nil || len(convs) != 1 {
+		t.Fatalf("wang's conversations = %+v %v", convs, err)
+	}
+	ms, err := n.db.Messages(ctx, convs[0].ID, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range ms {
+		got = append(got, m.Body)
+	}
+	if strings.Join(got, " ") != "first second third" {
+		t.Fatalf("the private chat reads %q, want first second third", got)
+	}
+}
