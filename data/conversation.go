@@ -293,9 +293,10 @@ func (db *DB) PostMessage(ctx context.Context, nm *NewMessage) error {
 			}
 			m.Conversation = id
 		}
+		var parentWritten int64 // Unix ms of the message replied to
 		if m.ReplyTo != 0 {
 			var conv node.ConversationID
-			err := tx.QueryRowContext(ctx, `SELECT conversation_id FROM messages WHERE id = ?`, m.ReplyTo).Scan(&conv)
+			err := tx.QueryRowContext(ctx, `SELECT conversation_id, written_at FROM messages WHERE id = ?`, m.ReplyTo).Scan(&conv, &parentWritten)
 			if err != nil || conv != m.Conversation {
 				return node.Errorf(node.EINVALID, "The message you reply to is not in this conversation.")
 			}
@@ -305,6 +306,13 @@ func (db *DB) PostMessage(ctx context.Context, nm *NewMessage) error {
 			apID = nm.APID
 		}
 		written := node.WrittenAt(nm.WrittenAt, now)
+		if written.UnixMilli() <= parentWritten {
+			// A reply reads below what it answers: a server that dates
+			// to the second (Mastodon, and shiji's own Notes) can give an
+			// answer written in the same second as its question an
+			// earlier time.
+			written = time.UnixMilli(parentWritten + 1).UTC()
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO messages(conversation_id, author_id, author_name, author_shown, author_url, from_stall, body, reply_to, created_at, written_at, ap_id)
 			VALUES (?, nullif(?, 0), ?, ?, ?, ?, ?, nullif(?, 0), ?, ?, ?)`, m.Conversation, m.Author, m.AuthorName, m.AuthorShown, m.AuthorURL,
 			m.FromStall, m.Body, m.ReplyTo, now.Unix(), written.UnixMilli(), apID)

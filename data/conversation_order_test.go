@@ -166,3 +166,39 @@ func TestTombstoneBeforeTheMessage(t *testing.T) {
 		t.Errorf("the other chat lists %q", got)
 	}
 }
+
+// A reply reads below what it answers, even when its server dates it to
+// the second and so earlier than its question written here in the same
+// second.
+func TestReplyReadsBelowItsQuestion(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 20, 10, 0, 7, 349e6, time.UTC)
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "shiji.db"), func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	acc := &node.Account{Name: "ajie", Role: node.RoleResident}
+	if err := db.CreateAccount(ctx, acc, "x", ""); err != nil {
+		t.Fatal(err)
+	}
+	c := &node.Conversation{Kind: node.Private, CreatedBy: acc.ID}
+	if err := db.CreateConversation(ctx, c, []Member{{Account: acc.ID, Role: "member"}}); err != nil {
+		t.Fatal(err)
+	}
+	q := &node.Message{Conversation: c.ID, Author: acc.ID, AuthorName: "ajie", Body: "Does it still ring?"}
+	if err := db.PostMessage(ctx, &NewMessage{Message: q}); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(300 * time.Millisecond)
+	a := &node.Message{Conversation: c.ID, AuthorName: "stall-1@b.test", Body: "It rings like new.", ReplyTo: q.ID}
+	if err := db.PostMessage(ctx, &NewMessage{Message: a, APID: "https://b.test/m/1", WrittenAt: now.Truncate(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if !a.CreatedAt.After(q.CreatedAt) {
+		t.Errorf("the answer is written at %v, its question at %v", a.CreatedAt, q.CreatedAt)
+	}
+	if got := strings.Join(bodies(t, db, c.ID, 0, 10), "|"); got != "Does it still ring?|It rings like new." {
+		t.Errorf("the conversation reads %s", got)
+	}
+}

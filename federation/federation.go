@@ -258,6 +258,15 @@ func (f *Federation) kick() {
 	}
 }
 
+// Close stops what New started in the background (the first read of the
+// ids taken in) and what Run leaves running, and waits for it: call it
+// before the database is closed, whether or not Run ran. Closing twice is
+// harmless.
+func (f *Federation) Close() {
+	f.bgCancel()
+	f.bgWG.Wait()
+}
+
 // Run delivers the queue, and sweeps the market days (events.go), until ctx
 // ends. Start it once, with the node's background context.
 func (f *Federation) Run(ctx context.Context) {

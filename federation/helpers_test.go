@@ -189,6 +189,7 @@ func newTestNodeAt(t testing.TB, path, base string, start time.Time, tune func(*
 	if n.f, err = New(cfg); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(n.f.Close) // before the database closes (cleanups run last first)
 	a.Fed = n.f
 	n.e = echo.New()
 	n.e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {

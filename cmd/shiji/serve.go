@@ -317,6 +317,7 @@ func serveWith(ctx context.Context, cfg serveConfig, e env) error {
 	if err != nil {
 		return err
 	}
+	defer fed.Close() // before the database closes, on every way out
 	a.Fed = fed
 	cacheBytes := int64(cfg.cacheMB) << 20
 	if cfg.cacheMB == 0 {

@@ -149,6 +149,7 @@ func newMatrix(t *testing.T) *matrix {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(fed.Close)
 	m.a.Fed = fed
 	lim, err := limits.Parse("messages=100000/1ms writes=100000/1ms items=100000/1ms follows=100000/1ms reports=100000/1ms "+
 		"reservations=100000/1ms uploads=100000/1ms ip-login=100000/1ms ip-signup=100000/1ms "+
