@@ -11,7 +11,10 @@
 # item, stall, stroll and search pages at once (16 connections each, 64 in all)
 # for SECONDS (default 10) and prints the peak RSS (VmHWM); then, after 50 s
 # without visitors (the node gives memory back after 40 s idle), the idle RSS
-# again. Needs wrk and curl.
+# again. Then the same page load and, at the same time, a flood of signed
+# Create(Note) activities into the inbox from 8 followed accounts on loopback
+# (scripts/inboxflood: FLOOD activities, default 20000, signed before it
+# starts), and prints the peak RSS of that phase alone. Needs wrk and curl.
 # SHIJI_BIN=FILE measures that binary instead of building one.
 set -eu
 cd "$(dirname "$0")/.."
@@ -30,15 +33,21 @@ if [ -n "${SHIJI_BIN:-}" ]; then
 else
   CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/shiji" ./cmd/shiji
 fi
+go build -o "$tmp/inboxflood" ./scripts/inboxflood
+flood="${FLOOD:-20000}"
 data="$tmp/data"
 if [ -n "${SHIJI_BENCH_DATA:-}" ]; then data="$SHIJI_BENCH_DATA/$items"; fi
 if [ ! -f "$data/shiji.db" ]; then
   mkdir -p "$data"
   "$tmp/shiji" demo --data "$data" --stalls 1000 --items "$items" --seed 7 >/dev/null 2>&1
 fi
+# The flood writes notes and follows: the node serves a copy of the market.
+cp -r "$data" "$tmp/run"
+data="$tmp/run"
 port=$(( 20000 + $$ % 20000 ))
 base="http://127.0.0.1:$port"
-"$tmp/shiji" serve --addr "127.0.0.1:$port" --data "$data" >"$tmp/serve.log" 2>&1 &
+"$tmp/shiji" serve --addr "127.0.0.1:$port" --data "$data" --allow-private-networks \
+  --limits inbox=100000/10us >"$tmp/serve.log" 2>&1 &
 pid=$!
 i=0
 until curl -fs -o /dev/null "$base/"; do
@@ -64,3 +73,26 @@ reqs=$(cat "$tmp"/wrk.* | awk '/requests in/ {n += $1} END {print n + 0}')
 echo "items=$items peak_rss=$(rss VmHWM) after_load_rss=$(rss VmRSS) requests=$reqs (wrk, 64 connections on 4 pages, ${secs} s)"
 sleep 50
 echo "items=$items idle_after_load_rss=$(rss VmRSS) (50 s after the load; the caches hold pages now)"
+# Pages and an inbox flood at once. The flood signs its activities first;
+# once it sends, VmHWM is reset (clear_refs 5) and the pages' load starts,
+# so that what is printed is this phase's peak.
+"$tmp/inboxflood" -node "$base" -db "$data/shiji.db" -n "$flood" -seconds "$secs" >"$tmp/flood.out" 2>&1 &
+fpid=$!
+i=0
+until grep -q "signed in" "$tmp/flood.out"; do
+  i=$((i + 1))
+  [ "$i" -lt 3000 ] || { echo "rss.sh: inboxflood did not start" >&2; cat "$tmp/flood.out" >&2; exit 1; }
+  kill -0 "$fpid" 2>/dev/null || { cat "$tmp/flood.out" >&2; exit 1; }
+  sleep 0.1
+done
+echo 5 >"/proc/$pid/clear_refs"
+loads=""
+for p in $pages; do
+  wrk -t1 -c16 -d"${secs}s" "$base$p" >"$tmp/wrk2.$(echo "$p" | tr -c 'a-z0-9' _)" 2>&1 &
+  loads="$loads $!"
+done
+for j in $loads; do wait "$j"; done
+wait "$fpid" || { cat "$tmp/flood.out" >&2; exit 1; }
+reqs=$(cat "$tmp"/wrk2.* | awk '/requests in/ {n += $1} END {print n + 0}')
+flooded=$(sed -n 's/^inboxflood: \(.* sent in .*\)$/\1/p' "$tmp/flood.out")
+echo "items=$items peak_rss_pages_and_inbox=$(rss VmHWM) requests=$reqs inbox: $flooded (wrk as above, and the inbox flooded at the same time)"
