@@ -69,7 +69,8 @@ func TestBrowserFirstRunSetupOpensAStallAndListsAnItem(t *testing.T) {
 		chromedp.SendKeys(`input[name=title]`, "Brass temple bell"),
 		chromedp.Click(`input[name=price_kind][value=free]`),
 		chromedp.Submit(`input[name=title]`),
-		chromedp.WaitVisible(`h1`),
+		// The form has an h1 too: wait for the item's own.
+		waitText(`h1`, "Brass temple bell"),
 		chromedp.Text(`main`, &item),
 	)
 	screenshot(t, ctx, "setup-item")
