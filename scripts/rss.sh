@@ -14,7 +14,9 @@
 # again. Then the same page load and, at the same time, a flood of signed
 # Create(Note) activities into the inbox from 8 followed accounts on loopback
 # (scripts/inboxflood: FLOOD activities, default 20000, signed before it
-# starts), and prints the peak RSS of that phase alone. Needs wrk and curl.
+# starts) and a fan-out (stall 500 has 1,000 followers on those servers, each
+# with an inbox of its own; one of its items changes every 2 s), and prints
+# the peak RSS of that phase alone. Needs wrk and curl.
 # SHIJI_BIN=FILE measures that binary instead of building one.
 set -eu
 cd "$(dirname "$0")/.."
@@ -76,7 +78,8 @@ echo "items=$items idle_after_load_rss=$(rss VmRSS) (50 s after the load; the ca
 # Pages and an inbox flood at once. The flood signs its activities first;
 # once it sends, VmHWM is reset (clear_refs 5) and the pages' load starts,
 # so that what is printed is this phase's peak.
-"$tmp/inboxflood" -node "$base" -db "$data/shiji.db" -n "$flood" -seconds "$secs" >"$tmp/flood.out" 2>&1 &
+"$tmp/inboxflood" -node "$base" -db "$data/shiji.db" -n "$flood" -seconds "$secs" \
+  -fanout-stall 500 -followers 1000 -change-every 2s >"$tmp/flood.out" 2>&1 &
 fpid=$!
 i=0
 until grep -q "signed in" "$tmp/flood.out"; do
@@ -95,4 +98,5 @@ for j in $loads; do wait "$j"; done
 wait "$fpid" || { cat "$tmp/flood.out" >&2; exit 1; }
 reqs=$(cat "$tmp"/wrk2.* | awk '/requests in/ {n += $1} END {print n + 0}')
 flooded=$(sed -n 's/^inboxflood: \(.* sent in .*\)$/\1/p' "$tmp/flood.out")
-echo "items=$items peak_rss_pages_and_inbox=$(rss VmHWM) requests=$reqs inbox: $flooded (wrk as above, and the inbox flooded at the same time)"
+fanned=$(sed -n 's/^inboxflood: \(.* fanned out .*\)$/\1/p' "$tmp/flood.out")
+echo "items=$items peak_rss_all=$(rss VmHWM) requests=$reqs inbox: $flooded; fan-out: $fanned (wrk as above, the inbox flooded and a stall's item fanned out at the same time)"

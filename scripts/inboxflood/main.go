@@ -18,6 +18,12 @@
 // than the node's checking), then -conns connections send them as fast as
 // the node answers, for at most -seconds. It prints what was sent and what
 // the node answered.
+//
+// With -fanout-stall N, a fan-out runs at the same time: -followers
+// accounts on the same servers follow stall N (written into the database,
+// each with an inbox of its own), and every -change-every one of its items
+// changes and its Update is queued as the node queues it, so the node signs
+// and delivers it to every follower during the flood.
 package main
 
 import (
@@ -37,6 +43,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,12 +59,16 @@ func main() {
 	conns := flag.Int("conns", 16, "connections sending at once")
 	actors := flag.Int("actors", 8, "accounts (each on a loopback server of its own)")
 	seconds := flag.Int("seconds", 60, "stop sending after this long")
+	fanStall := flag.Int64("fanout-stall", 0, "also make this stall's items change while flooding, for -followers followers here (0: no fan-out)")
+	followers := flag.Int("followers", 1000, "with -fanout-stall: the stall's followers, spread over the accounts' servers, each with its own inbox")
+	changeEvery := flag.Duration("change-every", 2*time.Second, "with -fanout-stall: how often one of its items changes")
 	flag.Parse()
 	if *nodeURL == "" || *dbPath == "" || *n < 1 || *conns < 1 || *actors < 1 || *seconds < 1 {
 		fmt.Fprintln(os.Stderr, "inboxflood: -node and -db are needed; -n, -conns, -actors, -seconds must be positive")
 		os.Exit(2)
 	}
-	if err := run(*nodeURL, *dbPath, *n, *conns, *actors, time.Duration(*seconds)*time.Second); err != nil {
+	fan := fanout{stall: *fanStall, followers: *followers, every: *changeEvery}
+	if err := run(*nodeURL, *dbPath, *n, *conns, *actors, time.Duration(*seconds)*time.Second, fan); err != nil {
 		fmt.Fprintln(os.Stderr, "inboxflood:", err)
 		os.Exit(1)
 	}
@@ -68,7 +79,19 @@ type actor struct {
 	id, keyID string
 }
 
-func run(nodeURL, dbPath string, n, conns, nActors int, limit time.Duration) error {
+// fanout is what -fanout-stall asks for: a stall with followers on the
+// accounts' servers, and one of its items changing now and then, so that
+// the node fans each change out to every follower while it is flooded.
+type fanout struct {
+	stall     int64
+	followers int
+	every     time.Duration
+}
+
+// delivered counts what the node delivered to the followers here.
+var delivered atomic.Int64
+
+func run(nodeURL, dbPath string, n, conns, nActors int, limit time.Duration, fan fanout) error {
 	node, err := url.Parse(nodeURL)
 	if err != nil || node.Host == "" {
 		return fmt.Errorf("-node %q is not a URL", nodeURL)
@@ -105,10 +128,21 @@ func run(nodeURL, dbPath string, n, conns, nActors int, limit time.Duration) err
 			io.Copy(io.Discard, r.Body)
 			w.WriteHeader(http.StatusAccepted)
 		})
+		mux.HandleFunc("/followers/", func(w http.ResponseWriter, r *http.Request) { // a follower's inbox
+			io.Copy(io.Discard, r.Body)
+			delivered.Add(1)
+			w.WriteHeader(http.StatusAccepted)
+		})
 		go http.Serve(ln, mux)
 	}
 	if err := follow(dbPath, actors); err != nil {
 		return err
+	}
+	var item int64
+	if fan.stall != 0 {
+		if item, err = followStall(dbPath, actors, fan); err != nil {
+			return err
+		}
 	}
 	time.Sleep(2 * time.Second) // the node notices another process's writes within a second
 
@@ -144,6 +178,25 @@ func run(nodeURL, dbPath string, n, conns, nActors int, limit time.Duration) err
 	var accepted, other, failed atomic.Int64
 	next.Store(0)
 	start = time.Now()
+	changes := 0
+	var changing sync.WaitGroup
+	if fan.stall != 0 {
+		changing.Add(1)
+		go func() {
+			defer changing.Done()
+			for ctx.Err() == nil {
+				if err := changeItem(dbPath, node, fan.stall, item, changes); err != nil {
+					fmt.Fprintln(os.Stderr, "inboxflood: changing an item:", err)
+					return
+				}
+				changes++
+				select {
+				case <-ctx.Done():
+				case <-time.After(fan.every):
+				}
+			}
+		}()
+	}
 	for range conns {
 		wg.Add(1)
 		go func() {
@@ -174,13 +227,73 @@ func run(nodeURL, dbPath string, n, conns, nActors int, limit time.Duration) err
 	}
 	wg.Wait()
 	took := time.Since(start).Seconds()
+	changing.Wait() // the fan-out goes on until the time limit
 	sent := accepted.Load() + other.Load() + failed.Load()
 	fmt.Printf("inboxflood: %d sent in %.1f s (%.0f/s): %d accepted, %d refused, %d failed\n",
 		sent, took, float64(sent)/took, accepted.Load(), other.Load(), failed.Load())
+	if fan.stall != 0 {
+		fmt.Printf("inboxflood: %d changes of item %d fanned out to %d followers: %d deliveries received\n",
+			changes, item, fan.followers, delivered.Load())
+	}
 	if accepted.Load() == 0 {
 		return fmt.Errorf("the node accepted none")
 	}
 	return nil
+}
+
+// followStall writes that fan.followers accounts on the flooding servers
+// follow the stall (as their accepted Follows would have left it), each
+// with an inbox of its own, and returns one of the stall's items.
+func followStall(dbPath string, actors []actor, fan fanout) (int64, error) {
+	db, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var item int64
+	if err := db.QueryRow(`SELECT id FROM items WHERE stall_id = ? AND status = 'available' ORDER BY id LIMIT 1`, fan.stall).Scan(&item); err != nil {
+		return 0, fmt.Errorf("an available item of stall %d: %w", fan.stall, err)
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	for i := range fan.followers {
+		host := strings.TrimSuffix(actors[i%len(actors)].id, "/users/flood")
+		f := fmt.Sprintf("%s/followers/%d", host, i)
+		if _, err := tx.Exec(`INSERT OR IGNORE INTO ap_followers(actor, follower, inbox, follow_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+			fmt.Sprintf("stall:%d", fan.stall), f, f+"/inbox", f+"/follow", time.Now().Unix()); err != nil {
+			return 0, err
+		}
+	}
+	return item, tx.Commit()
+}
+
+// changeItem changes the item's price and queues the change for the stall's
+// followers (as the node does when its stallholder edits it): the node's
+// delivery worker renders and fans it out within its next poll.
+func changeItem(dbPath string, node *url.URL, stall, item int64, n int) error {
+	db, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	now := time.Now()
+	if _, err := tx.Exec(`UPDATE items SET story = ? WHERE id = ?`, fmt.Sprintf("Change %d while the inbox was flooded.", n), item); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`INSERT INTO ap_outbox(activity, actor, kind, item_id, public, body, ready_at_ms, fanned, created_at)
+		VALUES (?, ?, 'update', ?, 1, NULL, ?, 0, ?)`, fmt.Sprintf("%s/activities/flood-%d-%d", node, now.UnixNano(), n),
+		fmt.Sprintf("stall:%d", stall), item, now.UnixMilli(), now.Unix()); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // follow writes that the node's first account follows each flooding
