@@ -768,11 +768,7 @@ func TestRemoteMessagesReadInWrittenOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, m := range ms {
-		got = append(got, m.Body)
-	}
-	if strings.Join(got, " ") != "first second third" {
+	if got := messageBodies(ms); strings.Join(got, " ") != "first second third" {
 		t.Fatalf("the private chat reads %q, want first second third", got)
 	}
 }

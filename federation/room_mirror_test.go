@@ -97,6 +97,11 @@ func (p *roomPair) mirrored(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return messageBodies(ms)
+}
+
+// messageBodies is the bodies of messages, in their order.
+func messageBodies(ms []*node.Message) []string {
 	var out []string
 	for _, m := range ms {
 		out = append(out, m.Body)
@@ -209,11 +214,7 @@ func TestRoomMirrorReadsInWrittenOrder(t *testing.T) {
 		if len(ms) == 0 {
 			break
 		}
-		var page []string
-		for _, m := range ms {
-			page = append(page, m.Body)
-		}
-		paged, before = append(page, paged...), ms[0].ID
+		paged, before = append(messageBodies(ms), paged...), ms[0].ID
 	}
 	if strings.Join(paged, " ") != strings.Join(want, " ") {
 		t.Errorf("page by page, B's copy of the room reads %q, want %q", paged, want)
@@ -252,11 +253,7 @@ func TestRoomReadsMembersInWrittenOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, m := range ms {
-		got = append(got, m.Body)
-	}
-	if strings.Join(got, " ") != "first second third" {
+	if got := messageBodies(ms); strings.Join(got, " ") != "first second third" {
 		t.Errorf("the room reads %q, want first second third", got)
 	}
 }
