@@ -478,6 +478,27 @@ func TestBrowserConversations(t *testing.T) {
 		chromedp.Click(`[data-chat] form button[type=submit]`),
 		waitText(`[data-chat] ul.messages`, "4A"))
 	step(t, resident, "the answer arrives live", waitText(`[data-chat] ul.messages`, "Seagull 4A"))
+	// A message from another market can arrive after newer ones: the live
+	// page puts it where it was written, as the server lists it. Two are
+	// handed to the page's stream as the server would send them, one
+	// written long ago and one written last.
+	var order string
+	step(t, resident, "messages arriving out of order take their place",
+		chromedp.Evaluate(`(function () {
+			var c = document.querySelector("[data-chat]").getAttribute("data-chat");
+			function send(id, at, body) {
+				window.shijiStream.dispatchEvent(new MessageEvent("message", {data: JSON.stringify({id: id,
+					conversation: Number(c), author: "bo@elsewhere.test", author_shown: "Bo",
+					body_html: "<p>" + body + "</p>", created_at: at})}));
+			}
+			send(990001, "2000-01-01T00:00:00.000Z", "written long ago");
+			send(990002, "2100-01-01T00:00:00.000Z", "written last");
+			var lis = document.querySelectorAll("[data-chat] ul.messages li.msg");
+			return lis[0].id + "," + lis[lis.length - 1].id + "," + lis.length;
+		})()`, &order))
+	if parts := strings.Split(order, ","); len(parts) != 3 || parts[0] != "m990001" || parts[1] != "m990002" || parts[2] != "4" {
+		t.Errorf("after two messages out of order, the chat reads first, last, count = %s; want m990001, m990002, 4", order)
+	}
 	screenshot(t, resident, "group-chat")
 	_ = chatURL
 }
