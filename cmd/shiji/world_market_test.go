@@ -179,6 +179,22 @@ func (m *worldMarket) api(method, path, body string) response {
 	return m.c.do(method, path, strings.NewReader(body), "Content-Type", "application/json", "Authorization", "Bearer "+m.token)
 }
 
+// count runs a count(*) query on the market's database, read-only (its
+// node may be running).
+func (m *worldMarket) count(q string, args ...any) int {
+	m.t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(m.dir, "shiji.db")+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
+		m.t.Fatal(err)
+	}
+	return n
+}
+
 // availableStalls is the stalls with available items in the market's
 // database (read-only), the items available, and all its stalls.
 func (m *worldMarket) availableStalls() (stalls, items, all int) {

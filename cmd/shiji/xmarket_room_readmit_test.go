@@ -1,10 +1,8 @@
 package main
 
 import (
-	"database/sql"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -117,15 +115,6 @@ func TestGroupChatRemovedMemberComesBack(t *testing.T) {
 // Remove reached m.
 func (m *tradeMarket) removedFrom(mirror int, name string) bool {
 	m.t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(m.dir, "shiji.db")+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM ap_room_members WHERE conversation_id = ? AND actor LIKE '%/users/' || ? AND removed_at IS NOT NULL`,
-		mirror, name).Scan(&n); err != nil {
-		m.t.Fatal(err)
-	}
-	return n > 0
+	return m.count(`SELECT count(*) FROM ap_room_members WHERE conversation_id = ? AND actor LIKE '%/users/' || ? AND removed_at IS NOT NULL`,
+		mirror, name) > 0
 }

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"database/sql"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -29,32 +27,14 @@ func (m *tradeMarket) messagesOf(name string, conv int) (bodies []string, remote
 // deliveryErrors counts m's deliveries whose last error mentions what.
 func (m *tradeMarket) deliveryErrors(what string) int {
 	m.t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(m.dir, "shiji.db")+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM ap_deliveries WHERE last_error LIKE '%' || ? || '%'`, what).Scan(&n); err != nil {
-		m.t.Fatal(err)
-	}
-	return n
+	return m.count(`SELECT count(*) FROM ap_deliveries WHERE last_error LIKE '%' || ? || '%'`, what)
 }
 
 // roomDeliveries counts m's deliveries of its rooms' activities not done yet.
 func (m *tradeMarket) roomDeliveries() int {
 	m.t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(m.dir, "shiji.db")+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM ap_deliveries d JOIN ap_outbox o ON o.id = d.outbox_id
-		WHERE o.actor LIKE 'room:%' AND d.failed_at IS NULL`).Scan(&n); err != nil {
-		m.t.Fatal(err)
-	}
-	return n
+	return m.count(`SELECT count(*) FROM ap_deliveries d JOIN ap_outbox o ON o.id = d.outbox_id
+		WHERE o.actor LIKE 'room:%' AND d.failed_at IS NULL`)
 }
 
 func has(xs []string, s string) bool {

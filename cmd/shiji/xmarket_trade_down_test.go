@@ -53,16 +53,7 @@ func (m *tradeMarket) exec(q string, args ...any) {
 // least once and wait for a retry.
 func (m *tradeMarket) waitingDeliveries(host string) int {
 	m.t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(m.dir, "shiji.db")+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM ap_deliveries WHERE host = ? AND attempts > 0 AND failed_at IS NULL`, host).Scan(&n); err != nil {
-		m.t.Fatal(err)
-	}
-	return n
+	return m.count(`SELECT count(*) FROM ap_deliveries WHERE host = ? AND attempts > 0 AND failed_at IS NULL`, host)
 }
 
 // Trades across markets (issue 13) when the buyer's node is down: the
