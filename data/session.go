@@ -70,10 +70,9 @@ type Visitor struct {
 // the Versions.
 func (db *DB) SessionVisitor(ctx context.Context, token, kind string) (*Visitor, error) {
 	sum := sha256.Sum256([]byte(token))
-	// Before the query: a write after it makes this entry stale.
-	commits := visitorStamp{db.unpublished.Load(), db.vVisitors.Load()}
+	stamp := db.visitorStamp() // before the query: a write after it makes this entry stale
 	now := db.now().Unix()
-	if v, ok := db.visitors.get(sum, kind, commits, now); ok {
+	if v, ok := db.visitors.get(sum, kind, stamp, now); ok {
 		return v, nil
 	}
 	var v Visitor
@@ -99,7 +98,7 @@ func (db *DB) SessionVisitor(ctx context.Context, token, kind string) (*Visitor,
 	}
 	a.CreatedAt = time.Unix(created, 0).UTC()
 	v.Account = &a
-	db.visitors.put(sum, kind, commits, expires, &v)
+	db.visitors.put(sum, kind, stamp, expires, &v)
 	return &v, nil
 }
 
@@ -114,7 +113,7 @@ type keptVisitor struct {
 	v       Visitor
 	a       node.Account
 	kind    string
-	commits visitorStamp
+	stamp   visitorStamp
 	expires int64 // Unix seconds: given while now is before
 }
 
@@ -123,17 +122,22 @@ type keptVisitor struct {
 // was read.
 type visitorStamp struct{ unpublished, version int64 }
 
+// visitorStamp is the stamp a session read now is kept for.
+func (db *DB) visitorStamp() visitorStamp {
+	return visitorStamp{db.unpublished.Load(), db.vVisitors.Load()}
+}
+
 // maxKeptVisitors bounds the cache (about 200 bytes each); when it is full
 // it starts again empty.
 const maxKeptVisitors = 4096
 
 // get returns a copy of the reader of the token hash sum, if kept for kind
-// at commits and not expired at now.
-func (c *visitorCache) get(sum [32]byte, kind string, commits visitorStamp, now int64) (*Visitor, bool) {
+// at stamp and not expired at now.
+func (c *visitorCache) get(sum [32]byte, kind string, stamp visitorStamp, now int64) (*Visitor, bool) {
 	c.mu.Lock()
 	k, ok := c.m[sum]
 	c.mu.Unlock()
-	if !ok || k.kind != kind || k.commits != commits || now >= k.expires {
+	if !ok || k.kind != kind || k.stamp != stamp || now >= k.expires {
 		return nil, false
 	}
 	v, a := k.v, k.a // copies: the caller may change them
@@ -141,8 +145,8 @@ func (c *visitorCache) get(sum [32]byte, kind string, commits visitorStamp, now 
 	return &v, true
 }
 
-func (c *visitorCache) put(sum [32]byte, kind string, commits visitorStamp, expires int64, v *Visitor) {
-	k := keptVisitor{v: *v, a: *v.Account, kind: kind, commits: commits, expires: expires}
+func (c *visitorCache) put(sum [32]byte, kind string, stamp visitorStamp, expires int64, v *Visitor) {
+	k := keptVisitor{v: *v, a: *v.Account, kind: kind, stamp: stamp, expires: expires}
 	k.v.Account = nil
 	c.mu.Lock()
 	defer c.mu.Unlock()

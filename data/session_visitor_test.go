@@ -182,7 +182,7 @@ func TestSessionVisitorCountsShowAtOnce(t *testing.T) {
 			t.Errorf("%s moved the visitors counter (%d to %d)", q, v0, v)
 		}
 		sum := sha256.Sum256([]byte("mei-1"))
-		if _, ok := db.visitors.get(sum, "web", visitorStamp{db.unpublished.Load(), db.vVisitors.Load()}, time.Now().Unix()); !ok {
+		if _, ok := db.visitors.get(sum, "web", db.visitorStamp(), time.Now().Unix()); !ok {
 			t.Errorf("after %s the reader kept was dropped", q)
 		}
 	}

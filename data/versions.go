@@ -32,8 +32,13 @@ const versionsQuery = `SELECT
 func readVersions(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }) (Versions, error) {
+	return scanVersions(q.QueryRowContext(ctx, versionsQuery))
+}
+
+// scanVersions reads the row of versionsQuery.
+func scanVersions(row *sql.Row) (Versions, error) {
 	var v Versions
-	if err := q.QueryRowContext(ctx, versionsQuery).Scan(&v.Floor, &v.Market, &v.Pages, &v.Inbox, &v.Visitors); err != nil {
+	if err := row.Scan(&v.Floor, &v.Market, &v.Pages, &v.Inbox, &v.Visitors); err != nil {
 		return v, fmt.Errorf("data: versions: %w", err)
 	}
 	return v, nil

@@ -166,11 +166,7 @@ func (db *DB) txVersions(tx *sql.Tx) (Versions, error) {
 	if st == nil {
 		return readVersions(context.Background(), tx)
 	}
-	var v Versions
-	if err := st.QueryRow().Scan(&v.Floor, &v.Market, &v.Pages, &v.Inbox, &v.Visitors); err != nil {
-		return v, fmt.Errorf("data: versions: %w", err)
-	}
-	return v, nil
+	return scanVersions(st.QueryRow())
 }
 
 // The statements of a write's savepoint, prepared once (a batch runs them
