@@ -373,7 +373,6 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 		return f.onCreate(ctx, signer, nil, note, raw)
 	}
 	view := goFedView(m)
-	var note vocab.ActivityStreamsNote // none: a Create or Update of something else
 	res, err := streams.NewJSONResolver(
 		func(ctx context.Context, a vocab.ActivityStreamsFollow) error {
 			return handled(f.onFollow(ctx, signer, a))
@@ -386,10 +385,10 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 			return handled(f.onAccept(ctx, signer, a, false))
 		},
 		func(ctx context.Context, a vocab.ActivityStreamsCreate) error {
-			return handled(f.onCreate(ctx, signer, a, note, raw))
+			return handled(f.onCreate(ctx, signer, a, nil, raw)) // a Create of something other than a Note
 		},
 		func(ctx context.Context, a vocab.ActivityStreamsUpdate) error {
-			return handled(f.onUpdate(ctx, signer, a, note, raw))
+			return handled(f.onUpdate(ctx, signer, a, nil, raw))
 		},
 		func(ctx context.Context, a vocab.ActivityStreamsDelete) error {
 			return handled(f.onDelete(ctx, signer, a))

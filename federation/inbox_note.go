@@ -16,8 +16,9 @@ import (
 // that someone here follows, only when public and only when they are not
 // replies.
 
-// onCreate: a followed actor posted (a remote item or a post).
-// note is its Note when dispatch read it apart (embeddedNote), or nil.
+// onCreate: a followed actor posted (a remote item or a post). Of a
+// Create of a Note, dispatch hands over the Note alone (embeddedNote; a is
+// nil); of anything else, the activity as go-fed read it (note is nil).
 func (f *Federation) onCreate(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsCreate, note vocab.ActivityStreamsNote, raw map[string]any) error {
 	if note == nil {
 		obj := firstObject(a)
@@ -51,8 +52,8 @@ func (f *Federation) onCreate(ctx context.Context, signer *remoteActor, a vocab.
 	return f.storeNote(ctx, n, false)
 }
 
-// onUpdate: a note we keep changed, or an actor's profile did.
-// note is its Note when dispatch read it apart (embeddedNote), or nil.
+// onUpdate: a note we keep changed, or an actor's profile did. As for
+// onCreate, either note (an Update of a Note) or a is nil.
 func (f *Federation) onUpdate(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsUpdate, note vocab.ActivityStreamsNote, raw map[string]any) error {
 	if note == nil {
 		obj := firstObject(a)

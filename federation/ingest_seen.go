@@ -13,8 +13,8 @@ import (
 // was a tenth of an activity's CPU time in BenchmarkIngestVsVerify). It is a
 // Bloom filter of the ids in ap_inbox_seen: built from the table in the
 // background when the inbox starts and after each pruning, and given every
-// id the inbox marks. "Maybe" sends the question to the database as before, so a repeat is
-// still found before any work. The filter is never what keeps an activity
+// id the inbox marks. "Maybe" sends the question to the database as
+// before, so a repeat is still found before any work. The filter is never what keeps an activity
 // from being stored twice: the mark riding with the activity's first write
 // does that (seenRider); an id the filter missed (marked by another process,
 // or while the filter was rebuilt) only costs that activity's work before
