@@ -65,17 +65,22 @@ pages="/items/$item /stalls/500 /wander?seed=7&page=3 /search?q=lamp"
 for p in / $pages; do curl -fs -o /dev/null "$base$p"; done
 sleep 5
 echo "items=$items warm_rss=$(rss VmRSS) (5 s after one request of each page)"
-loads=""
-for p in $pages; do
-  wrk -t1 -c16 -d"${secs}s" "$base$p" >"$tmp/wrk.$(echo "$p" | tr -c 'a-z0-9' _)" 2>&1 &
-  loads="$loads $!"
-done
-for j in $loads; do wait "$j"; done
-reqs=$(cat "$tmp"/wrk.* | awk '/requests in/ {n += $1} END {print n + 0}')
+# load_pages NAME: wrk on the four pages at once (16 connections each) for
+# secs seconds; reqs is then the requests they made in all.
+load_pages() {
+  loads=""
+  for p in $pages; do
+    wrk -t1 -c16 -d"${secs}s" "$base$p" >"$tmp/$1.$(echo "$p" | tr -c 'a-z0-9' _)" 2>&1 &
+    loads="$loads $!"
+  done
+  for j in $loads; do wait "$j"; done
+  reqs=$(cat "$tmp/$1".* | awk '/requests in/ {n += $1} END {print n + 0}')
+}
+load_pages wrk
 echo "items=$items peak_rss=$(rss VmHWM) after_load_rss=$(rss VmRSS) requests=$reqs (wrk, 64 connections on 4 pages, ${secs} s)"
 sleep 50
 echo "items=$items idle_after_load_rss=$(rss VmRSS) (50 s after the load; the caches hold pages now)"
-# Pages and an inbox flood at once. The flood signs its activities first;
+# Pages, an inbox flood and a fan-out at once. The flood signs its activities first;
 # once it sends, VmHWM is reset (clear_refs 5) and the pages' load starts,
 # so that what is printed is this phase's peak.
 "$tmp/inboxflood" -node "$base" -db "$data/shiji.db" -n "$flood" -seconds "$secs" \
@@ -89,14 +94,8 @@ until grep -q "signed in" "$tmp/flood.out"; do
   sleep 0.1
 done
 echo 5 >"/proc/$pid/clear_refs"
-loads=""
-for p in $pages; do
-  wrk -t1 -c16 -d"${secs}s" "$base$p" >"$tmp/wrk2.$(echo "$p" | tr -c 'a-z0-9' _)" 2>&1 &
-  loads="$loads $!"
-done
-for j in $loads; do wait "$j"; done
+load_pages wrk2
 wait "$fpid" || { cat "$tmp/flood.out" >&2; exit 1; }
-reqs=$(cat "$tmp"/wrk2.* | awk '/requests in/ {n += $1} END {print n + 0}')
 flooded=$(sed -n 's/^inboxflood: \(.* sent in .*\)$/\1/p' "$tmp/flood.out")
 fanned=$(sed -n 's/^inboxflood: \(.* fanned out .*\)$/\1/p' "$tmp/flood.out")
 echo "items=$items peak_rss_all=$(rss VmHWM) requests=$reqs inbox: $flooded; fan-out: $fanned (wrk as above, the inbox flooded and a stall's item fanned out at the same time)"

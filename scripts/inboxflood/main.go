@@ -135,12 +135,22 @@ func run(nodeURL, dbPath string, n, conns, nActors int, limit time.Duration, fan
 		})
 		go http.Serve(ln, mux)
 	}
-	if err := follow(dbPath, actors); err != nil {
+	// The node's database, to write what follows would have left there
+	// (another process's writes are seen by the node within a second).
+	if _, err := os.Stat(dbPath); err != nil {
+		return err
+	}
+	db, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := follow(db, actors); err != nil {
 		return err
 	}
 	var item int64
 	if fan.stall != 0 {
-		if item, err = followStall(dbPath, actors, fan); err != nil {
+		if item, err = followStall(db, actors, fan); err != nil {
 			return err
 		}
 	}
@@ -185,7 +195,7 @@ func run(nodeURL, dbPath string, n, conns, nActors int, limit time.Duration, fan
 		go func() {
 			defer changing.Done()
 			for ctx.Err() == nil {
-				if err := changeItem(dbPath, node, fan.stall, item, changes); err != nil {
+				if err := changeItem(db, node, fan.stall, item, changes); err != nil {
 					fmt.Fprintln(os.Stderr, "inboxflood: changing an item:", err)
 					return
 				}
@@ -244,12 +254,7 @@ func run(nodeURL, dbPath string, n, conns, nActors int, limit time.Duration, fan
 // followStall writes that fan.followers accounts on the flooding servers
 // follow the stall (as their accepted Follows would have left it), each
 // with an inbox of its own, and returns one of the stall's items.
-func followStall(dbPath string, actors []actor, fan fanout) (int64, error) {
-	db, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		return 0, err
-	}
-	defer db.Close()
+func followStall(db *sql.DB, actors []actor, fan fanout) (int64, error) {
 	var item int64
 	if err := db.QueryRow(`SELECT id FROM items WHERE stall_id = ? AND status = 'available' ORDER BY id LIMIT 1`, fan.stall).Scan(&item); err != nil {
 		return 0, fmt.Errorf("an available item of stall %d: %w", fan.stall, err)
@@ -273,12 +278,7 @@ func followStall(dbPath string, actors []actor, fan fanout) (int64, error) {
 // changeItem changes the item's price and queues the change for the stall's
 // followers (as the node does when its stallholder edits it): the node's
 // delivery worker renders and fans it out within its next poll.
-func changeItem(dbPath string, node *url.URL, stall, item int64, n int) error {
-	db, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+func changeItem(db *sql.DB, node *url.URL, stall, item int64, n int) error {
 	tx, err := db.Begin()
 	if err != nil {
 		return err
@@ -298,15 +298,7 @@ func changeItem(dbPath string, node *url.URL, stall, item int64, n int) error {
 
 // follow writes that the node's first account follows each flooding
 // account (accepted), so that their posts are stored.
-func follow(dbPath string, actors []actor) error {
-	if _, err := os.Stat(dbPath); err != nil {
-		return err
-	}
-	db, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+func follow(db *sql.DB, actors []actor) error {
 	for _, a := range actors {
 		if _, err := db.Exec(`INSERT OR IGNORE INTO ap_following(account_id, actor, follow_id, state, created_at)
 			SELECT min(id), ?, ?, 'accepted', ? FROM accounts`, a.id, a.id+"/follows/1", time.Now().Unix()); err != nil {
