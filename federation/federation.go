@@ -276,6 +276,5 @@ func (f *Federation) Run(ctx context.Context) {
 	newWorker(f).run(ctx)
 	<-days
 	<-world
-	f.bgCancel()
-	f.bgWG.Wait()
+	f.Close()
 }
