@@ -198,6 +198,11 @@ func TestSessionVisitorCountsShowAtOnce(t *testing.T) {
 	if v := read(); v.Unread != 0 {
 		t.Fatalf("after reading it, mei reads %d unread", v.Unread)
 	}
+	v0 := db.Versions().Visitors // reading the chat again changes nothing read
+	exec(`UPDATE members SET last_read = max(last_read, 70) WHERE conversation_id = 7 AND account_id = ?`, mei.ID)
+	if v := db.Versions().Visitors; v != v0 {
+		t.Errorf("reading a chat already read moved the visitors counter (%d to %d)", v0, v)
+	}
 	exec(`INSERT INTO messages(id, conversation_id, author_id, author_name, body, created_at) VALUES (71, 7, ?, 'wang', 'hello?', 3)`, wang.ID)
 	if v := read(); v.Unread != 1 {
 		t.Fatalf("after a second message, mei reads %d unread", v.Unread)
