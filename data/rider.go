@@ -16,7 +16,8 @@ import (
 // if fn fails, the write fails with fn's error and nothing of it is kept.
 // Once a write carrying it has committed, the Rider is done and later
 // writes go without it; a write that failed leaves it waiting for the next.
-// Close stops it riding.
+// Close stops it riding. fn must do nothing but run statements on tx: like
+// a pure write's (WritePure), it may run more than once.
 type Rider struct {
 	fn func(tx *sql.Tx) error
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -132,5 +133,90 @@ func TestRunBatchSavepoints(t *testing.T) {
 	}
 	if db.Versions() != before { // g is no versioned table: read and published all the same
 		t.Fatalf("versions moved")
+	}
+}
+
+// Pure writes run first and without savepoints; when one of them fails,
+// the batch is undone and run again with a savepoint each: the failing
+// write changes nothing, the others land, and a write that is not pure
+// runs exactly once.
+func TestRunBatchPureWrites(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	db.Write(ctx, func(tx *sql.Tx) error { _, err := tx.Exec(`CREATE TABLE g (n INTEGER PRIMARY KEY)`); return err })
+	runs := map[int]int{}
+	req := func(pure bool, k int, ns ...int) *writeReq {
+		return &writeReq{ctx: ctx, pure: pure, done: make(chan struct{}), lead: make(chan struct{}),
+			fn: func(tx *sql.Tx) error {
+				runs[k]++
+				for _, n := range ns {
+					if _, err := tx.Exec(`INSERT INTO g(n) VALUES (?)`, n); err != nil {
+						return err
+					}
+				}
+				return nil
+			}}
+	}
+	rows := func() string {
+		var got []int
+		rs, _ := db.r.Query(`SELECT n FROM g ORDER BY n`)
+		for rs.Next() {
+			var n int
+			rs.Scan(&n)
+			got = append(got, n)
+		}
+		rs.Close()
+		return fmt.Sprint(got)
+	}
+
+	// All succeed: one run each, no second pass.
+	batch := []*writeReq{req(false, 0, 1), req(true, 1, 2), req(true, 2, 3)}
+	db.runBatch(slices.Clone(batch)) // it puts the pure writes first
+	for i, r := range batch {
+		if r.err != nil || runs[i] != 1 {
+			t.Fatalf("write %d: %v, ran %d times", i, r.err, runs[i])
+		}
+	}
+	if db.group.reruns.Load() != 0 || rows() != "[1 2 3]" {
+		t.Fatalf("reruns %d, rows %s", db.group.reruns.Load(), rows())
+	}
+
+	// A pure write fails half done (its 11 stays only until it fails).
+	clear(runs)
+	batch = []*writeReq{req(false, 0, 10), req(true, 1, 11, 1), req(true, 2, 12), req(false, 3, 13)}
+	db.runBatch(slices.Clone(batch)) // it puts the pure writes first
+	if batch[0].err != nil || batch[1].err == nil || batch[2].err != nil || batch[3].err != nil {
+		t.Fatalf("results: %v %v %v %v", batch[0].err, batch[1].err, batch[2].err, batch[3].err)
+	}
+	if db.group.reruns.Load() != 1 {
+		t.Fatalf("reruns %d, want 1", db.group.reruns.Load())
+	}
+	if runs[0] != 1 || runs[3] != 1 {
+		t.Fatalf("writes that are not pure ran %d and %d times", runs[0], runs[3])
+	}
+	if got := rows(); got != "[1 2 3 10 12 13]" {
+		t.Fatalf("rows %s, want [1 2 3 10 12 13] (the failing write's 11 undone)", got)
+	}
+
+	// A pure write that panics: its caller gets the panic, the others land.
+	batch = []*writeReq{req(true, 0, 20), {ctx: ctx, pure: true, done: make(chan struct{}), lead: make(chan struct{}),
+		fn: func(tx *sql.Tx) error {
+			tx.Exec(`INSERT INTO g(n) VALUES (21)`)
+			panic("pure panic")
+		}}, req(true, 2, 22)}
+	db.runBatch(slices.Clone(batch)) // it puts the pure writes first
+	if batch[0].err != nil || batch[1].panic != "pure panic" || batch[2].err != nil {
+		t.Fatalf("results: %v %v %v", batch[0].err, batch[1].panic, batch[2].err)
+	}
+	if got := rows(); got != "[1 2 3 10 12 13 20 22]" {
+		t.Fatalf("rows %s (the panicking write's 21 undone)", got)
+	}
+
+	// Alone, a pure write's failure is its transaction's: no second run.
+	clear(runs)
+	batch = []*writeReq{req(true, 0, 30, 1)}
+	db.runBatch(slices.Clone(batch)) // it puts the pure writes first
+	if batch[0].err == nil || runs[0] != 1 || db.group.reruns.Load() != 2 || rows() != "[1 2 3 10 12 13 20 22]" {
+		t.Fatalf("alone: %v, ran %d, reruns %d, rows %s", batch[0].err, runs[0], db.group.reruns.Load(), rows())
 	}
 }

@@ -292,7 +292,7 @@ func refOf(v any) string {
 
 // markSeen records an activity id; fresh is false when it was seen before.
 func (f *Federation) markSeen(ctx context.Context, id string) (fresh bool, err error) {
-	err = f.db.Write(ctx, func(tx *sql.Tx) error {
+	err = f.db.WritePure(ctx, func(tx *sql.Tx) error {
 		res, err := f.db.Exec(ctx, tx, sqlMarkSeen, id, f.now().Unix())
 		if err != nil {
 			return err
@@ -308,7 +308,7 @@ func (f *Federation) markSeen(ctx context.Context, id string) (fresh bool, err e
 }
 
 func (f *Federation) forgetSeen(ctx context.Context, id string) {
-	f.db.Write(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
+	f.db.WritePure(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
 		_, err := f.db.Exec(ctx, tx, sqlForgetSeen, id)
 		return err
 	})

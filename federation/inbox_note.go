@@ -211,7 +211,7 @@ func (f *Federation) storeNote(ctx context.Context, n *remoteNote, onlyUpdate bo
 		b, _ := json.Marshal(n.Price)
 		price = string(b)
 	}
-	return f.db.Write(ctx, func(tx *sql.Tx) error {
+	return f.db.WritePure(ctx, func(tx *sql.Tx) error { // statements only: it may run twice
 		if onlyUpdate {
 			_, err := f.db.Exec(ctx, tx, sqlNoteUpdate, n.Name, n.Content, n.URL, string(atts), string(tags), price,
 				n.Updated.Unix(), n.ID, n.Actor)
