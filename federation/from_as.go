@@ -73,49 +73,38 @@ type sizedType interface {
 // type: Hashtag tags and the Proposal). HTML is sanitised here.
 func (f *Federation) parseNote(_ context.Context, n vocab.ActivityStreamsNote, raw map[string]any) (*remoteNote, error) {
 	rn := &remoteNote{ID: idOf(n)}
-	if rn.ID == "" || !strings.HasPrefix(rn.ID, "http") {
-		return nil, fmt.Errorf("a Note needs an http(s) id")
-	}
 	if p := n.GetActivityStreamsAttributedTo(); p != nil && p.Len() > 0 {
 		rn.Actor = iriOf(p.Begin())
 	}
-	if p := n.GetActivityStreamsName(); p != nil && p.Len() > 0 {
-		rn.Name = truncate(text(p.Begin()), 300)
+	// go-fed v1.0.0 reads a string that parses as a URL with a scheme
+	// ("Note: the lamp works") as an IRI and gives no text for it: plain
+	// strings are read from the JSON.
+	if s, present, ok := plainText(raw, "name"); ok && present {
+		rn.Name = s
+	} else if p := n.GetActivityStreamsName(); p != nil && p.Len() > 0 {
+		rn.Name = text(p.Begin())
 	}
-	if p := n.GetActivityStreamsContent(); p != nil && p.Len() > 0 {
-		rn.html = text(p.Begin())
-		rn.Content = string(f.md.Sanitize(rn.html))
+	content := false
+	if s, present, ok := plainText(raw, "content"); ok && present {
+		rn.html, content = s, true
+	} else if p := n.GetActivityStreamsContent(); p != nil && p.Len() > 0 {
+		rn.html, content = text(p.Begin()), true
 	}
 	rn.URL = firstURL(n.GetActivityStreamsUrl())
-	if rn.URL == "" || !strings.HasPrefix(rn.URL, "http") {
-		rn.URL = rn.ID
-	}
 	if p := n.GetActivityStreamsPublished(); p != nil && p.IsXMLSchemaDateTime() {
 		rn.Published = p.Get().UTC()
 	}
 	if p := n.GetActivityStreamsUpdated(); p != nil && p.IsXMLSchemaDateTime() {
 		rn.Updated = p.Get().UTC()
 	}
-	if rn.Published.IsZero() {
-		rn.Published = f.now().UTC()
-	}
-	if rn.Updated.IsZero() {
-		rn.Updated = rn.Published
-	}
 	if p := n.GetActivityStreamsInReplyTo(); p != nil && p.Len() > 0 {
-		// Mastodon writes "inReplyTo": null on every post that is no reply.
-		if to := iriOf(p.Begin()); to != "" {
-			rn.Reply, rn.InReplyTo = true, to
-		}
+		rn.InReplyTo = iriOf(p.Begin())
 	}
 	rn.Addressed = addressees(n)
-	for _, to := range rn.Addressed {
-		if isPublicIRI(to) {
-			rn.Public = true
-		}
-	}
 	if p := n.GetActivityStreamsAttachment(); p != nil {
-		for it := p.Begin(); it != p.End() && len(rn.Attachments) < 8; it = it.Next() {
+		raws := listOf(raw["attachment"]) // one for each of go-fed's values, in order
+		i := 0
+		for it := p.Begin(); it != p.End() && len(rn.Attachments) < maxNoteAttachments; it, i = it.Next(), i+1 {
 			var at attachmentType
 			switch {
 			case it.IsActivityStreamsImage():
@@ -129,14 +118,14 @@ func (f *Federation) parseNote(_ context.Context, n vocab.ActivityStreamsNote, r
 			if mt := at.GetActivityStreamsMediaType(); mt != nil {
 				a.MediaType = mt.Get()
 			}
-			if !strings.HasPrefix(a.URL, "https://") && !strings.HasPrefix(a.URL, "http://") {
-				continue
+			var o map[string]any
+			if i < len(raws) {
+				o, _ = raws[i].(map[string]any)
 			}
-			if a.MediaType != "" && !strings.HasPrefix(a.MediaType, "image/") {
-				continue
-			}
-			if nm := at.GetActivityStreamsName(); nm != nil && nm.Len() > 0 {
-				a.Alt = truncate(text(nm.Begin()), 1500)
+			if s, present, ok := plainText(o, "name"); ok && present {
+				a.Alt = s // as the Note's name and content
+			} else if nm := at.GetActivityStreamsName(); nm != nil && nm.Len() > 0 {
+				a.Alt = text(nm.Begin())
 			}
 			if sz, ok := at.(sizedType); ok {
 				if w := sz.GetActivityStreamsWidth(); w != nil {
@@ -146,7 +135,56 @@ func (f *Federation) parseNote(_ context.Context, n vocab.ActivityStreamsNote, r
 					a.Height = h.Get()
 				}
 			}
-			rn.Attachments = append(rn.Attachments, a)
+			if a, ok := a.kept(); ok {
+				rn.Attachments = append(rn.Attachments, a)
+			}
+		}
+	}
+	return f.finishNote(rn, content, raw)
+}
+
+// maxNoteAttachments bounds the pictures kept of a note.
+const maxNoteAttachments = 8
+
+// kept returns the attachment as a note keeps it, or false for one that is
+// no picture at an http(s) URL.
+func (a attachment) kept() (attachment, bool) {
+	if !strings.HasPrefix(a.URL, "https://") && !strings.HasPrefix(a.URL, "http://") {
+		return a, false
+	}
+	if a.MediaType != "" && !strings.HasPrefix(a.MediaType, "image/") {
+		return a, false
+	}
+	a.Alt = truncate(a.Alt, 1500)
+	return a, true
+}
+
+// finishNote completes a note read from go-fed's Note (parseNote) or from
+// its JSON (noteFromMap), the same way for both: the checks, the defaults,
+// the sanitised HTML (content: the Note had a content property) and what
+// raw alone carries.
+func (f *Federation) finishNote(rn *remoteNote, content bool, raw map[string]any) (*remoteNote, error) {
+	if rn.ID == "" || !strings.HasPrefix(rn.ID, "http") {
+		return nil, fmt.Errorf("a Note needs an http(s) id")
+	}
+	rn.Name = truncate(rn.Name, 300)
+	if content {
+		rn.Content = string(f.md.Sanitize(rn.html))
+	}
+	if rn.URL == "" || !strings.HasPrefix(rn.URL, "http") {
+		rn.URL = rn.ID
+	}
+	if rn.Published.IsZero() {
+		rn.Published = f.now().UTC()
+	}
+	if rn.Updated.IsZero() {
+		rn.Updated = rn.Published
+	}
+	// Mastodon writes "inReplyTo": null on every post that is no reply.
+	rn.Reply = rn.InReplyTo != ""
+	for _, to := range rn.Addressed {
+		if isPublicIRI(to) {
+			rn.Public = true
 		}
 	}
 	rn.Tags = hashtags(raw["tag"])

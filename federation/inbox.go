@@ -356,6 +356,20 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 		return err
 	}
 	if noteMap := embeddedNote(typ, m); noteMap != nil {
+		// The Note is what a Create or Update of one is about: the
+		// handlers need nothing of the activity that ingest has not
+		// checked (its type, actor, id), so go-fed does not read it; the
+		// Note itself is read from its JSON when its shape is plain
+		// (note_map.go), else by go-fed.
+		if n, ok, err := f.noteFromMap(noteMap); ok {
+			if err != nil {
+				return node.Errorf(node.EINVALID, "The Note cannot be read: %v.", err)
+			}
+			if typ == "Update" {
+				return f.updateNote(ctx, signer, n)
+			}
+			return f.createNote(ctx, signer, n)
+		}
 		var note vocab.ActivityStreamsNote
 		nr, err := streams.NewJSONResolver(func(_ context.Context, n vocab.ActivityStreamsNote) error { note = n; return nil })
 		if err != nil {
@@ -364,9 +378,6 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 		if err := nr.Resolve(ctx, withoutTag(noteMap)); err != nil {
 			return node.Errorf(node.EINVALID, "The activity cannot be read: %v.", err)
 		}
-		// The Note is what a Create or Update of one is about: the
-		// handlers need nothing of the activity that ingest has not
-		// checked (its type, actor, id), so go-fed does not read it.
 		if typ == "Update" {
 			return f.onUpdate(ctx, signer, nil, note, raw)
 		}

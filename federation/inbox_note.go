@@ -34,6 +34,12 @@ func (f *Federation) onCreate(ctx context.Context, signer *remoteActor, a vocab.
 	if err != nil {
 		return node.Errorf(node.EINVALID, "The Note cannot be read: %v.", err)
 	}
+	return f.createNote(ctx, signer, n)
+}
+
+// createNote takes in a Note created elsewhere, read by parseNote or
+// noteFromMap.
+func (f *Federation) createNote(ctx context.Context, signer *remoteActor, n *remoteNote) error {
 	if n.Actor == "" {
 		n.Actor = signer.ID // no attributedTo: the actor's, as Mastodon reads it
 	}
@@ -79,6 +85,16 @@ func (f *Federation) onUpdate(ctx context.Context, signer *remoteActor, a vocab.
 	n, err := f.parseNote(ctx, note, raw)
 	if err != nil {
 		return node.Errorf(node.EINVALID, "The Note cannot be read: %v.", err)
+	}
+	return f.updateNote(ctx, signer, n)
+}
+
+// updateNote takes in a Note changed elsewhere, read by parseNote or
+// noteFromMap.
+func (f *Federation) updateNote(ctx context.Context, signer *remoteActor, n *remoteNote) error {
+	if n.ID == signer.ID {
+		_, err := f.remoteActor(ctx, signer.ID, true) // the profile changed: fetch it again
+		return err
 	}
 	if n.Actor == "" {
 		n.Actor = signer.ID
