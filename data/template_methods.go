@@ -411,6 +411,8 @@ func init() {
 			return x.Write
 		case "WriteBatches":
 			return x.WriteBatches
+		case "WritePure":
+			return x.WritePure
 		}
 		return nil
 	})
