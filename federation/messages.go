@@ -416,6 +416,9 @@ func (f *Federation) messageNote(ctx context.Context, c *node.Conversation, m *n
 		doc["tag"] = tags
 	}
 	doc["sensitive"] = false
+	// To the millisecond, as a room's messages (go-fed writes seconds): two
+	// messages of one second from two markets read in the order written.
+	doc["published"] = m.CreatedAt.UTC().Format(publishedMillis)
 	return doc, nil
 }
 

@@ -249,6 +249,10 @@ func TestRemoteDirectMessages(t *testing.T) {
 		note["cc"] != nil || strings.Contains(string(mustJSON(create)), publicIRI) || note["inReplyTo"] != "https://remote.test/n/2" {
 		t.Fatalf("private answer = %s", mustJSON(create))
 	}
+	// It says when it was written to the millisecond, as stored.
+	if at, err := time.Parse(time.RFC3339, str(note, "published")); err != nil || !at.Equal(ans.CreatedAt) {
+		t.Errorf("the answer says it was written at %v, stored at %v", note["published"], ans.CreatedAt)
+	}
 	// bo replies to the answer: same chat.
 	a := dm("https://remote.test/n/3", "<p>Great, see you.</p>", n.f.u.message(ans.ID), stallURL)
 	n.do(bo.signedPost(t, "https://sink.test/inbox", a, n.clock.Now()))
