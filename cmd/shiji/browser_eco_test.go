@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +15,6 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-var setupURLRE = regexp.MustCompile(`set it up at (http://\S+/setup\?token=\S+)`)
-
 // TestBrowserFirstRunSetupOpensAStallAndListsAnItem: an empty node prints a
 // setup link; the organiser follows it, creates their account, names the
 // market, keeps the suggested alleys and a Saturday market day; the market
@@ -25,10 +22,7 @@ var setupURLRE = regexp.MustCompile(`set it up at (http://\S+/setup\?token=\S+)`
 func TestBrowserFirstRunSetupOpensAStallAndListsAnItem(t *testing.T) {
 	ctx := browser(t)
 	n := startNode(t, "")
-	m := setupURLRE.FindStringSubmatch(n.Stdout.String())
-	if m == nil {
-		t.Fatalf("serve printed no setup link:\n%s", n.Stdout)
-	}
+	link, _ := n.setupLink(t)
 	// Without the token, nobody can set the market up.
 	if r := newClient(t, n.URL).get("/setup"); r.Status != 403 {
 		t.Fatalf("/setup without the token: %d", r.Status)
@@ -36,7 +30,7 @@ func TestBrowserFirstRunSetupOpensAStallAndListsAnItem(t *testing.T) {
 	var home, stallURL, item string
 	step(t, ctx, "open the setup link",
 		network.Enable(), acceptLanguage("en-US,en;q=0.9"),
-		chromedp.Navigate(m[1]),
+		chromedp.Navigate(link),
 		chromedp.WaitVisible(`input[name=owner_name]`),
 		chromedp.SendKeys(`input[name=owner_name]`, "mei"),
 		chromedp.SendKeys(`input[name=owner_password]`, "plum blossom tea"),
@@ -78,7 +72,7 @@ func TestBrowserFirstRunSetupOpensAStallAndListsAnItem(t *testing.T) {
 		t.Fatalf("the item page says:\n%s", item)
 	}
 	// Setup again changes nothing that was set, and needs the organiser now.
-	if r := newClient(t, n.URL).get(strings.TrimPrefix(m[1], n.URL)); r.Status != 303 {
+	if r := newClient(t, n.URL).get(strings.TrimPrefix(link, n.URL)); r.Status != 303 {
 		t.Fatalf("the setup link after setup: %d (want a redirect to log in)", r.Status)
 	}
 }

@@ -251,6 +251,20 @@ func contextWithCancel() (context.Context, context.CancelFunc) {
 	return context.WithCancel(context.Background())
 }
 
+var setupURLRE = regexp.MustCompile(`set it up at (http://\S+/setup\?token=(\S+))`)
+
+// setupLink waits for the setup link an empty node prints once it listens
+// (after the line startNode waits for) and returns it and its token.
+func (n *testNode) setupLink(t testing.TB) (link, token string) {
+	t.Helper()
+	var m []string
+	waitFor(t, func() bool {
+		m = setupURLRE.FindStringSubmatch(n.Stdout.String())
+		return m != nil
+	})
+	return m[1], m[2]
+}
+
 // waitFor polls cond until it holds, for up to hangGuard.
 func waitFor(t testing.TB, cond func() bool) {
 	t.Helper()

@@ -87,13 +87,10 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // and the organiser renames it.
 func TestWebSetupRefusesBadInputAndKeepsWhatWasTyped(t *testing.T) {
 	n := startNode(t, "")
-	m := regexp.MustCompile(`/setup\?token=(\S+)`).FindStringSubmatch(n.Stdout.String())
-	if m == nil {
-		t.Fatalf("no setup link:\n%s", n.Stdout)
-	}
-	page := "/setup?token=" + m[1]
+	_, token := n.setupLink(t)
+	page := "/setup?token=" + token
 	c := newClient(t, n.URL)
-	form := url.Values{"token": {m[1]}, "owner_name": {"mei"}, "owner_password": {"plum blossom tea"},
+	form := url.Values{"token": {token}, "owner_name": {"mei"}, "owner_password": {"plum blossom tea"},
 		"main_lang": {"zh-Hans"}, "lang_en": {"1"}, "name_zh-Hans": {"梧桐里市集"}, "name_en": {"Wutong Lane"},
 		"timezone": {"Mars/Base"}, "currency": {"CNY"}, "signup": {"open"}, "days_form": {"1"}, "day_6": {"1"},
 		"start_6": {"08:00"}, "end_6": {"13:00"}}
