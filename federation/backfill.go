@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-fed/activity/streams"
-	"github.com/go-fed/activity/streams/vocab"
 	"github.com/labstack/echo/v4"
 	"github.com/shiji-market/shiji/node"
 )
@@ -217,18 +215,11 @@ func (f *Federation) backfillNote(ctx context.Context, obj any, owner string) (*
 			return nil, err
 		}
 	}
-	if _, ok := m["@context"]; !ok {
-		m["@context"] = asContextIRI
-	}
-	t, err := streams.ToType(ctx, m)
-	if err != nil {
-		return nil, nil
-	}
-	note, ok := t.(vocab.ActivityStreamsNote)
+	n, ok, err := f.noteOf(ctx, m)
 	if !ok {
 		return nil, nil
 	}
-	return f.parseNote(ctx, note, m)
+	return n, err
 }
 
 // sentActivity is the id of the last activity of kind about item that actor

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/go-fed/activity/streams"
-	"github.com/go-fed/activity/streams/vocab"
 	"github.com/shiji-market/shiji/node"
 )
 
@@ -96,19 +94,10 @@ var amountRE = regexp.MustCompile(`^[0-9]{1,12}(\.[0-9]{1,4})?$`)
 // catalogueNote takes one item Note, announced by the market (by is the
 // market) or updated by its stall (by is the stall).
 func (f *Federation) catalogueNote(ctx context.Context, lk *linkRef, raw map[string]any, by string) error {
-	raw = maps.Clone(raw)
-	if _, ok := raw["@context"]; !ok {
-		raw["@context"] = asContextIRI
-	}
-	t, err := streams.ToType(ctx, raw)
-	if err != nil {
-		return nil
-	}
-	note, ok := t.(vocab.ActivityStreamsNote)
+	n, ok, err := f.noteOf(ctx, maps.Clone(raw))
 	if !ok {
 		return nil
 	}
-	n, err := f.parseNote(ctx, note, raw)
 	if err != nil {
 		f.log.Info("world catalogue: unreadable item", "market", lk.actor, "err", err)
 		return nil

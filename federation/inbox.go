@@ -360,28 +360,17 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 		// handlers need nothing of the activity that ingest has not
 		// checked (its type, actor, id), so go-fed does not read it; the
 		// Note itself is read from its JSON when its shape is plain
-		// (note_map.go), else by go-fed.
-		if n, ok, err := f.noteFromMap(noteMap); ok {
-			if err != nil {
-				return node.Errorf(node.EINVALID, "The Note cannot be read: %v.", err)
-			}
-			if typ == "Update" {
-				return f.updateNote(ctx, signer, n)
-			}
-			return f.createNote(ctx, signer, n)
-		}
-		var note vocab.ActivityStreamsNote
-		nr, err := streams.NewJSONResolver(func(_ context.Context, n vocab.ActivityStreamsNote) error { note = n; return nil })
-		if err != nil {
-			return err
-		}
-		if err := nr.Resolve(ctx, withoutTag(noteMap)); err != nil {
+		// (note_map.go), else by go-fed by itself.
+		n, ok, err := f.noteOf(ctx, noteMap)
+		switch {
+		case !ok:
 			return node.Errorf(node.EINVALID, "The activity cannot be read: %v.", err)
+		case err != nil:
+			return node.Errorf(node.EINVALID, "The Note cannot be read: %v.", err)
+		case typ == "Update":
+			return f.updateNote(ctx, signer, n)
 		}
-		if typ == "Update" {
-			return f.onUpdate(ctx, signer, nil, note, raw)
-		}
-		return f.onCreate(ctx, signer, nil, note, raw)
+		return f.createNote(ctx, signer, n)
 	}
 	view := goFedView(m)
 	res, err := streams.NewJSONResolver(
@@ -396,10 +385,10 @@ func (f *Federation) dispatch(ctx context.Context, m map[string]any, signer *rem
 			return handled(f.onAccept(ctx, signer, a, false))
 		},
 		func(ctx context.Context, a vocab.ActivityStreamsCreate) error {
-			return handled(f.onCreate(ctx, signer, a, nil, raw)) // a Create of something other than a Note
+			return handled(f.onCreate(ctx, signer, a, raw)) // a Create of something other than a Note
 		},
 		func(ctx context.Context, a vocab.ActivityStreamsUpdate) error {
-			return handled(f.onUpdate(ctx, signer, a, nil, raw))
+			return handled(f.onUpdate(ctx, signer, a, raw))
 		},
 		func(ctx context.Context, a vocab.ActivityStreamsDelete) error {
 			return handled(f.onDelete(ctx, signer, a))

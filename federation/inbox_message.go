@@ -8,8 +8,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/go-fed/activity/streams"
-	"github.com/go-fed/activity/streams/vocab"
 	"github.com/shiji-market/shiji/data"
 	"github.com/shiji-market/shiji/node"
 	"github.com/shiji-market/shiji/node/app"
@@ -249,19 +247,8 @@ func (f *Federation) takeParent(ctx context.Context, iri string) bool {
 	if err != nil || str(m, "id") != iri {
 		return false
 	}
-	if _, ok := m["@context"]; !ok {
-		m["@context"] = asContextIRI
-	}
-	t, err := streams.ToType(ctx, m)
-	if err != nil {
-		return false
-	}
-	note, ok := t.(vocab.ActivityStreamsNote)
-	if !ok {
-		return false
-	}
-	n, err := f.parseNote(ctx, note, m)
-	if err != nil || n.Actor == "" || !sameHost(n.Actor, n.ID) || f.isBlocked(ctx, n.Actor) {
+	n, ok, err := f.noteOf(ctx, m)
+	if !ok || err != nil || n.Actor == "" || !sameHost(n.Actor, n.ID) || f.isBlocked(ctx, n.Actor) {
 		return false
 	}
 	author, err := f.remoteActor(ctx, n.Actor, false)

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 
-	"github.com/go-fed/activity/streams"
 	"github.com/go-fed/activity/streams/vocab"
 	"github.com/shiji-market/shiji/node"
 )
@@ -16,21 +15,19 @@ import (
 // that someone here follows, only when public and only when they are not
 // replies.
 
-// onCreate: a followed actor posted (a remote item or a post). Of a
-// Create of a Note, dispatch hands over the Note alone (embeddedNote; a is
-// nil); of anything else, the activity as go-fed read it (note is nil).
-func (f *Federation) onCreate(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsCreate, note vocab.ActivityStreamsNote, raw map[string]any) error {
-	if note == nil {
-		obj := firstObject(a)
-		if obj != nil && obj.IsActivityStreamsEvent() && raw != nil {
-			return f.onEvent(ctx, signer, raw) // another market's market day
-		}
-		if obj == nil || !obj.IsActivityStreamsNote() {
-			return nil
-		}
-		note = obj.GetActivityStreamsNote()
+// onCreate: a followed actor posted (a remote item or a post). dispatch
+// reads the Note of a Create of one by itself (noteOf) and calls createNote;
+// this is for the Creates go-fed reads whole (of an Event, of an object
+// list...).
+func (f *Federation) onCreate(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsCreate, raw map[string]any) error {
+	obj := firstObject(a)
+	if obj != nil && obj.IsActivityStreamsEvent() && raw != nil {
+		return f.onEvent(ctx, signer, raw) // another market's market day
 	}
-	n, err := f.parseNote(ctx, note, raw)
+	if obj == nil || !obj.IsActivityStreamsNote() {
+		return nil
+	}
+	n, err := f.parseNote(ctx, obj.GetActivityStreamsNote(), raw)
 	if err != nil {
 		return node.Errorf(node.EINVALID, "The Note cannot be read: %v.", err)
 	}
@@ -59,30 +56,24 @@ func (f *Federation) createNote(ctx context.Context, signer *remoteActor, n *rem
 }
 
 // onUpdate: a note we keep changed, or an actor's profile did. As for
-// onCreate, either note (an Update of a Note) or a is nil.
-func (f *Federation) onUpdate(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsUpdate, note vocab.ActivityStreamsNote, raw map[string]any) error {
-	if note == nil {
-		obj := firstObject(a)
-		if obj == nil {
-			return nil
-		}
-		if iriOf(obj) == signer.ID {
-			_, err := f.remoteActor(ctx, signer.ID, true) // the profile changed: fetch it again
-			return err
-		}
-		if obj.IsActivityStreamsEvent() && raw != nil {
-			return f.onEvent(ctx, signer, raw)
-		}
-		if !obj.IsActivityStreamsNote() {
-			return nil
-		}
-		note = obj.GetActivityStreamsNote()
+// onCreate, dispatch calls updateNote for an Update of a Note it reads by
+// itself.
+func (f *Federation) onUpdate(ctx context.Context, signer *remoteActor, a vocab.ActivityStreamsUpdate, raw map[string]any) error {
+	obj := firstObject(a)
+	if obj == nil {
+		return nil
 	}
-	if idOf(note) == signer.ID {
+	if iriOf(obj) == signer.ID {
 		_, err := f.remoteActor(ctx, signer.ID, true) // the profile changed: fetch it again
 		return err
 	}
-	n, err := f.parseNote(ctx, note, raw)
+	if obj.IsActivityStreamsEvent() && raw != nil {
+		return f.onEvent(ctx, signer, raw)
+	}
+	if !obj.IsActivityStreamsNote() {
+		return nil
+	}
+	n, err := f.parseNote(ctx, obj.GetActivityStreamsNote(), raw)
 	if err != nil {
 		return node.Errorf(node.EINVALID, "The Note cannot be read: %v.", err)
 	}
@@ -165,34 +156,29 @@ func (f *Federation) onAnnounce(ctx context.Context, signer *remoteActor, a voca
 		return err
 	}
 	id := iriOf(obj)
-	var note vocab.ActivityStreamsNote
+	var n *remoteNote
+	var err error
 	if obj.IsActivityStreamsNote() && sameHost(id, signer.ID) {
-		note = obj.GetActivityStreamsNote()
+		n, err = f.parseNote(ctx, obj.GetActivityStreamsNote(), raw)
 	} else if id != "" {
-		m, err := f.client.getJSON(ctx, id, "", keyInstance)
-		if err != nil {
-			f.log.Info("announced object unavailable", "id", id, "err", err)
+		m, ferr := f.client.getJSON(ctx, id, "", keyInstance)
+		if ferr != nil {
+			f.log.Info("announced object unavailable", "id", id, "err", ferr)
 			return nil
 		}
 		if str(m, "id") != id {
 			return nil
 		}
-		t, err := streams.ToType(ctx, m)
-		if err != nil {
+		var ok bool
+		if n, ok, err = f.noteOf(ctx, m); !ok {
 			return nil
 		}
-		n, ok := t.(vocab.ActivityStreamsNote)
-		if !ok {
-			return nil
-		}
-		note, raw = n, m
 	}
-	if note == nil {
-		return nil
-	}
-	n, err := f.parseNote(ctx, note, raw)
 	if err != nil {
 		return node.Errorf(node.EINVALID, "The Note cannot be read: %v.", err)
+	}
+	if n == nil {
+		return nil
 	}
 	if !n.Public || n.Reply || n.Actor == "" || !sameHost(n.Actor, n.ID) || f.isBlocked(ctx, n.Actor) {
 		return nil

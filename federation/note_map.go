@@ -1,9 +1,14 @@
 package federation
 
 import (
+	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/go-fed/activity/streams"
+	"github.com/go-fed/activity/streams/vocab"
 )
 
 // noteFromMap reads the Note a Create or Update carries straight from its
@@ -21,14 +26,10 @@ func (f *Federation) noteFromMap(m map[string]any) (*remoteNote, bool, error) {
 	if aliasedContext(m["@context"]) {
 		return nil, false, nil
 	}
-	id, ok := m["id"].(string)
-	if !ok {
-		return nil, false, nil
-	}
 	rn := &remoteNote{}
-	if rn.ID, ok = iriString(id); !ok {
-		return nil, false, nil
-	}
+	id, _ := m["id"].(string)
+	rn.ID, _ = schemeIRI(id) // go-fed: an xsd:anyURI, else no id (finishNote refuses it)
+	var ok bool
 	if rn.Actor, ok = firstIRI(m["attributedTo"]); !ok {
 		return nil, false, nil
 	}
@@ -70,6 +71,32 @@ func (f *Federation) noteFromMap(m map[string]any) (*remoteNote, bool, error) {
 	}
 	rn, err := f.finishNote(rn, content, m)
 	return rn, true, err
+}
+
+// noteOf reads m, a Note's JSON (given an @context when it has none): from
+// the JSON when its shape is plain (noteFromMap), else through go-fed,
+// which does not read its tags (parseNote reads them from m). ok is false
+// when m is no Note go-fed can read (err then says why go-fed could not);
+// err is parseNote's otherwise.
+func (f *Federation) noteOf(ctx context.Context, m map[string]any) (n *remoteNote, ok bool, err error) {
+	if _, has := m["@context"]; !has {
+		m["@context"] = asContextIRI // go-fed needs one to read the type
+	}
+	if str(m, "type") == "Note" {
+		if n, ok, err := f.noteFromMap(m); ok {
+			return n, true, err
+		}
+	}
+	t, err := streams.ToType(ctx, withoutTag(m))
+	if err != nil {
+		return nil, false, err
+	}
+	note, isNote := t.(vocab.ActivityStreamsNote)
+	if !isNote {
+		return nil, false, fmt.Errorf("a %s is no Note", t.GetTypeName())
+	}
+	n, err = f.parseNote(ctx, note, m)
+	return n, true, err
 }
 
 // aliasedContext reports whether an @context gives the ActivityStreams
@@ -236,19 +263,6 @@ func schemeIRI(s string) (string, bool) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme == "" {
-		return "", false
-	}
-	return u.String(), true
-}
-
-// iriString reads an id as go-fed reads it (parsed and written back by
-// net/url, a scheme or not); false when it does not parse.
-func iriString(s string) (string, bool) {
-	if simpleIRI(s) {
-		return s, true
-	}
-	u, err := url.Parse(s)
-	if err != nil {
 		return "", false
 	}
 	return u.String(), true
