@@ -120,15 +120,7 @@ func TestRunBatchSavepoints(t *testing.T) {
 	if batch[0].err != nil || batch[1].err == nil || batch[2].panic != "x" || batch[3].err != nil {
 		t.Fatalf("results: %v %v %v %v", batch[0].err, batch[1].err, batch[2].panic, batch[3].err)
 	}
-	var got []int
-	rows, _ := db.r.Query(`SELECT n FROM g ORDER BY n`)
-	for rows.Next() {
-		var n int
-		rows.Scan(&n)
-		got = append(got, n)
-	}
-	rows.Close()
-	if fmt.Sprint(got) != "[1 2 4]" {
+	if got := gRows(db); got != "[1 2 4]" {
 		t.Fatalf("rows %v, want [1 2 4] (the second write's 3 undone)", got)
 	}
 	if db.Versions() != before { // g is no versioned table: read and published all the same
@@ -157,17 +149,7 @@ func TestRunBatchPureWrites(t *testing.T) {
 				return nil
 			}}
 	}
-	rows := func() string {
-		var got []int
-		rs, _ := db.r.Query(`SELECT n FROM g ORDER BY n`)
-		for rs.Next() {
-			var n int
-			rs.Scan(&n)
-			got = append(got, n)
-		}
-		rs.Close()
-		return fmt.Sprint(got)
-	}
+	rows := func() string { return gRows(db) }
 
 	// All succeed: one run each, no second pass.
 	batch := []*writeReq{req(false, 0, 1), req(true, 1, 2), req(true, 2, 3)}
@@ -219,4 +201,17 @@ func TestRunBatchPureWrites(t *testing.T) {
 	if batch[0].err == nil || runs[0] != 1 || db.group.reruns.Load() != 2 || rows() != "[1 2 3 10 12 13 20 22]" {
 		t.Fatalf("alone: %v, ran %d, reruns %d, rows %s", batch[0].err, runs[0], db.group.reruns.Load(), rows())
 	}
+}
+
+// gRows lists the batch tests' table g, as "[1 2 3]".
+func gRows(db *DB) string {
+	var got []int
+	rs, _ := db.r.Query(`SELECT n FROM g ORDER BY n`)
+	for rs.Next() {
+		var n int
+		rs.Scan(&n)
+		got = append(got, n)
+	}
+	rs.Close()
+	return fmt.Sprint(got)
 }
