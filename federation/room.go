@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -263,6 +264,20 @@ func (f *Federation) observeRoom(ctx context.Context, m map[string]any, signer *
 		var room node.ConversationID
 		err := f.db.Read().QueryRowContext(ctx, `SELECT x.conversation_id FROM messages x JOIN ap_messages am ON am.message_id = x.id
 			JOIN conversations c ON c.id = x.conversation_id WHERE x.ap_id = ? AND am.actor = ? AND c.federated = 1`, id, signer.ID).Scan(&room)
+		if errors.Is(err, sql.ErrNoRows) {
+			// Not here (yet): a member's Delete, sent to the room, of a
+			// Note on their own server, that overtook its Create. A hidden
+			// tombstone keeps the Create out when it comes, as a mirror's
+			// does (roomAnnounced). Nobody can delete another's message
+			// this way: the id must be on the signer's server, and the
+			// Create is taken only from its author.
+			room = f.roomAddressed(ctx, m)
+			if room == 0 || id == "" || !sameHost(id, signer.ID) || !f.roomMember(ctx, room, signer.ID) {
+				return false, nil
+			}
+			_, err := f.db.TombstoneByAPID(ctx, room, id)
+			return true, err
+		}
 		if err != nil {
 			return false, nil
 		}
@@ -272,6 +287,15 @@ func (f *Federation) observeRoom(ctx context.Context, m map[string]any, signer *
 		return true, f.roomUnshare(ctx, room, id)
 	}
 	return false, nil
+}
+
+// roomMember reports whether actor is a member of room here (and was not
+// removed).
+func (f *Federation) roomMember(ctx context.Context, room node.ConversationID, actor string) bool {
+	var n int
+	f.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM ap_room_members WHERE conversation_id = ? AND actor = ? AND removed_at IS NULL`,
+		room, actor).Scan(&n)
+	return n > 0
 }
 
 // roomAddressed is the federated room here an object is for (audience, to

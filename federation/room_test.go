@@ -246,3 +246,68 @@ func TestRoomMemberThatHangs(t *testing.T) {
 		t.Errorf("the hanging member's deliveries: %d waiting, want all %d (none lost, none done)", pending, 2*count)
 	}
 }
+
+// A member's Delete that overtakes its Create, sent to a room of ours,
+// keeps the message out when the Create comes: it is neither shown nor
+// shared. A Delete of a Note on another server than the signer's, or from
+// someone who is no member, keeps nothing out.
+func TestRoomMessageDeletedBeforeItArrives(t *testing.T) {
+	ctx := context.Background()
+	n := newTestNode(t, "https://shiji.test", time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), nil)
+	mei := n.account("mei", node.RoleResident)
+	room := openRoom(t, n, mei)
+	rid := n.f.u.room(room)
+	member := func(id, host string) *remoteKey {
+		k := &remoteKey{id: id, keyID: id + "#main-key", priv: standInKey(t)}
+		newRemoteDoc(t, n.net, k.id, k, host+"/inbox")
+		return k
+	}
+	felix := member("https://mastodon.example/users/felix", "https://mastodon.example")
+	ola := member("https://other.example/users/ola", "https://other.example")
+	stranger := member("https://mastodon.example/users/stranger", "https://mastodon.example")
+	for i, k := range []*remoteKey{felix, ola} {
+		follow := map[string]any{"@context": asContextIRI, "id": k.id + "#follows/" + itoa(int64(i)), "type": "Follow", "actor": k.id, "object": rid}
+		if w := n.do(k.signedPost(t, n.f.u.sharedInbox(), follow, n.clock.Now())); w.Code != http.StatusAccepted {
+			t.Fatalf("follow: %d %s", w.Code, w.Body)
+		}
+	}
+	send := func(k *remoteKey, a map[string]any) {
+		t.Helper()
+		a["@context"] = asContextIRI
+		if w := n.do(k.signedPost(t, n.f.u.sharedInbox(), a, n.clock.Now())); w.Code != http.StatusAccepted {
+			t.Fatalf("%s: %d %s", a["type"], w.Code, w.Body)
+		}
+	}
+	deleteOf := func(k *remoteKey, note string) map[string]any {
+		return map[string]any{"id": k.id + "#delete-" + lastSegment(note), "type": "Delete", "actor": k.id, "object": note, "to": []any{rid}, "audience": rid}
+	}
+	create := func(note, text string) map[string]any {
+		return map[string]any{"id": note + "/activity", "type": "Create", "actor": felix.id, "to": []any{rid}, "audience": rid,
+			"object": map[string]any{"id": note, "type": "Note", "attributedTo": felix.id, "content": "<p>" + text + "</p>",
+				"to": []any{rid}, "audience": rid}}
+	}
+	gone, kept, kept2 := felix.id+"/statuses/9", felix.id+"/statuses/10", felix.id+"/statuses/11"
+	send(felix, deleteOf(felix, gone))        // overtakes its Create
+	send(ola, deleteOf(ola, kept))            // another server's Note: not ola's to delete
+	send(stranger, deleteOf(stranger, kept2)) // no member
+	send(felix, create(gone, "oops, wrong room"))
+	send(felix, create(kept, "still here"))
+	send(felix, create(kept2, "here too"))
+
+	ms, err := n.db.Messages(ctx, room, 0, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies []string
+	for _, m := range ms {
+		bodies = append(bodies, m.Body)
+	}
+	if got := strings.Join(bodies, "|"); strings.Contains(got, "oops") || !strings.Contains(got, "still here") || !strings.Contains(got, "here too") {
+		t.Fatalf("the room shows %q", got)
+	}
+	for _, a := range queued(t, n, room) {
+		if strings.Contains(string(mustJSON(a)), gone) {
+			t.Fatalf("the room shared the deleted message: %s", mustJSON(a))
+		}
+	}
+}
