@@ -272,7 +272,7 @@ func (f *Federation) observeRoom(ctx context.Context, m map[string]any, signer *
 			// this way: the id must be on the signer's server, and the
 			// Create is taken only from its author.
 			room = f.roomAddressed(ctx, m)
-			if room == 0 || id == "" || !sameHost(id, signer.ID) || !f.roomMember(ctx, room, signer.ID) {
+			if room == 0 || id == "" || id == signer.ID || !sameHost(id, signer.ID) || !f.roomMember(ctx, room, signer.ID) {
 				return false, nil
 			}
 			_, err := f.db.TombstoneByAPID(ctx, room, id)

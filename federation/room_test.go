@@ -290,6 +290,7 @@ func TestRoomMessageDeletedBeforeItArrives(t *testing.T) {
 	send(felix, deleteOf(felix, gone))        // overtakes its Create
 	send(ola, deleteOf(ola, kept))            // another server's Note: not ola's to delete
 	send(stranger, deleteOf(stranger, kept2)) // no member
+	send(felix, deleteOf(felix, felix.id))    // an account deleted: no message of the room
 	send(felix, create(gone, "oops, wrong room"))
 	send(felix, create(kept, "still here"))
 	send(felix, create(kept2, "here too"))
@@ -304,6 +305,9 @@ func TestRoomMessageDeletedBeforeItArrives(t *testing.T) {
 	}
 	if got := strings.Join(bodies, "|"); strings.Contains(got, "oops") || !strings.Contains(got, "still here") || !strings.Contains(got, "here too") {
 		t.Fatalf("the room shows %q", got)
+	}
+	if c := n.count(`SELECT count(*) FROM messages WHERE ap_id = ?`, felix.id); c != 0 {
+		t.Errorf("the Delete of felix's account left %d tombstones in the room", c)
 	}
 	for _, a := range queued(t, n, room) {
 		if strings.Contains(string(mustJSON(a)), gone) {
