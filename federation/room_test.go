@@ -33,6 +33,32 @@ func openRoom(t *testing.T, n *testNode, owner *node.Account) node.ConversationI
 	return conv.ID
 }
 
+// meisRoom is a node with mei's group chat opened to other markets, and
+// the chat's Group actor.
+func meisRoom(t *testing.T) (*testNode, *node.Account, node.ConversationID, string) {
+	n := newTestNode(t, "https://shiji.test", time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), nil)
+	mei := n.account("mei", node.RoleResident)
+	room := openRoom(t, n, mei)
+	return n, mei, room, n.f.u.room(room)
+}
+
+// roomStranger is a remote account on host, not yet a member of any room.
+func roomStranger(t *testing.T, n *testNode, id, host string) *remoteKey {
+	t.Helper()
+	k := &remoteKey{id: id, keyID: id + "#main-key", priv: standInKey(t)}
+	newRemoteDoc(t, n.net, k.id, k, host+"/inbox")
+	return k
+}
+
+// joinRoom has k follow (join) the room rid.
+func joinRoom(t *testing.T, n *testNode, rid string, k *remoteKey) {
+	t.Helper()
+	follow := map[string]any{"@context": asContextIRI, "id": k.id + "#follows/" + lastSegment(rid), "type": "Follow", "actor": k.id, "object": rid}
+	if w := n.do(k.signedPost(t, n.f.u.sharedInbox(), follow, n.clock.Now())); w.Code != http.StatusAccepted {
+		t.Fatalf("follow: %d %s", w.Code, w.Body)
+	}
+}
+
 // queued is the bodies of what room queued, oldest first.
 func queued(t *testing.T, n *testNode, room node.ConversationID) []map[string]any {
 	t.Helper()
@@ -70,16 +96,9 @@ func hasIRI(v any, iri string) bool {
 // its id then serves a Tombstone.
 func TestRoomForMicroblogs(t *testing.T) {
 	ctx := context.Background()
-	n := newTestNode(t, "https://shiji.test", time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), nil)
-	mei := n.account("mei", node.RoleResident)
-	room := openRoom(t, n, mei)
-	rid := n.f.u.room(room)
-	felix := &remoteKey{id: "https://mastodon.example/users/felix", keyID: "https://mastodon.example/users/felix#main-key", priv: standInKey(t)}
-	newRemoteDoc(t, n.net, felix.id, felix, "https://mastodon.example/inbox")
-	follow := map[string]any{"@context": asContextIRI, "id": felix.id + "#follows/1", "type": "Follow", "actor": felix.id, "object": rid}
-	if w := n.do(felix.signedPost(t, n.f.u.sharedInbox(), follow, n.clock.Now())); w.Code != http.StatusAccepted {
-		t.Fatalf("follow: %d %s", w.Code, w.Body)
-	}
+	n, mei, room, rid := meisRoom(t)
+	felix := roomStranger(t, n, "https://mastodon.example/users/felix", "https://mastodon.example")
+	joinRoom(t, n, rid, felix)
 	m, err := n.app.Post(ctx, mei, app.PostInput{Conversation: room, Body: "Anyone have a **bike pump**?"})
 	if err != nil {
 		t.Fatal(err)
@@ -253,24 +272,12 @@ func TestRoomMemberThatHangs(t *testing.T) {
 // someone who is no member, keeps nothing out.
 func TestRoomMessageDeletedBeforeItArrives(t *testing.T) {
 	ctx := context.Background()
-	n := newTestNode(t, "https://shiji.test", time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), nil)
-	mei := n.account("mei", node.RoleResident)
-	room := openRoom(t, n, mei)
-	rid := n.f.u.room(room)
-	member := func(id, host string) *remoteKey {
-		k := &remoteKey{id: id, keyID: id + "#main-key", priv: standInKey(t)}
-		newRemoteDoc(t, n.net, k.id, k, host+"/inbox")
-		return k
-	}
-	felix := member("https://mastodon.example/users/felix", "https://mastodon.example")
-	ola := member("https://other.example/users/ola", "https://other.example")
-	stranger := member("https://mastodon.example/users/stranger", "https://mastodon.example")
-	for i, k := range []*remoteKey{felix, ola} {
-		follow := map[string]any{"@context": asContextIRI, "id": k.id + "#follows/" + itoa(int64(i)), "type": "Follow", "actor": k.id, "object": rid}
-		if w := n.do(k.signedPost(t, n.f.u.sharedInbox(), follow, n.clock.Now())); w.Code != http.StatusAccepted {
-			t.Fatalf("follow: %d %s", w.Code, w.Body)
-		}
-	}
+	n, _, room, rid := meisRoom(t)
+	felix := roomStranger(t, n, "https://mastodon.example/users/felix", "https://mastodon.example")
+	ola := roomStranger(t, n, "https://other.example/users/ola", "https://other.example")
+	stranger := roomStranger(t, n, "https://mastodon.example/users/stranger", "https://mastodon.example")
+	joinRoom(t, n, rid, felix)
+	joinRoom(t, n, rid, ola)
 	send := func(k *remoteKey, a map[string]any) {
 		t.Helper()
 		a["@context"] = asContextIRI
