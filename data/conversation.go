@@ -453,10 +453,18 @@ func (db *DB) DeleteMessage(ctx context.Context, id node.MessageID) error {
 	})
 }
 
-// MarkRead marks a member's conversation read up to message upTo.
-func (db *DB) MarkRead(ctx context.Context, id node.ConversationID, account node.AccountID, upTo node.MessageID) error {
+// MarkReadThrough marks a member's conversation read through message
+// newest and every message placed before it (by when it was written, as
+// Messages orders them): a message from elsewhere that arrived late and
+// took its place further back than the page read is read with it, as
+// the place of a read marker says, instead of staying unread where the
+// reader does not see it.
+func (db *DB) MarkReadThrough(ctx context.Context, id node.ConversationID, account node.AccountID, newest node.MessageID) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE members SET last_read = max(last_read, ?) WHERE conversation_id = ? AND account_id = ?`, upTo, id, account)
+		_, err := tx.ExecContext(ctx, `UPDATE members SET last_read = max(last_read, coalesce((SELECT max(x.id) FROM messages x, messages n
+				WHERE n.id = ?3 AND n.conversation_id = ?1 AND x.conversation_id = ?1 AND x.id > members.last_read
+				AND (x.written_at, x.id) <= (n.written_at, n.id)), 0))
+			WHERE conversation_id = ?1 AND account_id = ?2`, id, account, newest)
 		return err
 	})
 }

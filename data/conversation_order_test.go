@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -200,5 +201,64 @@ func TestReplyReadsBelowItsQuestion(t *testing.T) {
 	}
 	if got := strings.Join(bodies(t, db, c.ID, 0, 10), "|"); got != "Does it still ring?|It rings like new." {
 		t.Errorf("the conversation reads %s", got)
+	}
+}
+
+// A message from elsewhere that arrives late and takes its place further
+// back than the newest page is read with that page (MarkReadThrough), as a
+// read marker's place says: it does not stay unread out of sight. A
+// message newer than the page's newest stays unread.
+func TestLateMessageReadWithTheNewestPage(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "shiji.db"), func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	mei := &node.Account{Name: "mei", Role: node.RoleResident}
+	if err := db.CreateAccount(ctx, mei, "x", ""); err != nil {
+		t.Fatal(err)
+	}
+	c := &node.Conversation{Kind: node.Private, CreatedBy: mei.ID}
+	if err := db.CreateConversation(ctx, c, []Member{{Account: mei.ID, Role: "member"}}); err != nil {
+		t.Fatal(err)
+	}
+	remote := func(n int, written time.Time) *node.Message {
+		m := &node.Message{Conversation: c.ID, AuthorName: "bo@b.test", Body: "m" + strconv.Itoa(n)}
+		if err := db.PostMessage(ctx, &NewMessage{Message: m, APID: "https://b.test/m/" + strconv.Itoa(n), WrittenAt: written}); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	for i := 1; i <= 5; i++ {
+		now = now.Add(time.Minute)
+		remote(i, now)
+	}
+	now = now.Add(time.Minute)
+	remote(6, now.Add(-4*time.Minute)) // written before m3, arrived last
+	page, err := db.Messages(ctx, c.ID, 0, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(bodies(t, db, c.ID, 0, 3), "|"); got != "m3|m4|m5" {
+		t.Fatalf("the newest page reads %s", got)
+	}
+	if n, _, _ := db.Unread(ctx, mei.ID); n != 6 {
+		t.Fatalf("%d unread before reading, want 6", n)
+	}
+	if err := db.MarkReadThrough(ctx, c.ID, mei.ID, page[len(page)-1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := db.Unread(ctx, mei.ID); n != 0 {
+		t.Errorf("%d unread after reading the newest page, want 0 (the late m6 sits before m3)", n)
+	}
+	now = now.Add(time.Minute)
+	remote(7, now)
+	if err := db.MarkReadThrough(ctx, c.ID, mei.ID, page[len(page)-1].ID); err != nil { // the same page again
+		t.Fatal(err)
+	}
+	if n, _, _ := db.Unread(ctx, mei.ID); n != 1 {
+		t.Errorf("%d unread, want 1 (m7, newer than the page read)", n)
 	}
 }

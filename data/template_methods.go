@@ -195,8 +195,8 @@ func init() {
 			return x.LabelSession
 		case "LoadDemo":
 			return x.LoadDemo
-		case "MarkRead":
-			return x.MarkRead
+		case "MarkReadThrough":
+			return x.MarkReadThrough
 		case "Market":
 			return x.Market
 		case "MarketLink":

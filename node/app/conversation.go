@@ -82,6 +82,10 @@ func (a *App) Messages(ctx context.Context, acc *node.Account, id node.Conversat
 	if err != nil {
 		return nil, nil, err
 	}
+	var newest node.MessageID // the page's newest message, shown or not
+	if len(ms) > 0 {
+		newest = ms[len(ms)-1].ID
+	}
 	if acc != nil {
 		if blocked, err := a.DB.Blocks(ctx, acc.ID); err == nil && len(blocked) > 0 {
 			hide := map[node.AccountID]bool{}
@@ -96,14 +100,12 @@ func (a *App) Messages(ctx context.Context, acc *node.Account, id node.Conversat
 			}
 			ms = kept
 		}
-		if c.Member && len(ms) > 0 && before == 0 {
-			// The newest page read: up to the last message stored of it,
-			// which is not the last written when an older one arrived late.
-			last := ms[len(ms)-1].ID
-			for _, m := range ms {
-				last = max(last, m.ID)
-			}
-			if err := a.DB.MarkRead(ctx, id, acc.ID, last); err != nil {
+		if c.Member && newest != 0 && before == 0 {
+			// The newest page read: through its newest message, and so
+			// every message placed before it, also one that arrived late
+			// and sits further back than this page (MarkReadThrough), and
+			// one of someone blocked, not shown.
+			if err := a.DB.MarkReadThrough(ctx, id, acc.ID, newest); err != nil {
 				return nil, nil, err
 			}
 			c.Unread = 0
