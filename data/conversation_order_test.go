@@ -174,19 +174,7 @@ func TestTombstoneBeforeTheMessage(t *testing.T) {
 func TestReplyReadsBelowItsQuestion(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 20, 10, 0, 7, 349e6, time.UTC)
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "shiji.db"), func() time.Time { return now })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	acc := &node.Account{Name: "ajie", Role: node.RoleResident}
-	if err := db.CreateAccount(ctx, acc, "x", ""); err != nil {
-		t.Fatal(err)
-	}
-	c := &node.Conversation{Kind: node.Private, CreatedBy: acc.ID}
-	if err := db.CreateConversation(ctx, c, []Member{{Account: acc.ID, Role: "member"}}); err != nil {
-		t.Fatal(err)
-	}
+	db, acc, c := privateChat(t, "ajie", &now)
 	q := &node.Message{Conversation: c.ID, Author: acc.ID, AuthorName: "ajie", Body: "Does it still ring?"}
 	if err := db.PostMessage(ctx, &NewMessage{Message: q}); err != nil {
 		t.Fatal(err)
@@ -211,19 +199,7 @@ func TestReplyReadsBelowItsQuestion(t *testing.T) {
 func TestLateMessageReadWithTheNewestPage(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "shiji.db"), func() time.Time { return now })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	mei := &node.Account{Name: "mei", Role: node.RoleResident}
-	if err := db.CreateAccount(ctx, mei, "x", ""); err != nil {
-		t.Fatal(err)
-	}
-	c := &node.Conversation{Kind: node.Private, CreatedBy: mei.ID}
-	if err := db.CreateConversation(ctx, c, []Member{{Account: mei.ID, Role: "member"}}); err != nil {
-		t.Fatal(err)
-	}
+	db, mei, c := privateChat(t, "mei", &now)
 	remote := func(n int, written time.Time) *node.Message {
 		m := &node.Message{Conversation: c.ID, AuthorName: "bo@b.test", Body: "m" + strconv.Itoa(n)}
 		if err := db.PostMessage(ctx, &NewMessage{Message: m, APID: "https://b.test/m/" + strconv.Itoa(n), WrittenAt: written}); err != nil {
@@ -261,4 +237,25 @@ func TestLateMessageReadWithTheNewestPage(t *testing.T) {
 	if n, _, _ := db.Unread(ctx, mei.ID); n != 1 {
 		t.Errorf("%d unread, want 1 (m7, newer than the page read)", n)
 	}
+}
+
+// privateChat is a database whose clock reads *now, with the account name
+// and a private chat it is the one member of.
+func privateChat(t *testing.T, name string, now *time.Time) (*DB, *node.Account, *node.Conversation) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "shiji.db"), func() time.Time { return *now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	acc := &node.Account{Name: name, Role: node.RoleResident}
+	if err := db.CreateAccount(ctx, acc, "x", ""); err != nil {
+		t.Fatal(err)
+	}
+	c := &node.Conversation{Kind: node.Private, CreatedBy: acc.ID}
+	if err := db.CreateConversation(ctx, c, []Member{{Account: acc.ID, Role: "member"}}); err != nil {
+		t.Fatal(err)
+	}
+	return db, acc, c
 }
