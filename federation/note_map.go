@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"github.com/go-fed/activity/streams"
+	datetime "github.com/go-fed/activity/streams/values/dateTime"
+	nonnegativeinteger "github.com/go-fed/activity/streams/values/nonNegativeInteger"
 	"github.com/go-fed/activity/streams/vocab"
 )
 
-// noteFromMap reads the Note a Create or Update carries straight from its
-// JSON, giving what parseNote gives for go-fed's reading of it, without
+// noteFromMap reads a Note straight from its JSON (for noteOf), giving
+// what parseNote gives for go-fed's reading of it, without
 // go-fed (issue 14): go-fed v1.0.0 runs each of a Note's ~60 property
 // deserialisers on every Note, ~7 µs and 5 KB an activity whatever the Note
 // holds. It reads the plain shapes Notes come in (IRIs as strings, content
@@ -44,10 +46,8 @@ func (f *Federation) noteFromMap(m map[string]any) (*remoteNote, bool, error) {
 		return nil, false, nil
 	}
 	rn.Published, rn.Updated = dateTime(m["published"]), dateTime(m["updated"])
-	if v, present := m["inReplyTo"]; present {
-		if rn.InReplyTo, ok = firstIRI(v); !ok {
-			return nil, false, nil
-		}
+	if rn.InReplyTo, ok = firstIRI(m["inReplyTo"]); !ok {
+		return nil, false, nil
 	}
 	for _, k := range [...]string{"to", "cc"} {
 		v, present := m[k]
@@ -146,16 +146,14 @@ func firstIRI(v any) (string, bool) {
 // (contentMap without content) is false.
 func plainText(m map[string]any, k string) (s string, present, ok bool) {
 	v, present := m[k]
+	if l, isList := v.([]any); isList {
+		if present = len(l) > 0; present {
+			v = l[0]
+		}
+	}
 	if !present {
 		_, mapped := m[k+"Map"]
-		return "", false, !mapped
-	}
-	if l, isList := v.([]any); isList {
-		if len(l) == 0 {
-			_, mapped := m[k+"Map"]
-			return "", false, !mapped
-		}
-		v = l[0]
+		return "", false, !mapped // nothing, or a language map alone
 	}
 	switch x := v.(type) {
 	case nil:
@@ -230,27 +228,19 @@ func attachmentsOf(v any) ([]attachment, bool) {
 	return out, true
 }
 
-// nonNegative reads an xsd:nonNegativeInteger as go-fed does (0 when it is
-// not one).
+// nonNegative reads an xsd:nonNegativeInteger with go-fed's own reader (0
+// when it is not one, as go-fed's property then gives).
 func nonNegative(v any) int {
-	if f, ok := v.(float64); ok && int(f) >= 0 {
-		return int(f)
-	}
-	return 0
+	n, _ := nonnegativeinteger.DeserializeNonNegativeInteger(v)
+	return n
 }
 
-// dateTime reads an xsd:dateTime as go-fed v1.0.0 does (RFC 3339, or
-// without seconds), in UTC; zero when it is none.
+// dateTime reads an xsd:dateTime with go-fed's own reader, in UTC; zero
+// when it is none.
 func dateTime(v any) time.Time {
-	s, ok := v.(string)
-	if !ok {
-		return time.Time{}
-	}
-	t, err := time.Parse(time.RFC3339, s)
+	t, err := datetime.DeserializeDateTime(v)
 	if err != nil {
-		if t, err = time.Parse("2006-01-02T15:04Z07:00", s); err != nil {
-			return time.Time{}
-		}
+		return time.Time{}
 	}
 	return t.UTC()
 }
