@@ -271,9 +271,14 @@ func (f *Federation) observeRoom(ctx context.Context, m map[string]any, signer *
 			// does (roomAnnounced). Nobody can delete another's message
 			// this way: the id must be on the signer's server, and the
 			// Create is taken only from its author.
-			room = f.roomAddressed(ctx, m)
-			if room == 0 || id == "" || id == signer.ID || !sameHost(id, signer.ID) || !f.roomMember(ctx, room, signer.ID) {
+			if id == "" || id == signer.ID || !sameHost(id, signer.ID) {
 				return false, nil
+			}
+			if room = f.roomAddressed(ctx, m); room == 0 {
+				return false, nil
+			}
+			if joined, removed, err := f.roomMembership(ctx, room, signer.ID); err != nil || !joined || removed {
+				return false, err
 			}
 			_, err := f.db.TombstoneByAPID(ctx, room, id)
 			return true, err
@@ -289,13 +294,15 @@ func (f *Federation) observeRoom(ctx context.Context, m map[string]any, signer *
 	return false, nil
 }
 
-// roomMember reports whether actor is a member of room here (and was not
-// removed).
-func (f *Federation) roomMember(ctx context.Context, room node.ConversationID, actor string) bool {
-	var n int
-	f.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM ap_room_members WHERE conversation_id = ? AND actor = ? AND removed_at IS NULL`,
-		room, actor).Scan(&n)
-	return n > 0
+// roomMembership reports whether actor joined room here, and whether a
+// moderator removed them since.
+func (f *Federation) roomMembership(ctx context.Context, room node.ConversationID, actor string) (joined, removed bool, err error) {
+	var at sql.NullInt64
+	err = f.db.Read().QueryRowContext(ctx, `SELECT removed_at FROM ap_room_members WHERE conversation_id = ? AND actor = ?`, room, actor).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, false, nil
+	}
+	return err == nil, at.Valid, err
 }
 
 // roomAddressed is the federated room here an object is for (audience, to
@@ -318,14 +325,13 @@ func (f *Federation) roomAddressed(ctx context.Context, o map[string]any) node.C
 // boosts it (room_compat.go). Someone who is not a member (never followed,
 // or removed) is refused.
 func (f *Federation) roomMemberWrote(ctx context.Context, room node.ConversationID, reply node.MessageID, create, note map[string]any, signer *remoteActor) error {
-	var removed sql.NullInt64
-	err := f.db.Read().QueryRowContext(ctx, `SELECT removed_at FROM ap_room_members WHERE conversation_id = ? AND actor = ?`, room, signer.ID).Scan(&removed)
+	joined, removed, err := f.roomMembership(ctx, room, signer.ID)
 	switch {
-	case err == sql.ErrNoRows:
-		return node.Errorf(node.EFORBIDDEN, "Follow the group chat to write in it.")
 	case err != nil:
 		return err
-	case removed.Valid:
+	case !joined:
+		return node.Errorf(node.EFORBIDDEN, "Follow the group chat to write in it.")
+	case removed:
 		return node.Errorf(node.EFORBIDDEN, "You were removed from this group chat.")
 	}
 	id, author := str(note, "id"), refOf(note["attributedTo"])
