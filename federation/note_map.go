@@ -3,11 +3,11 @@ package federation
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/go-fed/activity/streams"
+	anyuri "github.com/go-fed/activity/streams/values/anyURI"
 	datetime "github.com/go-fed/activity/streams/values/dateTime"
 	nonnegativeinteger "github.com/go-fed/activity/streams/values/nonNegativeInteger"
 	"github.com/go-fed/activity/streams/vocab"
@@ -251,8 +251,8 @@ func schemeIRI(s string) (string, bool) {
 	if simpleIRI(s) {
 		return s, true
 	}
-	u, err := url.Parse(s)
-	if err != nil || u.Scheme == "" {
+	u, err := anyuri.DeserializeAnyURI(s) // go-fed's own reader: parsed, with a scheme
+	if err != nil {
 		return "", false
 	}
 	return u.String(), true
